@@ -23,7 +23,17 @@ from jixiao.corpus.values import parse_amount, parse_value
 _RECORD_KEYS = ("id", "source_url", "domain", "table_type", "project", "department", "amount", "goal")
 _IND_KEYS = ("level1", "level2", "name", "value", "inferred_levels")
 # GoalTable fields that are derived or renamed, so never written as extra record keys.
-_TABLE_DERIVED = {"id", "source", "project", "department", "amount", "amount_raw", "annual_goal", "indicators", "scheme"}
+_TABLE_DERIVED = {
+    "id",
+    "source",
+    "project",
+    "department",
+    "amount",
+    "amount_raw",
+    "annual_goal",
+    "indicators",
+    "scheme",
+}
 _IND_DERIVED = {"name", "level1", "level2", "code", "annual_value", "parsed", "raw", "inferred_levels"}
 
 

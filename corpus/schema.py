@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from jixiao.corpus.taxonomy import TIERS, Scheme, TierCode
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ValueKind(StrEnum):

@@ -16,7 +16,9 @@ _OPS = {"≥": "≥", "≤": "≤", ">": ">", "<": "<", "=": "=", "≈": "≈", 
 _NUM_RE = re.compile(
     r"^(?P<op>[≥≤><=≈≠]|约)?\s*(?P<num>[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*(?P<unit>[^\d\s,，;；。]{0,12}?)\s*[。.]?$"
 )
-_NUM_ANY = re.compile(r"(?P<op>[≥≤><=≈≠]|约)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|[^\d\s,，;；。()（）]{1,8})?")
+_NUM_ANY = re.compile(
+    r"(?P<op>[≥≤><=≈≠]|约)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|[^\d\s,，;；。()（）]{1,8})?"
+)
 _DATE_PATTERNS = [
     re.compile(r"(?P<y>(19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
     re.compile(r"(?P<y>(19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月"),
@@ -26,7 +28,9 @@ _DATE_PATTERNS = [
     re.compile(r"(?P<y>(19|20)\d{2})\s*年\s*(底|末|内|前)"),
 ]
 _DEADLINE_WORDS = ("前", "之前", "以前", "底", "末", "内完成", "完成", "截止", "以内")
-_TIME_WORDS = re.compile(r"^(每月|每季度|每年|每周|按月|按季|按时|及时|当年|年内|年底前|年度内|上半年|下半年)")
+_TIME_WORDS = re.compile(
+    r"^(每月|每季度|每年|每周|按月|按季|按时|及时|当年|年内|年底前|年度内|上半年|下半年)"
+)
 
 
 def parse_value(text: str | None) -> ParsedValue:
@@ -48,13 +52,15 @@ def parse_value(text: str | None) -> ParsedValue:
                 continue
             parts = [y or "", f"{int(mo):02d}" if mo else "", f"{int(d):02d}" if d else ""]
             deadline = "-".join(p for p in parts if p)
-            return ParsedValue(kind=ValueKind.DATE, text=t, deadline=deadline, operator="≤" if "前" in t else None)
+            return ParsedValue(
+                kind=ValueKind.DATE, text=t, deadline=deadline, operator="≤" if "前" in t else None
+            )
     compact = t.replace(" ", "")
     m = _NUM_RE.match(compact)
     if m:
         num = float(m.group("num").replace(",", ""))
         unit = m.group("unit") or None
-        op = _OPS.get(m.group("op") or "", None)
+        op = _OPS.get(m.group("op") or "")
         return ParsedValue(kind=ValueKind.NUMERIC, text=t, operator=op, number=num, unit=unit)
     if _TIME_WORDS.match(compact):
         return ParsedValue(kind=ValueKind.DATE, text=t)
@@ -65,14 +71,16 @@ def parse_value(text: str | None) -> ParsedValue:
         return ParsedValue(
             kind=ValueKind.NUMERIC,
             text=t,
-            operator=_OPS.get(m.group("op") or "", None),
+            operator=_OPS.get(m.group("op") or ""),
             number=num,
             unit=m.group("unit") or None,
         )
     return ParsedValue(kind=ValueKind.QUALITATIVE, text=t)
 
 
-_AMOUNT_RE = re.compile(r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>亿元|万元|千元|元|亿|万)?")
+_AMOUNT_RE = re.compile(
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>亿元|万元|千元|元|亿|万)?"
+)
 _UNIT_FACTOR = {"亿元": 1e8, "亿": 1e8, "万元": 1e4, "万": 1e4, "千元": 1e3, "元": 1.0}
 
 

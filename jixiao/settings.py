@@ -20,13 +20,17 @@ def _list(value: str | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Settings:
-    home: Path = field(default_factory=lambda: Path(os.environ.get("JIXIAO_HOME", "~/.cache/jixiao")).expanduser())
+    home: Path = field(
+        default_factory=lambda: Path(os.environ.get("JIXIAO_HOME", "~/.cache/jixiao")).expanduser()
+    )
     embedding_model: str = field(
         default_factory=lambda: os.environ.get("JIXIAO_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL)
     )
     api_keys: tuple[str, ...] = field(default_factory=lambda: _list(os.environ.get("JIXIAO_API_KEYS")))
     max_upload_mb: float = field(default_factory=lambda: float(os.environ.get("JIXIAO_MAX_UPLOAD_MB", "20")))
-    request_timeout_s: float = field(default_factory=lambda: float(os.environ.get("JIXIAO_REQUEST_TIMEOUT", "60")))
+    request_timeout_s: float = field(
+        default_factory=lambda: float(os.environ.get("JIXIAO_REQUEST_TIMEOUT", "60"))
+    )
 
     @property
     def models_dir(self) -> Path:

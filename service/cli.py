@@ -11,14 +11,17 @@ import argparse
 import importlib
 import sys
 
-from jixiao import __version__
 from jixiao.corpus.errors import JixiaoError
+
+from jixiao import __version__
 
 COMMANDS = ("parse", "corpus", "model", "index", "suggest", "classify", "train", "eval", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jixiao", description="绩效目标表: draft, review and evaluate goal tables")
+    parser = argparse.ArgumentParser(
+        prog="jixiao", description="绩效目标表: draft, review and evaluate goal tables"
+    )
     parser.add_argument("--version", action="version", version=f"jixiao {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
