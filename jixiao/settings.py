@@ -31,6 +31,8 @@ class Settings:
     request_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("JIXIAO_REQUEST_TIMEOUT", "60"))
     )
+    #: FAISS index kind for retrieval: auto (flat, HNSW above 200k texts), flat, ivf, hnsw.
+    index_kind: str = field(default_factory=lambda: os.environ.get("JIXIAO_INDEX_KIND", "auto"))
 
     @property
     def models_dir(self) -> Path:

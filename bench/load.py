@@ -1,0 +1,229 @@
+"""Load test: N concurrent clients against a local jixiao server for a bounded time.
+
+A mix of the three expensive routes (suggest, classify, upload) is what a budget
+season looks like: many drafters asking for suggestions, reviewers uploading whole
+files. Reports throughput, latency percentiles and errors per route as a markdown
+table. Only loopback addresses are accepted, so this can never load someone else's
+server by mistake.
+
+    python bench/load.py --url http://127.0.0.1:8000 --clients 32 --duration 30
+    python bench/load.py --start-server --clients 32 --duration 30   # runs `jixiao serve` itself
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import httpx
+
+LOOPBACK_NAMES = {"localhost"}
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+
+def is_loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def workload(seed: int) -> tuple[list[dict], list[dict], list[tuple[str, bytes]]]:
+    """Queries from the packaged corpus: real project names, real indicator rows, seed files."""
+    from jixiao.corpus.data_paths import EXTERNAL_TABLES, seed_files
+    from jixiao.corpus.records import read_records
+
+    tables, _ = read_records(EXTERNAL_TABLES)
+    rng = random.Random(seed)
+    suggests = [{"name": t.project, "goal": (t.goal or "")[:300], "k": 20} for t in tables if t.project]
+    rows = [{"name": i.name, "value": i.value} for t in tables for i in t.indicators if i.name]
+    classifies = [{"rows": rng.sample(rows, 10), "scheme": rng.choice(["A", "B"])} for _ in range(200)]
+    uploads = [(p.name, p.read_bytes()) for p in seed_files()]
+    return suggests, classifies, uploads
+
+
+async def client_loop(
+    client: httpx.AsyncClient,
+    deadline: float,
+    mix: list[tuple[str, int]],
+    work: tuple[list[dict], list[dict], list[tuple[str, bytes]]],
+    stats: Stats,
+    rng: random.Random,
+) -> None:
+    ops, weights = zip(*mix, strict=True)
+    suggests, classifies, uploads = work
+    while time.perf_counter() < deadline:
+        op = rng.choices(ops, weights)[0]
+        t0 = time.perf_counter()
+        try:
+            if op == "suggest":
+                r = await client.post("/v1/suggest", json=rng.choice(suggests))
+            elif op == "classify":
+                r = await client.post("/v1/classify", json=rng.choice(classifies))
+            else:
+                name, data = rng.choice(uploads)
+                r = await client.post("/v1/tables/upload", files={"file": (name, data, "text/plain")})
+            status = r.status_code
+        except httpx.HTTPError as e:
+            status = type(e).__name__
+        dt = time.perf_counter() - t0
+        if status == 200:
+            stats.latencies[op].append(dt)
+        else:
+            stats.errors[op][status] += 1
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def report(stats: Stats, elapsed: float, args: argparse.Namespace, health: dict) -> str:
+    lines = [
+        f"## jixiao load test: {args.clients} clients, {elapsed:.1f} s, mix {args.mix}",
+        "",
+        f"server: {args.url}; model {health.get('model')}; classifier {health.get('classifier')}; "
+        f"corpus {health.get('corpus_tables')} tables (version {health.get('corpus_version')}); "
+        f"index {health.get('index_size')} indicators",
+        "",
+        "| route | ok | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    all_lat: list[float] = []
+    all_err = 0
+    for op in ("suggest", "classify", "upload"):
+        lat = sorted(stats.latencies.get(op, []))
+        err = sum(stats.errors.get(op, Counter()).values())
+        if not lat and not err:
+            continue
+        all_lat += lat
+        all_err += err
+        lines.append(_row(op, lat, err, elapsed))
+    lines.append(_row("**all**", sorted(all_lat), all_err, elapsed))
+    errs = {op: dict(c) for op, c in stats.errors.items() if c}
+    lines += ["", f"errors by route and status: {errs or 'none'}"]
+    return "\n".join(lines)
+
+
+def _row(op: str, lat: list[float], err: int, elapsed: float) -> str:
+    ms = [x * 1000 for x in lat]
+    return (
+        f"| {op} | {len(lat)} | {err} | {(len(lat)) / elapsed:.1f} | {pct(ms, 50):.0f} | {pct(ms, 95):.0f} "
+        f"| {pct(ms, 99):.0f} | {max(ms) if ms else float('nan'):.0f} |"
+    )
+
+
+def parse_mix(text: str) -> list[tuple[str, int]]:
+    mix = []
+    for part in text.split(","):
+        op, _, w = part.partition("=")
+        if op not in ("suggest", "classify", "upload") or not w.isdigit():
+            raise SystemExit(f"bad --mix part {part!r}: use suggest=N,classify=N,upload=N")
+        mix.append((op, int(w)))
+    return mix
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(args: argparse.Namespace) -> subprocess.Popen:
+    port = free_port()
+    args.url = f"http://127.0.0.1:{port}"
+    cmd = ["jixiao", "serve", "--port", str(port), "--log-level", "warning", "--workers", str(args.workers)]
+    print(f"starting: {' '.join(cmd)}", file=sys.stderr)
+    proc = subprocess.Popen(cmd, env=os.environ.copy())
+    deadline = time.monotonic() + args.startup_timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode} during startup")
+        try:
+            if httpx.get(f"{args.url}/v1/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    proc.terminate()
+    raise SystemExit(f"server not ready after {args.startup_timeout} s")
+
+
+async def run(args: argparse.Namespace) -> str:
+    headers = {"X-API-Key": args.api_key} if args.api_key else {}
+    work = workload(args.seed)
+    stats = Stats()
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    timeout = httpx.Timeout(args.timeout)
+    async with httpx.AsyncClient(
+        base_url=args.url, headers=headers, limits=limits, timeout=timeout
+    ) as client:
+        health = (await client.get("/v1/health")).json()
+        # one warm-up request per route, not counted
+        await client.post("/v1/suggest", json=work[0][0])
+        await client.post("/v1/classify", json=work[1][0])
+        t0 = time.perf_counter()
+        deadline = t0 + args.duration
+        await asyncio.gather(
+            *(
+                client_loop(client, deadline, parse_mix(args.mix), work, stats, random.Random(args.seed + i))
+                for i in range(args.clients)
+            )
+        )
+        elapsed = time.perf_counter() - t0
+    return report(stats, elapsed, args, health)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--url", default="http://127.0.0.1:8000", help="a loopback URL only")
+    p.add_argument("--clients", type=int, default=32)
+    p.add_argument("--duration", type=float, default=30.0, help="seconds of load after warm-up")
+    p.add_argument("--mix", default="suggest=4,classify=4,upload=2")
+    p.add_argument("--api-key", default=os.environ.get("JIXIAO_API_KEY"))
+    p.add_argument("--timeout", type=float, default=120.0, help="client-side timeout per request (s)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--start-server", action="store_true", help="run `jixiao serve` on a free loopback port")
+    p.add_argument("--workers", type=int, default=1, help="with --start-server")
+    p.add_argument(
+        "--startup-timeout", type=float, default=1800.0, help="with --start-server (first start builds)"
+    )
+    args = p.parse_args(argv)
+    if args.duration > 600 or args.clients > 256:
+        raise SystemExit("keep it bounded: --duration ≤ 600 s and --clients ≤ 256")
+    proc = start_server(args) if args.start_server else None
+    try:
+        if not is_loopback(args.url):
+            raise SystemExit(f"refusing to load {args.url}: only 127.0.0.1 / localhost / ::1 are allowed")
+        print(asyncio.run(run(args)))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

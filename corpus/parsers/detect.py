@@ -1,0 +1,310 @@
+"""Any uploaded file → goal tables, with the type decided by content, never by name.
+
+Users rename files, budget systems export .xls-named HTML, and the HTTP service
+receives whatever a browser sends, so the extension is only used in messages. A zip
+is Excel or Word according to its entries, ``%PDF`` is a PDF, and anything else must
+decode as text (UTF-8 with or without BOM, UTF-16 with BOM, GB18030 ⊃ GBK), which
+then is the labeled record JSONL, a comma-separated export with a header we know, or
+free text for ``parse_text`` (the seed layouts and text tables).
+
+Every refusal is a ``ParseError(file name, problem)``: one line, nothing half-read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import unicodedata
+from pathlib import Path
+
+from jixiao.corpus.errors import JixiaoError, ParseError, UnknownCategoryError
+from jixiao.corpus.parsers.cells import clean_text, simplify_grid
+from jixiao.corpus.parsers.html import looks_like_html
+from jixiao.corpus.parsers.zipsafe import safe_office_zip
+from jixiao.corpus.records import record_to_table
+from jixiao.corpus.schema import GoalTable, ParseResult, ParseWarning
+
+SUPPORTED = ".xlsx .docx .pdf .csv .txt .md .jsonl, and HTML tables saved as .xls"
+#: Share of control characters above which decoded "text" is really binary.
+MAX_CONTROL_SHARE = 0.01
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def parse_file(path: str | Path) -> ParseResult:
+    """Read and parse one file; the file's name is the source in tables and errors."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except IsADirectoryError as e:
+        raise ParseError(str(p), "is a directory, not a file") from e
+    except OSError as e:
+        raise ParseError(str(p), f"cannot read: {e.strerror or e}") from e
+    return parse_bytes(data, str(p))
+
+
+def parse_bytes(data: bytes, filename: str) -> ParseResult:
+    """Parse an upload. Raises ParseError when no goal table can be read from it."""
+    source = filename
+    if not data or not data.strip():
+        raise ParseError(source, "empty file")
+    try:
+        kind, result = _dispatch(data, source)
+    except UnknownCategoryError as e:
+        raise ParseError(source, str(e)) from e
+    except ParseError:
+        raise
+    except JixiaoError as e:
+        raise ParseError(source, str(e)) from e
+    if not result.tables:
+        raise ParseError(source, _nothing_found(kind, result.warnings))
+    _unique_ids(result.tables)
+    return result
+
+
+def _dispatch(data: bytes, source: str) -> tuple[str, ParseResult]:
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _parse_office(data, source)
+    if data.startswith(b"%PDF"):
+        return "PDF", _parse_pdf(data, source)
+    if data.startswith(_OLE_MAGIC):
+        raise ParseError(source, "legacy .xls/.doc (OLE) format is not supported: save it as .xlsx or .docx")
+    text = decode_text(data, source)
+    if not text.strip():
+        raise ParseError(source, "empty file")
+    return parse_text_content(text, source)
+
+
+def _parse_office(data: bytes, source: str) -> tuple[str, ParseResult]:
+    _, kind = safe_office_zip(data, source)
+    if kind == "xlsx":
+        return "Excel workbook", _parse_xlsx(data, source)
+    if kind == "docx":
+        return "Word document", _parse_docx(data, source)
+    raise ParseError(source, f"zip archive is neither .xlsx nor .docx; supported: {SUPPORTED}")
+
+
+def _grid_to_tables(rows: list[list[str | None]], source: str) -> ParseResult:
+    from jixiao.corpus.parsers.grid import grid_to_tables
+
+    return grid_to_tables(simplify_grid(rows), source)
+
+
+def _parse_text(text: str, source: str) -> ParseResult:
+    from jixiao.corpus.normalize import to_simplified
+    from jixiao.corpus.parsers.text import parse_text
+
+    return parse_text(to_simplified(text), source)
+
+
+def _try_parse_text(text: str, source: str) -> ParseResult | None:
+    """A second opinion: ``parse_text`` on a file whose grid gave nothing; None if it fails too."""
+    try:
+        result = _parse_text(text, source)
+    except ParseError:
+        return None
+    return result if result.tables else None
+
+
+def _parse_xlsx(data: bytes, source: str) -> ParseResult:
+    from jixiao.corpus.parsers.xlsx import read_xlsx_grids
+
+    grids = read_xlsx_grids(data, source)
+    if not grids:
+        raise ParseError(source, "the workbook has no non-empty sheet")
+    results = []
+    for title, grid in grids:
+        sheet_source = source if len(grids) == 1 else f"{source}#{title}"
+        results.append(_grid_to_tables(grid, sheet_source))
+    return merge_results(results, layout="xlsx")
+
+
+def _parse_docx(data: bytes, source: str) -> ParseResult:
+    from jixiao.corpus.parsers.docx import docx_full_text, read_docx
+
+    grid, paragraphs = read_docx(data, source)
+    if grid:
+        result = _grid_to_tables(grid, source)
+        if result.tables:
+            result.layout = result.layout or "docx-table"
+            return result
+        # Tables that are not goal-table grids: maybe the text (paragraphs + rows) reads.
+        return _try_parse_text(docx_full_text(data), source) or result
+    if not paragraphs.strip():
+        raise ParseError(source, "the Word document has no tables and no text")
+    return _parse_text(paragraphs, source)
+
+
+def _parse_pdf(data: bytes, source: str) -> ParseResult:
+    from jixiao.corpus.parsers.pdf import read_pdf
+
+    grid, text = read_pdf(data, source)
+    if grid:
+        result = _grid_to_tables(grid, source)
+        if result.tables:
+            result.layout = result.layout or "pdf-table"
+            return result
+        return _try_parse_text(text, source) or result
+    if not text.strip():
+        raise ParseError(source, "the PDF has no text layer (a scan?): OCR it first")
+    return _parse_text(text, source)
+
+
+def parse_text_content(text: str, source: str) -> tuple[str, ParseResult]:
+    """Decoded text → records JSONL, a delimited export, or free text."""
+    from jixiao.corpus.parsers.csv_reader import read_csv_grid, sniff_delimiter
+
+    if _looks_like_records(text):
+        return "record JSONL", parse_records_text(text, source)
+    if looks_like_html(text):
+        return "HTML document", _parse_html(text, source)
+    delim = sniff_delimiter(text)
+    if delim == "\t":
+        # Tab tables are what the text-table parser specialises in (shifted columns,
+        # LaTeX); the plain grid is the fallback.
+        try:
+            return "text", _parse_text(text, source)
+        except ParseError:
+            grid_result = _grid_to_tables(read_csv_grid(text, "\t"), source)
+            if grid_result.tables:
+                return "tab-separated text", grid_result
+            raise
+    if delim:
+        result = _grid_to_tables(read_csv_grid(text, delim), source)
+        if result.tables:
+            result.layout = result.layout or "csv"
+            return "CSV", result
+        return "CSV", _try_parse_text(text, source) or result
+    return "text", _parse_text(text, source)
+
+
+def _parse_html(text: str, source: str) -> ParseResult:
+    from jixiao.corpus.parsers.html import read_html
+
+    grid, visible = read_html(text)
+    result = _grid_to_tables(grid, source) if grid else ParseResult()
+    if result.tables:
+        result.layout = result.layout or "html-table"
+        return result
+    return _try_parse_text(visible, source) or result
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """Bytes → str by BOM, then strict UTF-8, then GB18030 (a superset of GBK and GB2312)."""
+    text = None
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(enc)
+            except UnicodeDecodeError as e:
+                raise ParseError(source, f"invalid {enc} text after its byte-order mark: {e.reason}") from e
+            break
+    if text is None:
+        if b"\x00" in data[:8192]:
+            raise ParseError(source, f"binary content, not a supported file type ({SUPPORTED})")
+        for enc in ("utf-8", "gb18030"):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+    if text is None:
+        text = _guess_decode(data)
+    if text is None or _control_share(text) > MAX_CONTROL_SHARE:
+        raise ParseError(source, f"binary content or unknown text encoding; supported: {SUPPORTED}")
+    return clean_text(text).lstrip("\ufeff")
+
+
+def _guess_decode(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    if best is None or best.encoding is None:
+        return None
+    try:
+        return data.decode(best.encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _control_share(text: str) -> float:
+    sample = text[:20_000]
+    if not sample:
+        return 0.0
+    bad = sum(
+        1
+        for ch in sample
+        if ch not in "\t\n\r\f" and (unicodedata.category(ch) in ("Cc", "Cs", "Co") or ch == "\ufffd")
+    )
+    return bad / len(sample)
+
+
+def _looks_like_records(text: str) -> bool:
+    """A labeled record JSONL: one of the first non-empty lines is a JSON object with indicators."""
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()][:5]
+    if not lines or not lines[0].lstrip().startswith("{"):
+        return False
+    for line in lines:
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict) and "indicators" in obj:
+            return True
+    return False
+
+
+def parse_records_text(text: str, source: str) -> ParseResult:
+    """The labeled record JSONL; a bad line is a warning with its number, not fatal."""
+    result = ParseResult(layout="records")
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict):
+                raise ValueError("not a JSON object")
+            result.tables.append(record_to_table(rec))
+        except json.JSONDecodeError as e:
+            result.warnings.append(
+                ParseWarning(source=source, line=n, text=line[:80], problem=f"invalid JSON: {e.msg}")
+            )
+        except (UnknownCategoryError, ValueError, TypeError) as e:
+            result.warnings.append(ParseWarning(source=source, line=n, text=line[:80], problem=str(e)))
+    return result
+
+
+def merge_results(results: list[ParseResult], layout: str | None = None) -> ParseResult:
+    """Several parses of one file (sheets) as one result."""
+    merged = ParseResult(layout=layout)
+    for r in results:
+        merged.tables.extend(r.tables)
+        merged.warnings.extend(r.warnings)
+        if merged.layout is None:
+            merged.layout = r.layout
+    return merged
+
+
+def _unique_ids(tables: list[GoalTable]) -> None:
+    """Two sheets or pages may yield the same table id; later ones get a suffix."""
+    seen: set[str] = set()
+    for t in tables:
+        base, n = t.id, 2
+        while t.id in seen:
+            t.id = f"{base}-{n}"
+            n += 1
+        seen.add(t.id)
+
+
+def _nothing_found(kind: str, warnings: list[ParseWarning]) -> str:
+    problem = f"no goal table found in this {kind} (unknown layout: expected 一级指标/二级指标/三级指标 rows)"
+    if warnings:
+        w = warnings[0]
+        where = f"line {w.line}: " if w.line else ""
+        problem += f"; first problem: {where}{w.problem}"
+        if len(warnings) > 1:
+            problem += f" (+{len(warnings) - 1} more)"
+    return problem

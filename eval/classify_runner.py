@@ -1,0 +1,262 @@
+"""Scoring tier classifiers: the shipped model on held-out fixtures, or any approach by grouped CV.
+
+The classifier helpers are reached through ``jixiao.models.classifier`` (``APPROACHES``,
+``load_shipped``) but every runner also takes them as arguments, so the evaluation can
+be tested with a fake and keeps working while an approach is still being written.
+
+Classifiers predict cost as 14 whatever the scheme (the corpus has too few scheme-B cost
+rows to learn 41-43), so by default scores merge the cost tiers; ``merge_cost=False``
+instead puts each prediction into the scheme of its gold table before comparing.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from jixiao.corpus.errors import JixiaoError
+from jixiao.corpus.schema import GoalTable, Indicator
+from jixiao.corpus.taxonomy import Scheme
+from jixiao.corpus.taxonomy import merge_cost as _merge_cost
+from jixiao.eval.classification_metrics import ClassificationMetrics, classification_metrics
+from jixiao.eval.fixture_sets import FixtureSet
+from jixiao.eval.splits import grouped_kfold
+from tqdm import tqdm
+
+ClassifierFactory = Callable[[], Any]  # () -> TierClassifier (fit / predict)
+MAX_ERRORS_LISTED = 50
+
+
+@dataclass
+class Misclassified:
+    table_id: str
+    name: str
+    value: str | None
+    gold: str
+    predicted: str
+    confidence: float
+
+
+@dataclass
+class ApproachResult:
+    approach: str
+    rows: int = 0
+    folds: int | None = None
+    metrics: ClassificationMetrics | None = None
+    fit_seconds: float = 0.0
+    predict_seconds: float = 0.0
+    top_confusions: list[tuple[str, str, int]] = field(default_factory=list)
+    errors: list[Misclassified] = field(default_factory=list)  # the first MAX_ERRORS_LISTED wrong rows
+    error: str | None = None  # why the approach could not be scored
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ClassifyEvalResult:
+    mode: str  # "fixtures" or "cv"
+    merge_cost: bool
+    tables: int
+    approaches: list[ApproachResult]
+    fixtures: FixtureSet | None = None
+    unlabeled_rows: int = 0  # rows without a gold code (seed 001 prints level 1 only): not scored
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": "classify",
+            "mode": self.mode,
+            "merge_cost": self.merge_cost,
+            "tables": self.tables,
+            "unlabeled_rows": self.unlabeled_rows,
+            "fixtures": self.fixtures.to_dict() if self.fixtures else None,
+            "approaches": [a.to_dict() for a in self.approaches],
+        }
+
+
+@dataclass
+class _Row:
+    table: GoalTable
+    indicator: Indicator
+
+
+def labeled_rows(tables: Sequence[GoalTable]) -> tuple[list[_Row], int]:
+    """Rows with a gold code and a name, and how many rows were left out for lacking one."""
+    rows, skipped = [], 0
+    for t in tables:
+        for ind in t.indicators:
+            if ind.code and (ind.name or "").strip():
+                rows.append(_Row(t, ind))
+            else:
+                skipped += 1
+    return rows, skipped
+
+
+def _input(row: _Row) -> Any:
+    from jixiao.models.classifier.contract import ClassifyInput
+
+    t = row.table
+    return ClassifyInput(
+        name=row.indicator.name,
+        value=row.indicator.value,
+        project=t.project,
+        goal=t.goal,
+        group=t.source or t.id,
+        table_id=t.id,
+    )
+
+
+def _predicted_code(pred: Any, row: _Row, merge_cost: bool) -> str:
+    if merge_cost or not hasattr(pred, "in_scheme"):
+        return pred.code
+    return pred.in_scheme(row.table.scheme or Scheme.A).code
+
+
+def _score(
+    approach: str, rows: list[_Row], preds: list[Any], merge_cost: bool, folds: int | None
+) -> ApproachResult:
+    if not rows:
+        return ApproachResult(approach=approach, folds=folds, error="nothing to score: no labeled rows")
+    if len(preds) != len(rows):
+        raise JixiaoError(f"approach {approach!r} returned {len(preds)} predictions for {len(rows)} rows")
+    gold = [r.indicator.code for r in rows]
+    pred = [_predicted_code(p, r, merge_cost) for p, r in zip(preds, rows, strict=True)]
+    conf = [float(p.confidence) for p in preds]
+    metrics = classification_metrics(gold, pred, conf, merge_cost=merge_cost)
+    norm = _merge_cost if merge_cost else (lambda c: c)
+    wrong = [(r, g, p, c) for r, g, p, c in zip(rows, gold, pred, conf, strict=True) if norm(g) != norm(p)]
+    confusions = Counter((norm(g), norm(p)) for _, g, p, _ in wrong)
+    return ApproachResult(
+        approach=approach,
+        rows=len(rows),
+        folds=folds,
+        metrics=metrics,
+        top_confusions=[(g, p, n) for (g, p), n in confusions.most_common(10)],
+        errors=[
+            Misclassified(r.table.id, r.indicator.name, r.indicator.value, norm(g), norm(p), round(c, 4))
+            for r, g, p, c in sorted(wrong, key=lambda w: -w[3])[:MAX_ERRORS_LISTED]
+        ],
+    )
+
+
+def evaluate_fixtures(
+    fixtures: FixtureSet, classifier: Any, *, approach: str = "shipped", merge_cost: bool = True
+) -> ClassifyEvalResult:
+    """Score an already trained classifier on the fixture tables it never saw."""
+    rows, unlabeled = labeled_rows(fixtures.tables)
+    t0 = time.perf_counter()
+    preds = classifier.predict([_input(r) for r in rows]) if rows else []
+    result = _score(approach, rows, list(preds), merge_cost, None)
+    result.predict_seconds = round(time.perf_counter() - t0, 3)
+    return ClassifyEvalResult(
+        mode="fixtures",
+        merge_cost=merge_cost,
+        tables=len(fixtures.tables),
+        approaches=[result],
+        fixtures=fixtures,
+        unlabeled_rows=unlabeled,
+    )
+
+
+def cross_validate(
+    tables: Sequence[GoalTable],
+    approaches: dict[str, ClassifierFactory],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    merge_cost: bool = True,
+    progress: bool = True,
+) -> ClassifyEvalResult:
+    """For each approach: per fold, fit a fresh model on the other folds' tables, predict this
+    fold, then score the pooled predictions. Every approach sees the same folds.
+
+    An approach that fails (a missing optional dependency, say) is reported with its error
+    when several are compared; when it is the only one, its error is raised.
+    """
+    splits = grouped_kfold(tables, k=folds, seed=seed)
+    _, unlabeled = labeled_rows(tables)
+    results = []
+    for name, make in approaches.items():
+        try:
+            results.append(_cv_one(name, make, tables, splits, merge_cost, progress))
+        except (JixiaoError, ImportError, ValueError) as e:
+            if len(approaches) == 1:
+                raise
+            print(f"jixiao: approach {name!r} failed: {e}", file=sys.stderr)
+            results.append(ApproachResult(approach=name, folds=len(splits), error=f"failed: {type(e).__name__}: {e}"))
+    return ClassifyEvalResult(
+        mode="cv", merge_cost=merge_cost, tables=len(tables), approaches=results, unlabeled_rows=unlabeled
+    )
+
+
+def _cv_one(
+    name: str,
+    make: ClassifierFactory,
+    tables: Sequence[GoalTable],
+    splits: list,
+    merge_cost: bool,
+    progress: bool,
+) -> ApproachResult:
+    pooled_rows: list[_Row] = []
+    pooled_preds: list[Any] = []
+    fit_s = pred_s = 0.0
+    for fold in tqdm(splits, desc=f"cv {name}", unit="fold", file=sys.stderr, disable=not progress):
+        train_rows, _ = labeled_rows([tables[i] for i in fold.train])
+        test_rows, _ = labeled_rows([tables[i] for i in fold.test])
+        if not test_rows:
+            continue
+        if not train_rows:
+            raise JixiaoError(f"a fold of approach {name!r} has no labeled training rows")
+        t0 = time.perf_counter()
+        model = make().fit([_input(r) for r in train_rows], [r.indicator.code for r in train_rows])
+        t1 = time.perf_counter()
+        preds = list(model.predict([_input(r) for r in test_rows]))
+        pred_s += time.perf_counter() - t1
+        fit_s += t1 - t0
+        if len(preds) != len(test_rows):
+            raise JixiaoError(
+                f"approach {name!r} returned {len(preds)} predictions for {len(test_rows)} rows"
+            )
+        pooled_rows += test_rows
+        pooled_preds += preds
+    result = _score(name, pooled_rows, pooled_preds, merge_cost, len(splits))
+    result.fit_seconds = round(fit_s, 3)
+    result.predict_seconds = round(pred_s, 3)
+    return result
+
+
+def available_approaches() -> dict[str, ClassifierFactory]:
+    """``jixiao.models.classifier.APPROACHES``, or a clear error while it is not installed."""
+    try:
+        import jixiao.models.classifier as clf
+
+        return dict(clf.APPROACHES)
+    except (ImportError, AttributeError) as e:
+        raise JixiaoError(f"no classifier approaches available ({e})") from e
+
+
+def select_approaches(name: str | None) -> dict[str, ClassifierFactory]:
+    """``all``, one named approach, or (None) the shipped one."""
+    approaches = available_approaches()
+    if name == "all":
+        return approaches
+    if name is None:
+        import jixiao.models.classifier as clf
+
+        name = getattr(clf, "SHIPPED_APPROACH", None) or next(iter(approaches))
+    if name not in approaches:
+        raise JixiaoError(f"unknown approach {name!r}; accepted: all, {', '.join(approaches)}")
+    return {name: approaches[name]}
+
+
+def shipped_classifier() -> Any:
+    """The trained model ``jixiao train`` saved (its loader names the command when missing)."""
+    try:
+        from jixiao.models.classifier import load_shipped
+    except ImportError as e:
+        raise JixiaoError(f"the shipped classifier is not available ({e}); run `jixiao train`") from e
+    return load_shipped()

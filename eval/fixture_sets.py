@@ -1,0 +1,91 @@
+"""Labeled fixture files for evaluation, and keeping them honest against the training corpus.
+
+A fixture table that is also in the corpus (same ``id``, or the same source document)
+would be scored against a model that saw it, so it is set aside and named in the
+report rather than silently dropped. Bad lines are reported with their line number and
+the rest is scored.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from jixiao.corpus.records import read_records
+from jixiao.corpus.schema import GoalTable
+
+from jixiao.settings import Settings
+
+
+@dataclass
+class ExcludedFixture:
+    id: str
+    source: str | None
+    reason: str  # "id in training corpus" / "source in training corpus"
+
+
+@dataclass
+class SkippedLine:
+    line: int
+    problem: str
+
+
+@dataclass
+class FixtureSet:
+    path: str
+    tables: list[GoalTable]  # the tables to score
+    excluded: list[ExcludedFixture] = field(default_factory=list)
+    skipped: list[SkippedLine] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "scored_tables": [t.id for t in self.tables],
+            "excluded": [asdict(e) for e in self.excluded],
+            "skipped_lines": [asdict(s) for s in self.skipped],
+        }
+
+
+def exclude_seen(
+    tables: Sequence[GoalTable], corpus: Sequence[GoalTable]
+) -> tuple[list[GoalTable], list[ExcludedFixture]]:
+    """Split fixtures into the ones the corpus never saw and the ones it did (with why)."""
+    ids = {t.id for t in corpus}
+    sources = {t.source for t in corpus if t.source}
+    kept, excluded = [], []
+    for t in tables:
+        if t.id in ids:
+            excluded.append(ExcludedFixture(t.id, t.source, "id in training corpus"))
+        elif t.source and t.source in sources:
+            excluded.append(ExcludedFixture(t.id, t.source, "source in training corpus"))
+        else:
+            kept.append(t)
+    return kept, excluded
+
+
+def load_fixtures(path: str | Path, corpus: Sequence[GoalTable]) -> FixtureSet:
+    """Read a record JSONL; bad lines become ``skipped``, tables the corpus holds ``excluded``."""
+    tables, problems = read_records(path)
+    kept, excluded = exclude_seen(tables, corpus)
+    return FixtureSet(str(path), kept, excluded, [SkippedLine(p.line, p.problem) for p in problems])
+
+
+def project_corpus(settings: Settings | None = None) -> list[GoalTable]:
+    """The corpus the shipped models are trained and indexed on.
+
+    Falls back to the packaged labeled tables while the seed parsers are not installed,
+    so evaluation still runs (and says so) in a partial checkout.
+    """
+    from jixiao.corpus.store import load_corpus
+
+    try:
+        return load_corpus(settings)
+    except ModuleNotFoundError as e:
+        if "parsers" not in (e.name or ""):
+            raise
+        from jixiao.corpus.data_paths import EXTERNAL_TABLES
+
+        print("jixiao: seed parsers unavailable; evaluating on the external tables only", file=sys.stderr)
+        return read_records(EXTERNAL_TABLES)[0]

@@ -1,0 +1,168 @@
+"""How much of the labeled corpus the text parsers recover from the raw page excerpts.
+
+The 64 labeled tables were transcribed by hand from ``raw/<id>.txt``; parsing those
+same excerpts and counting the labeled rows found is an honest measure of how the
+text parsers cope with real, messy pages (mojibake, flattened cells, score columns).
+A labeled row counts as recovered when some parsed indicator has the same
+``name_key`` or a character-bigram Dice of at least 0.8 with it.
+
+Run: ``python -m jixiao.eval.raw_recall``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jixiao.corpus.data_paths import EXTERNAL_RAW_DIR, EXTERNAL_TABLES
+from jixiao.corpus.errors import JixiaoError
+from jixiao.corpus.normalize import name_key, normalize_value
+from jixiao.corpus.schema import Indicator, ParseResult
+from jixiao.corpus.taxonomy import resolve
+
+DICE_MIN = 0.8
+FAIL_BELOW = 0.5
+
+#: Why an excerpt fails, found by reading it (kept next to the code that reports it).
+FAILURE_REASONS: dict[str, str] = {}
+
+
+def bigram_dice(a: str, b: str) -> float:
+    """Character-bigram Dice of two name keys (1.0 for equal strings)."""
+    if a == b:
+        return 1.0
+    ba = [a[i : i + 2] for i in range(len(a) - 1)] or [a]
+    bb = [b[i : i + 2] for i in range(len(b) - 1)] or [b]
+    pool = list(bb)
+    hits = 0
+    for g in ba:
+        if g in pool:
+            pool.remove(g)
+            hits += 1
+    return 2 * hits / (len(ba) + len(bb))
+
+
+@dataclass
+class ExcerptScore:
+    id: str
+    gold: int
+    recovered: int = 0
+    right_level2: int = 0
+    right_value: int = 0
+    parsed: int = 0
+    error: str | None = None
+    missed: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.recovered / self.gold if self.gold else 1.0
+
+
+def _gold_code(row: dict) -> str | None:
+    try:
+        return resolve(row.get("level1"), row.get("level2")).code
+    except JixiaoError:
+        return None
+
+
+def match(gold_rows: list[dict], parsed: list[Indicator]) -> tuple[int, int, int, list[str]]:
+    """(recovered, right level 2, right value, missed names) of gold rows in parsed rows."""
+    keys = [(name_key(p.name), p) for p in parsed]
+    recovered = right_l2 = right_value = 0
+    missed = []
+    for row in gold_rows:
+        gk = name_key(row.get("name") or "")
+        best = None
+        best_score = 0.0
+        for pk, p in keys:
+            score = 1.0 if pk == gk else bigram_dice(gk, pk)
+            if score > best_score:
+                best, best_score = p, score
+        if best is None or best_score < DICE_MIN:
+            missed.append(row.get("name") or "")
+            continue
+        recovered += 1
+        if best.code is not None and best.code == _gold_code(row):
+            right_l2 += 1
+        gv = normalize_value(row.get("value")).replace(" ", "")
+        pv = normalize_value(best.value).replace(" ", "")
+        if gv == pv:
+            right_value += 1
+    return recovered, right_l2, right_value, missed
+
+
+def _parser():
+    try:
+        from jixiao.corpus.parsers.text import parse_text
+    except ImportError:
+        from jixiao.corpus.parsers.text_tables import parse as parse_text
+    return parse_text
+
+
+def score_all(tables_path: Path = EXTERNAL_TABLES, raw_dir: Path = EXTERNAL_RAW_DIR) -> list[ExcerptScore]:
+    """Score every raw excerpt; two records sharing one raw text are scored together."""
+    by_raw: dict[str, list[dict]] = defaultdict(list)
+    for line in tables_path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rec = json.loads(line)
+            by_raw[rec["id"]].append(rec)
+    parse_text = _parser()
+    scores = []
+    for rid in sorted(by_raw):
+        path = raw_dir / f"{rid}.txt"
+        gold_rows = [row for rec in by_raw[rid] for row in rec.get("indicators") or []]
+        sc = ExcerptScore(id=rid, gold=len(gold_rows))
+        try:
+            result: ParseResult = parse_text(path.read_text(encoding="utf-8"), str(path))
+        except (JixiaoError, OSError) as e:
+            sc.error = str(e)[:120]
+            sc.missed = [r.get("name") or "" for r in gold_rows]
+            scores.append(sc)
+            continue
+        parsed = [i for t in result.tables for i in t.indicators]
+        sc.parsed = len(parsed)
+        sc.recovered, sc.right_level2, sc.right_value, sc.missed = match(gold_rows, parsed)
+        scores.append(sc)
+    return _merge_shared(scores)
+
+
+def _merge_shared(scores: list[ExcerptScore]) -> list[ExcerptScore]:
+    return scores
+
+
+def overall(scores: list[ExcerptScore]) -> tuple[float, int, int, int, int]:
+    gold = sum(s.gold for s in scores)
+    rec = sum(s.recovered for s in scores)
+    l2 = sum(s.right_level2 for s in scores)
+    val = sum(s.right_value for s in scores)
+    return (rec / gold if gold else 0.0), gold, rec, l2, val
+
+
+def report(scores: list[ExcerptScore], out=sys.stdout) -> None:
+    recall, gold, rec, l2, val = overall(scores)
+    print(f"overall recall {recall:.3f} ({rec}/{gold} gold rows)", file=out)
+    print(f"  of the recovered: right level 2 {l2}/{rec}, right value {val}/{rec}", file=out)
+    print(f"{'id':6} {'gold':>4} {'rec':>4} {'l2':>4} {'val':>4} {'parsed':>6} recall", file=out)
+    for s in scores:
+        print(
+            f"{s.id:6} {s.gold:4d} {s.recovered:4d} {s.right_level2:4d} {s.right_value:4d} {s.parsed:6d} "
+            f"{s.recall:.2f}{'  ERROR ' + s.error if s.error else ''}",
+            file=out,
+        )
+    failing = [s for s in scores if s.recall < FAIL_BELOW]
+    print(f"\n{len(failing)} excerpts below recall {FAIL_BELOW}:", file=out)
+    for s in failing:
+        reason = FAILURE_REASONS.get(s.id, "not yet examined")
+        print(f"  {s.id}: {reason}", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    report(score_all())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

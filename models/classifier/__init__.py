@@ -1,0 +1,1 @@
+"""The tier classifier (see contract.py)."""

@@ -1,0 +1,93 @@
+"""The classifier contract shared by every approach, the evaluator and the HTTP service.
+
+All approaches answer with the same ``TierPrediction`` so that the evaluator can score
+them side by side and the service can swap the shipped one without changing a line.
+Predictions are made in canonical codes with the cost tiers merged into ``14`` (the
+corpus has almost no scheme-B cost rows to learn 41-43 apart); ``in_scheme`` expresses
+a prediction in the scheme the user's table follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from jixiao.corpus.taxonomy import TIERS, Scheme, to_scheme
+from pydantic import BaseModel, Field
+
+
+@dataclass
+class ClassifyInput:
+    """One indicator to classify, with the table context a reader would also look at.
+
+    ``group`` (the source document) and ``table_id`` are only used while training:
+    ``group`` keeps copies of one document together in the internal calibration folds,
+    ``table_id`` lets an explanation point at the labeled table a neighbour came from.
+    """
+
+    name: str
+    value: str | None = None
+    project: str | None = None
+    goal: str | None = None
+    group: str | None = None
+    table_id: str | None = None
+
+
+class Neighbor(BaseModel):
+    name: str
+    code: str
+    similarity: float
+    table_id: str | None = None
+
+
+class Explanation(BaseModel):
+    neighbors: list[Neighbor] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
+
+
+class TierPrediction(BaseModel):
+    code: str
+    level1: str
+    level2: str
+    confidence: float
+    probabilities: dict[str, float]
+    explanation: Explanation = Field(default_factory=Explanation)
+
+    def in_scheme(self, scheme: Scheme | str) -> TierPrediction:
+        """The same prediction in scheme A (cost = 14) or B (cost = 41).
+
+        Probabilities of codes that map to one code in the target scheme are summed, so
+        they still add up to 1.
+        """
+        scheme = Scheme(scheme)
+        probs: dict[str, float] = {}
+        for code, p in self.probabilities.items():
+            target = to_scheme(TIERS[code], scheme).code if code in TIERS else code
+            probs[target] = probs.get(target, 0.0) + p
+        tier = to_scheme(TIERS[self.code], scheme)
+        neighbors = [
+            n.model_copy(update={"code": to_scheme(TIERS[n.code], scheme).code}) if n.code in TIERS else n
+            for n in self.explanation.neighbors
+        ]
+        return self.model_copy(
+            update={
+                "code": tier.code,
+                "level1": tier.level1,
+                "level2": tier.level2,
+                "confidence": probs.get(tier.code, self.confidence),
+                "probabilities": probs,
+                "explanation": Explanation(neighbors=neighbors, rules=list(self.explanation.rules)),
+            }
+        )
+
+
+@runtime_checkable
+class TierClassifier(Protocol):
+    """scikit-learn style: ``fit`` returns self, ``predict`` one prediction per input."""
+
+    def fit(self, X: list[ClassifyInput], y: list[str]) -> TierClassifier: ...
+
+    def predict(self, X: list[ClassifyInput]) -> list[TierPrediction]: ...
+
+    def save(self, path: Path) -> None: ...

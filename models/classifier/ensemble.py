@@ -1,0 +1,126 @@
+"""The ensemble: rules, the linear head and kNN, combined as a weighted product of experts.
+
+The rules know what reviewers know (a date is 时效 whatever the words); the embeddings
+know wording the rules never listed; kNN knows the indicators drafters copy verbatim.
+Their log-probabilities are added with weights chosen on grouped internal folds (each
+component fitted without the rows it then predicts), and one temperature on top makes
+the product calibrated again. Weight 0 drops a component, so the ensemble can never be
+chosen worse than its best part on those folds.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from jixiao.models.classifier.calibration import fit_temperature, grouped_folds, nll, tempered
+from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
+from jixiao.models.classifier.embedded import EmbeddingApproach
+from jixiao.models.classifier.knn import KnnClassifier
+from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
+from jixiao.models.classifier.linear import LinearClassifier
+from jixiao.models.classifier.rules import RulesClassifier
+
+_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
+_COMPONENTS = ("rules", "linear", "knn")
+
+
+def _align(probs: np.ndarray, src: list[str], dst: list[str]) -> np.ndarray:
+    out = np.full((len(probs), len(dst)), 1e-6)
+    for j, c in enumerate(src):
+        out[:, dst.index(c)] = probs[:, j]
+    return out
+
+
+class EnsembleClassifier(EmbeddingApproach):
+    approach = "ensemble"
+
+    def __init__(self, embedder: Any = None, inner_folds: int = 3):
+        super().__init__(embedder)
+        self.inner_folds = inner_folds
+        self.weights_: dict[str, float] = {"rules": 1.0, "linear": 1.0, "knn": 0.0}
+        self.temperature_ = 1.0
+        self.rules_ = RulesClassifier()
+        self.linear_: LinearClassifier | None = None
+        self.knn_: KnnClassifier | None = None
+
+    def _components(self, calibrate: bool) -> tuple[RulesClassifier, LinearClassifier, KnnClassifier]:
+        return (
+            RulesClassifier(),
+            LinearClassifier(self._embedder, calibrate=calibrate),
+            KnnClassifier(self._embedder),
+        )
+
+    def _log_parts(
+        self,
+        parts: tuple[RulesClassifier, LinearClassifier, KnnClassifier],
+        X: list[ClassifyInput],
+        emb: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        rules, linear, knn = parts
+        raw = {
+            "rules": _align(rules.predict_proba(X), rules.classes, self.classes),
+            "linear": _align(linear.predict_proba_emb(X, emb), linear.classes, self.classes),
+            "knn": _align(knn.predict_proba_sims(knn.similarities(emb)), knn.classes, self.classes),
+        }
+        return {k: np.log(np.clip(v, 1e-9, 1.0)) for k, v in raw.items()}
+
+    @staticmethod
+    def _combine(logs: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+        return sum(weights[k] * logs[k] for k in _COMPONENTS)
+
+    def _fit_parts(self, X: list[ClassifyInput], labels: list[str], emb: np.ndarray, calibrate: bool):  # noqa: ANN202
+        rules, linear, knn = self._components(calibrate)
+        return rules.fit(X, labels), linear.fit_emb(X, labels, emb), knn.fit_emb(X, labels, emb)
+
+    def fit(self, X: list[ClassifyInput], y: list[str]) -> EnsembleClassifier:
+        labels = training_labels(y)
+        self.classes = [c for c in LABELS if c in set(labels)]
+        emb = self.embed(X)
+        y_idx = self.label_index(labels)
+        folds = grouped_folds(self.groups(X), self.inner_folds)
+        if len(folds) >= 2 and len(set(labels)) > 1:
+            oof = {k: np.zeros((len(X), len(self.classes))) for k in _COMPONENTS}
+            for test in folds:
+                train = np.setdiff1d(np.arange(len(X)), test)
+                Xtr = [X[i] for i in train]
+                parts = self._fit_parts(Xtr, [labels[i] for i in train], emb[train], calibrate=False)
+                logs = self._log_parts(parts, [X[i] for i in test], emb[test])
+                for k in _COMPONENTS:
+                    oof[k][test] = logs[k]
+            best = None
+            for w in itertools.product(_WEIGHTS, repeat=len(_COMPONENTS)):
+                if not any(w):
+                    continue
+                weights = dict(zip(_COMPONENTS, w, strict=True))
+                logp = self._combine(oof, weights)
+                t = fit_temperature(tempered(logp, 1.0), y_idx)
+                loss = nll(tempered(logp, t), y_idx)
+                if best is None or loss < best[0] - 1e-9:
+                    best = (loss, weights, t)
+            _, self.weights_, self.temperature_ = best
+        self.rules_, self.linear_, self.knn_ = self._fit_parts(X, labels, emb, calibrate=False)
+        self.remember(X, labels, emb)
+        return self
+
+    def predict_proba_emb(self, X: list[ClassifyInput], emb: np.ndarray) -> np.ndarray:
+        logs = self._log_parts((self.rules_, self.linear_, self.knn_), X, emb)
+        return tempered(self._combine(logs, self.weights_), self.temperature_)
+
+    def predict_proba(self, X: list[ClassifyInput]) -> np.ndarray:
+        return self.predict_proba_emb(X, self.embed(X))
+
+    def predict(self, X: list[ClassifyInput]) -> list[TierPrediction]:
+        emb = self.embed(X)
+        probs = self.predict_proba_emb(X, emb)
+        sims = self.similarities(emb)
+        return [
+            make_prediction(
+                self.classes,
+                probs[n],
+                Explanation(neighbors=self.neighbors(sims[n]), rules=self.rules_.explain(x)),
+            )
+            for n, x in enumerate(X)
+        ]

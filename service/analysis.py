@@ -1,0 +1,106 @@
+"""Classify and review tables with an engine: the one place routes and the CLI share.
+
+A route only validates, calls one of these in a worker thread and wraps the result,
+so the upload, review and classify endpoints give the same answer for the same row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from jixiao.corpus.review import (
+    DEFAULT_DISAGREEMENT_THRESHOLD,
+    Finding,
+    Severity,
+    complete_table,
+    declared_code,
+    declared_level1,
+    review_table,
+)
+from jixiao.corpus.schema import GoalTable, Indicator
+from jixiao.corpus.taxonomy import Scheme, merge_cost, resolve
+from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
+from jixiao.service.api_models import ClassifyRow, RowClassification, UploadedTable
+from jixiao.service.deps import Engine
+
+
+def agreement(pred: TierPrediction, code: str | None, level1: str | None) -> bool | None:
+    """Does a prediction agree with what was declared? Cost of scheme A and B is one tier."""
+    if code:
+        return merge_cost(code) == merge_cost(pred.code)
+    if level1:
+        if merge_cost(pred.code) == "14" and level1 in ("1", "4"):
+            return True
+        return pred.code[0] == level1
+    return None
+
+
+def declared_for_row(row: ClassifyRow) -> tuple[str | None, str | None]:
+    """(code, level-1 code) a client declared; unknown names raise UnknownCategoryError."""
+    if not (row.level1 or row.level2):
+        return None, None
+    ind = Indicator(name=row.name, level1=row.level1, level2=row.level2)
+    code = declared_code(ind)
+    if code is None and row.level2:
+        resolve(row.level1, row.level2)  # raises with the accepted names
+    l1 = declared_level1(ind)
+    if l1 is None and row.level1:
+        from jixiao.corpus.taxonomy import level1_code
+
+        level1_code(row.level1)  # raises with the accepted names
+    return code, l1
+
+
+def classify_rows(
+    engine: Engine,
+    rows: list[ClassifyRow],
+    scheme: Scheme | None = None,
+    project: str | None = None,
+    goal: str | None = None,
+) -> list[RowClassification]:
+    declared = [declared_for_row(r) for r in rows]  # validate before spending model time
+    inputs = [
+        ClassifyInput(name=r.name, value=r.value, project=r.project or project, goal=r.goal or goal)
+        for r in rows
+    ]
+    preds = engine.classify(inputs)
+    scheme = scheme or Scheme.A
+    out = []
+    for i, (row, pred, (code, l1)) in enumerate(zip(rows, preds, declared, strict=True)):
+        p = pred.in_scheme(scheme)
+        out.append(
+            RowClassification(
+                index=i, name=row.name, prediction=p, declared_code=code, agrees=agreement(p, code, l1)
+            )
+        )
+    return out
+
+
+def analyze_table(
+    engine: Engine, table: GoalTable, threshold: float = DEFAULT_DISAGREEMENT_THRESHOLD, classify: bool = True
+) -> UploadedTable:
+    """Every row classified (in the table's scheme) and the table reviewed with those predictions."""
+    table = complete_table(table)
+    scheme = table.scheme or Scheme.A
+    classifications: list[RowClassification] = []
+    if classify and table.indicators:
+        inputs = [
+            ClassifyInput(name=i.name, value=i.value, project=table.project, goal=table.goal)
+            for i in table.indicators
+        ]
+        preds = [p.in_scheme(scheme) for p in engine.classify(inputs)]
+        for idx, (ind, p) in enumerate(zip(table.indicators, preds, strict=True)):
+            code, l1 = declared_code(ind), declared_level1(ind)
+            classifications.append(
+                RowClassification(
+                    index=idx, name=ind.name, prediction=p, declared_code=code, agrees=agreement(p, code, l1)
+                )
+            )
+    findings = review_table(table, [c.prediction for c in classifications], threshold)
+    return UploadedTable(table=table, classifications=classifications, findings=findings)
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
+    c = Counter(f.severity for f in findings)
+    return {s: c.get(s, 0) for s in Severity}

@@ -1,0 +1,139 @@
+"""``jixiao eval classify|suggest``: offline scores for the tier classifier and the suggester.
+
+Either on a labeled fixture file (tables the models never saw; ones they did are set
+aside and named) or by grouped cross-validation over the project corpus. Tables on
+stdout by default; ``--json`` prints one object with every number, for CI and notebooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from jixiao.corpus.errors import JixiaoError
+from jixiao.eval import classify_runner, suggest_runner
+from jixiao.eval.fixture_sets import load_fixtures, project_corpus
+from jixiao.eval.text_report import render_classify, render_suggest
+
+# Indirections the tests replace with fakes (the real ones need trained models).
+load_corpus = project_corpus
+shipped_classifier = classify_runner.shipped_classifier
+select_approaches = classify_runner.select_approaches
+suggester_factory = suggest_runner.real_suggester_factory
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument(
+        "--fixtures", metavar="F.jsonl", help="labeled tables in the record format (tables.jsonl)"
+    )
+    src.add_argument("--cv", action="store_true", help="grouped cross-validation over the project corpus")
+    p.add_argument(
+        "--folds",
+        type=_positive,
+        default=5,
+        help="CV folds, capped by the number of source documents (default 5)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="fold assignment seed (default 0)")
+    p.add_argument(
+        "--strict-cost", action="store_true", help="score 14 and 41-43 as different tiers (default: merged)"
+    )
+    p.add_argument("--report", metavar="DIR", help="write index.html and PNG plots here")
+    p.add_argument("--json", action="store_true", help="print one JSON object with every metric")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="evaluate the classifier or the suggester offline")
+    tasks = p.add_subparsers(dest="eval_task", metavar="TASK")
+    c = tasks.add_parser(
+        "classify", help="score tier classification (shipped model on fixtures, or approaches by CV)"
+    )
+    _common(c)
+    c.add_argument(
+        "--approach", default=None, help="with --cv: an approach name, or 'all' to compare (default: shipped)"
+    )
+    c.set_defaults(func=run_classify)
+    s = tasks.add_parser("suggest", help="score suggested tables against drafted ones")
+    _common(s)
+    s.add_argument("--k", type=_positive, default=20, help="score the top k suggestions (default 20)")
+    s.add_argument(
+        "--embedder",
+        default=None,
+        help="embedding model (default: $JIXIAO_EMBEDDING_MODEL); 'hash' for a quick run",
+    )
+    s.set_defaults(func=run_suggest)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def _emit(result, args: argparse.Namespace, render, write_report) -> int:
+    if args.report:
+        from pathlib import Path
+
+        files = write_report(result, Path(args.report))
+        print(f"jixiao: report written to {files[0]} ({len(files) - 1} plots)", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print(render(result))
+    return 0
+
+
+def run_classify(args: argparse.Namespace) -> int:
+    from jixiao.eval.report import write_classify_report
+
+    merge = not args.strict_cost
+    if args.fixtures:
+        if args.approach:
+            raise JixiaoError(
+                "--approach applies to --cv; --fixtures scores the shipped model (`jixiao train`)"
+            )
+        fixtures = load_fixtures(args.fixtures, load_corpus())
+        classifier = shipped_classifier() if fixtures.tables else None
+        result = classify_runner.evaluate_fixtures(fixtures, classifier, merge_cost=merge)
+    else:
+        approaches = select_approaches(args.approach)
+        result = classify_runner.cross_validate(
+            load_corpus(),
+            approaches,
+            folds=args.folds,
+            seed=args.seed,
+            merge_cost=merge,
+            progress=not args.no_progress,
+        )
+    return _emit(result, args, render_classify, write_classify_report)
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    from jixiao.eval.report import write_suggest_report
+
+    merge = not args.strict_cost
+    corpus = load_corpus()
+    if args.fixtures:
+        fixtures = load_fixtures(args.fixtures, corpus)
+        make = suggester_factory(args.embedder) if fixtures.tables else None
+        result = suggest_runner.evaluate_fixtures(
+            fixtures, corpus, make, k=args.k, merge_cost=merge, progress=not args.no_progress
+        )
+    else:
+        result = suggest_runner.cross_validate(
+            corpus,
+            suggester_factory(args.embedder),
+            folds=args.folds,
+            seed=args.seed,
+            k=args.k,
+            merge_cost=merge,
+            progress=not args.no_progress,
+        )
+    return _emit(result, args, render_suggest, write_suggest_report)

@@ -1,0 +1,130 @@
+"""``jixiao eval``: one JSON object with --json, readable text otherwise, and the HTML/PNG report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from eval_fakes import CopySuggester, KeywordClassifier, corpus, record
+from jixiao.service import cli
+from jixiao.service.commands import eval as eval_cmd
+
+
+@pytest.fixture
+def fakes(monkeypatch):
+    tables = corpus()
+    monkeypatch.setattr(eval_cmd, "load_corpus", lambda: tables)
+    approaches = {"kw": KeywordClassifier, "kw_b": KeywordClassifier}
+    monkeypatch.setattr(
+        eval_cmd, "select_approaches", lambda name: approaches if name == "all" else {"kw": KeywordClassifier}
+    )
+    monkeypatch.setattr(eval_cmd, "shipped_classifier", lambda: KeywordClassifier())
+    monkeypatch.setattr(eval_cmd, "suggester_factory", lambda embedder=None: CopySuggester)
+    return tables
+
+
+def _png(path):
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_classify_cv_json_is_one_object(fakes, capsys):
+    assert (
+        cli.main(["eval", "classify", "--cv", "--folds", "3", "--approach", "all", "--json", "--no-progress"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    data = json.loads(out)  # fails on anything but exactly one JSON document
+    assert data["kind"] == "classify" and data["mode"] == "cv"
+    assert [a["approach"] for a in data["approaches"]] == ["kw", "kw_b"]
+    m = data["approaches"][0]["metrics"]
+    assert {"accuracy", "macro_f1", "per_class", "confusion"} <= set(m["level2"])
+    assert m["ece"] is not None and len(m["reliability"]) == 10
+
+
+def test_classify_fixtures_text_and_report(fakes, tmp_path, capsys):
+    fx = tmp_path / "fx.jsonl"
+    fx.write_text(
+        json.dumps(record("new", "http://example.org/a"), ensure_ascii=False)
+        + "\n"
+        + json.dumps(record("t1", "http://example.org/b"), ensure_ascii=False)
+        + "\n[1, 2\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report"
+    assert cli.main(["eval", "classify", "--fixtures", str(fx), "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "excluded 1 fixture tables" in out and "t1" in out
+    assert "skipped 1 bad lines" in out and "line 3" in out
+    assert "L2 acc" in out
+    html = (report / "index.html").read_text(encoding="utf-8")
+    for section in (
+        "Excluded fixtures (1)",
+        "Skipped lines (1)",
+        "confusion matrix",
+        "Approach comparison",
+        "Tier codes",
+    ):
+        assert section in html
+    for name in ("confusion.png", "reliability.png", "per_class.png"):
+        _png(report / name)
+
+
+def test_classify_cv_all_report_has_comparison_plot(fakes, tmp_path, capsys):
+    report = tmp_path / "r"
+    assert (
+        cli.main(
+            [
+                "eval",
+                "classify",
+                "--cv",
+                "--folds",
+                "2",
+                "--approach",
+                "all",
+                "--report",
+                str(report),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    _png(report / "comparison.png")
+    _png(report / "kw_b_confusion.png")
+
+
+def test_suggest_cv_json_and_report(fakes, tmp_path, capsys):
+    report = tmp_path / "s"
+    assert (
+        cli.main(
+            [
+                "eval",
+                "suggest",
+                "--cv",
+                "--folds",
+                "2",
+                "--k",
+                "3",
+                "--json",
+                "--report",
+                str(report),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == "suggest" and data["k"] == 3
+    assert {"tier_coverage", "recall_at_k", "value_exact", "value_kind_unit", "per_tier"} <= set(
+        data["metrics"]
+    )
+    assert "Per tier" in (report / "index.html").read_text(encoding="utf-8")
+    _png(report / "per_tier.png")
+
+
+def test_user_errors_exit_2(fakes, tmp_path, capsys):
+    assert cli.main(["eval", "classify", "--fixtures", str(tmp_path / "missing.jsonl")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    fx = tmp_path / "fx.jsonl"
+    fx.write_text("", encoding="utf-8")
+    assert cli.main(["eval", "classify", "--fixtures", str(fx), "--approach", "kw"]) == 2
+    assert "--approach applies to --cv" in capsys.readouterr().err
