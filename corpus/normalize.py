@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 _LATEX = [
     (r"\\geqslant", "≥"),
@@ -78,8 +79,38 @@ def _t2s():
     return opencc.OpenCC("t2s").convert
 
 
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str]:
+    """Characters whose presence means t2s may change the text.
+
+    The pure-Python converter costs ~0.1 ms per short string, and most of what we see is
+    already simplified; scanning for these characters first makes the common case free.
+    Built from opencc's own dictionaries: every character a TSCharacters entry changes,
+    plus the differing character of phrase entries made only of unchanged characters
+    (反覆 → 反复).
+    """
+    import opencc
+
+    folder = Path(opencc.__file__).parent / "dictionary"
+    changed: set[str] = set()
+    for line in (folder / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("\t")
+        if key != value.split(" ")[0]:
+            changed.update(key)
+    for line in (folder / "TSPhrases.txt").read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("\t")
+        value = value.split(" ")[0]
+        if key != value and not changed.intersection(key):
+            changed.update(a for a, b in zip(key, value, strict=False) if a != b)
+    return frozenset(changed)
+
+
+@lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
-    """Traditional → simplified. Cheap for already simplified text (the common case)."""
+    """Traditional → simplified; already simplified text (the common case) costs a set scan."""
+    trad = _traditional_chars()
+    if not any(ch in trad for ch in text):
+        return text
     return _t2s()(text)
 
 

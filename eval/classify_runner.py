@@ -11,6 +11,7 @@ instead puts each prediction into the scheme of its gold table before comparing.
 
 from __future__ import annotations
 
+import inspect
 import sys
 import time
 from collections import Counter
@@ -187,7 +188,9 @@ def cross_validate(
             if len(approaches) == 1:
                 raise
             print(f"jixiao: approach {name!r} failed: {e}", file=sys.stderr)
-            results.append(ApproachResult(approach=name, folds=len(splits), error=f"failed: {type(e).__name__}: {e}"))
+            results.append(
+                ApproachResult(approach=name, folds=len(splits), error=f"failed: {type(e).__name__}: {e}")
+            )
     return ClassifyEvalResult(
         mode="cv", merge_cost=merge_cost, tables=len(tables), approaches=results, unlabeled_rows=unlabeled
     )
@@ -239,18 +242,43 @@ def available_approaches() -> dict[str, ClassifierFactory]:
         raise JixiaoError(f"no classifier approaches available ({e})") from e
 
 
-def select_approaches(name: str | None) -> dict[str, ClassifierFactory]:
-    """``all``, one named approach, or (None) the shipped one."""
+def select_approaches(name: str | None, embedder_name: str | None = None) -> dict[str, ClassifierFactory]:
+    """``all``, one named approach, or (None) the shipped one.
+
+    Factories that take an embedder get one shared instance, loaded on first use, so
+    five folds of several approaches load the model once (and share its text cache).
+    """
     approaches = available_approaches()
-    if name == "all":
-        return approaches
     if name is None:
         import jixiao.models.classifier as clf
 
         name = getattr(clf, "SHIPPED_APPROACH", None) or next(iter(approaches))
-    if name not in approaches:
+    if name != "all" and name not in approaches:
         raise JixiaoError(f"unknown approach {name!r}; accepted: all, {', '.join(approaches)}")
-    return {name: approaches[name]}
+    chosen = approaches if name == "all" else {name: approaches[name]}
+    shared: list[Any] = []
+
+    def embedder() -> Any:
+        if not shared:
+            from jixiao.models.suggest import resolve_embedder
+
+            from jixiao.settings import get_settings
+
+            settings = get_settings()
+            shared.append(resolve_embedder(embedder_name or settings.embedding_model, settings))
+        return shared[0]
+
+    return {n: _with_embedder(f, embedder) for n, f in chosen.items()}
+
+
+def _with_embedder(factory: Callable[..., Any], embedder: Callable[[], Any]) -> ClassifierFactory:
+    try:
+        takes_embedder = "embedder" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        takes_embedder = False
+    if not takes_embedder:
+        return factory
+    return lambda: factory(embedder=embedder())
 
 
 def shipped_classifier() -> Any:

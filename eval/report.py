@@ -208,7 +208,8 @@ def _approach_html(a: ApproachResult, out: Path, prefix: str) -> tuple[str, list
 
 
 def _page(title: str, body: list[str], result_json: dict) -> str:
-    data = escape(json.dumps(result_json, ensure_ascii=False))
+    # Raw JSON inside <script> (no HTML escaping there); "<" escaped so "</script>" cannot occur.
+    data = json.dumps(result_json, ensure_ascii=False).replace("<", "\\u003c")
     return (
         f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f"<style>{_CSS}</style></head><body><h1>{escape(title)}</h1>\n"

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from jixiao.corpus.errors import JixiaoError
-from jixiao.corpus.normalize import normalize_text, normalize_value
+from jixiao.corpus.normalize import name_key, normalize_text, normalize_value
 from jixiao.corpus.schema import GoalTable
 from jixiao.corpus.taxonomy import TIERS
 from jixiao.models.bm25 import BM25Index, category_terms, make_tokenizer, mine_terms, tokenize
@@ -281,10 +281,12 @@ class CorpusIndex:
         tcols, rcols, *_ = _columns(tables, ind_in, proj_in, val_in, False, table_offset=len(self.tables.ids))
         tok = _tokenizer(tuple(self.meta.terms))
         new_ind, new_proj = ind_in.items[n_ind:], proj_in.items[n_proj:]
+        # Everything that can fail (encoding) happens before the first mutation.
+        ind_vecs, proj_vecs = encode_texts(embedder, new_ind), encode_texts(embedder, new_proj)
         self.ind_tokens.extend(tokenize(tok, s) for s in new_ind)
         self.proj_tokens.extend(tokenize(tok, s) for s in new_proj)
-        self.ind_dense.add(encode_texts(embedder, new_ind))
-        self.proj_dense.add(encode_texts(embedder, new_proj))
+        self.ind_dense.add(ind_vecs)
+        self.proj_dense.add(proj_vecs)
         t = self.tables
         self.tables = TableColumns(
             t.ids + tcols.ids,
@@ -308,6 +310,10 @@ class CorpusIndex:
     def _derive(self) -> None:
         """Everything computed from the columns: postings, table slices, counts, general indicators."""
         self.ind_postings = Postings(self.rows.name, len(self.ind_texts))
+        # Dedup keys of indicator names (suggestion merging); extended, never recomputed.
+        keys = getattr(self, "name_keys", [])
+        keys.extend(name_key(t) or t for t in self.ind_texts[len(keys) :])
+        self.name_keys: list[str] = keys
         self.proj_postings = Postings(self.tables.text, len(self.proj_texts))
         n = len(self.tables.ids)
         counts = np.bincount(self.rows.table, minlength=n)

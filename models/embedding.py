@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
+import socket
 import threading
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 from jixiao.corpus.errors import JixiaoError
@@ -135,19 +138,53 @@ def _apply_prompts(st_model, name: str) -> None:  # noqa: ANN001
         st_model.prompts = {**prompts, **E5_PROMPTS}
 
 
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """A 3-second TCP probe of the hub, so an offline machine gets an answer instead of a minute of retries.
+
+    Behind a proxy the probe proves nothing, so it is skipped (reported reachable).
+    """
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return True
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    try:
+        socket.create_connection((url.hostname or "huggingface.co", url.port or 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return f"{type(e).__name__}: {text.splitlines()[0][:200]}" if text else type(e).__name__
+
+
 def _load_sentence_transformer(name: str, target: str, progress: bool) -> SentenceTransformerEmbedder:
     import torch
     from sentence_transformers import SentenceTransformer
 
+    is_local = Path(target).is_dir()
     try:
-        st_model = SentenceTransformer(target, device="cpu")
-    except Exception as e:  # noqa: BLE001 - any failure here is "this model cannot be loaded"
-        reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-        raise JixiaoError(
-            f"cannot load embedding model {name!r} ({type(e).__name__}: {reason}); without network only models "
-            f"already in the local Hugging Face cache or local folders load: download it where the hub is "
-            f"reachable, or set JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL}"
-        ) from e
+        # Local folders and already-downloaded hub models: never touch the network.
+        st_model = SentenceTransformer(target, device="cpu", local_files_only=True)
+    except Exception as e:  # noqa: BLE001 - any failure here means "not loadable offline"
+        if is_local:
+            raise JixiaoError(
+                f"cannot load embedding model {name!r} ({_first_line(e)}); the folder must hold a "
+                f"sentence-transformers or transformers model, or set JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL}"
+            ) from e
+        if os.environ.get("HF_HUB_OFFLINE") not in (None, "", "0") or not hub_reachable():
+            raise JixiaoError(
+                f"cannot load embedding model {name!r}: not in the local Hugging Face cache and the hub is "
+                f"unreachable; download it where there is network (huggingface-cli download {name}) or set "
+                f"JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL} (bundled, works offline)"
+            ) from e
+        try:
+            st_model = SentenceTransformer(target, device="cpu")
+        except Exception as e2:  # noqa: BLE001
+            raise JixiaoError(
+                f"cannot load embedding model {name!r} ({_first_line(e2)}); check the name, or set "
+                f"JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL} (bundled, works offline)"
+            ) from e2
     st_model.to(torch.float32)
     st_model.eval()
     _apply_prompts(st_model, name)

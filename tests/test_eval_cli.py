@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from eval_fakes import CopySuggester, KeywordClassifier, corpus, record
@@ -16,7 +17,9 @@ def fakes(monkeypatch):
     monkeypatch.setattr(eval_cmd, "load_corpus", lambda: tables)
     approaches = {"kw": KeywordClassifier, "kw_b": KeywordClassifier}
     monkeypatch.setattr(
-        eval_cmd, "select_approaches", lambda name: approaches if name == "all" else {"kw": KeywordClassifier}
+        eval_cmd,
+        "select_approaches",
+        lambda name, embedder=None: approaches if name == "all" else {"kw": KeywordClassifier},
     )
     monkeypatch.setattr(eval_cmd, "shipped_classifier", lambda: KeywordClassifier())
     monkeypatch.setattr(eval_cmd, "suggester_factory", lambda embedder=None: CopySuggester)
@@ -65,6 +68,8 @@ def test_classify_fixtures_text_and_report(fakes, tmp_path, capsys):
         "Tier codes",
     ):
         assert section in html
+    embedded = re.search(r'<script type="application/json" id="metrics">(.*?)</script>', html, re.S).group(1)
+    assert json.loads(embedded)["fixtures"]["excluded"][0]["id"] == "t1"
     for name in ("confusion.png", "reliability.png", "per_class.png"):
         _png(report / name)
 

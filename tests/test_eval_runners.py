@@ -118,3 +118,48 @@ def test_suggest_fixtures_reports_unqueryable(tmp_path):
     # top 2 of the copied rows: 救助人次 (11) and 救助比例达标率 (12) -> 2 of 4 found
     assert result.metrics.recall_at_k == pytest.approx(2 / 4)
     assert result.metrics.tier_coverage == pytest.approx(2 / 4)
+
+
+def test_strict_cost_puts_predictions_in_the_gold_tables_scheme(tmp_path):
+    from eval_fakes import FakePrediction
+
+    class SchemePrediction(FakePrediction):
+        def in_scheme(self, scheme):
+            code = "41" if (self.code == "14" and str(scheme) == "B") else self.code
+            return self.model_copy(update={"code": code})
+
+    class CostModel:
+        def predict(self, X):
+            return [SchemePrediction(code="14" if "成本" in x.name else "11", confidence=0.9) for x in X]
+
+    rec = record("b1", "http://example.org/b")
+    rec["indicators"].append(
+        {"level1": "成本指标", "level2": "经济成本指标", "name": "人均成本", "value": "≤500元"}
+    )
+    path = tmp_path / "fx.jsonl"
+    path.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
+    fx = load_fixtures(path, corpus())
+    assert fx.tables[0].scheme == "B"
+    strict = classify_runner.evaluate_fixtures(fx, CostModel(), merge_cost=False).approaches[0]
+    # rows: 11 ✓, 12 ✗, 13 ✗, 31 ✗, 41 ✓ (14 expressed in scheme B)
+    assert strict.metrics.level2.accuracy == pytest.approx(2 / 5)
+    assert "41" in strict.metrics.level2.labels and "14" not in strict.metrics.level2.labels
+
+
+def test_approaches_share_one_embedder(monkeypatch):
+    made = []
+
+    def with_embedder(embedder=None):
+        made.append(embedder)
+        return KeywordClassifier()
+
+    monkeypatch.setattr(
+        classify_runner, "available_approaches", lambda: {"plain": KeywordClassifier, "emb": with_embedder}
+    )
+    chosen = classify_runner.select_approaches("all", "hash")
+    assert chosen["plain"] is KeywordClassifier  # no embedder parameter: left alone
+    chosen["emb"]()
+    chosen["emb"]()
+    assert len(made) == 2 and made[0] is made[1] and made[0] is not None
+    with pytest.raises(Exception, match="unknown approach 'nope'"):
+        classify_runner.select_approaches("nope")

@@ -19,7 +19,9 @@ def _meta(project: str, amount: str = "10") -> list[list[str | None]]:
 
 
 def _rows(result):
-    return [(i.level1, i.level2, i.name, i.annual_value, i.inferred_levels) for i in result.tables[0].indicators]
+    return [
+        (i.level1, i.level2, i.name, i.annual_value, i.inferred_levels) for i in result.tables[0].indicators
+    ]
 
 
 def test_merged_cells_carry_levels_down_and_record_it():
@@ -46,7 +48,18 @@ def test_merged_cells_carry_levels_down_and_record_it():
 
 
 def test_split_value_columns_are_joined_and_self_evaluation_columns_ignored():
-    header = ["一级指标", "二级指标", "三级指标", "指标性质", "指标方向", "年度指标值", "实际完成值", "计量单位", "分值", "得分"]
+    header = [
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标性质",
+        "指标方向",
+        "年度指标值",
+        "实际完成值",
+        "计量单位",
+        "分值",
+        "得分",
+    ]
     grid = [
         ["项目名称", "乙项目"] + [None] * 8,
         header,

@@ -256,6 +256,19 @@ def test_decode_text_encodings() -> None:
     assert decode_text("a\u00a0b".encode(), "x.txt") == "a b"
 
 
+def test_damaged_utf8_csv_keeps_what_it_has(gold: list[GoalTable]) -> None:
+    """A damaged multi-byte character costs that character, with a warning, not the file."""
+    text = writers.csv_text(gold[:1])
+    data = text.encode("utf-8")
+    i = data.index(gold[0].annual_goal[:2].encode())
+    damaged = data[:i] + data[i : i + 2] + data[i + 3 :]  # the goal's first character lost a byte
+    result = parse_bytes(damaged, "damaged.csv")
+    (t,) = result.tables
+    assert t.project == gold[0].project and len(t.indicators) == len(gold[0].indicators)
+    assert t.annual_goal.startswith("\ufffd") and t.annual_goal[1:] == gold[0].annual_goal[1:]
+    assert "U+FFFD" in result.warnings[0].problem
+
+
 def test_join_wrapped_pdf_cells() -> None:
     assert cells.join_wrapped("≥1000\n人次") == "≥1000人次"
     assert cells.join_wrapped("资助困难群众\n参保全覆盖") == "资助困难群众参保全覆盖"
@@ -306,6 +319,19 @@ def test_dtd_in_office_xml_refused(gold: list[GoalTable]) -> None:
     )
     with pytest.raises(ParseError, match="DTD"):
         parse_bytes(_zip(entries), "xxe.xlsx")
+
+
+def test_pdf_bomb_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zlib
+
+    from jixiao.corpus.parsers import pdf
+
+    monkeypatch.setattr(pdf, "MAX_PDF_INFLATED_BYTES", 1024 * 1024)
+    stream = zlib.compress(b"\0" * (2 * 1024 * 1024))
+    data = b"%PDF-1.4\n1 0 obj<</Filter/FlateDecode/Length " + str(len(stream)).encode() + b">>stream\n"
+    data += stream + b"\nendstream\nendobj\n%%EOF\n"
+    with pytest.raises(ParseError, match="uncompressed"):
+        parse_bytes(data, "bomb.pdf")
 
 
 def test_zip_that_is_not_office_refused() -> None:

@@ -4,8 +4,10 @@ Users rename files, budget systems export .xls-named HTML, and the HTTP service
 receives whatever a browser sends, so the extension is only used in messages. A zip
 is Excel or Word according to its entries, ``%PDF`` is a PDF, and anything else must
 decode as text (UTF-8 with or without BOM, UTF-16 with BOM, GB18030 ⊃ GBK), which
-then is the labeled record JSONL, a comma-separated export with a header we know, or
-free text for ``parse_text`` (the seed layouts and text tables).
+then is the labeled record JSONL, an HTML table (the ".xls" of many budget systems),
+a comma-separated export with a header we know, or free text for ``parse_text`` (the
+seed layouts and text tables). Traditional characters are simplified before any
+label or category is matched.
 
 Every refusal is a ``ParseError(file name, problem)``: one line, nothing half-read.
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 from jixiao.corpus.errors import JixiaoError, ParseError, UnknownCategoryError
 from jixiao.corpus.parsers.cells import clean_text, simplify_grid
 from jixiao.corpus.parsers.html import looks_like_html
-from jixiao.corpus.parsers.zipsafe import safe_office_zip
+from jixiao.corpus.parsers.zipsafe import office_kind, open_office_zip
 from jixiao.corpus.records import record_to_table
 from jixiao.corpus.schema import GoalTable, ParseResult, ParseWarning
 
@@ -68,14 +70,19 @@ def _dispatch(data: bytes, source: str) -> tuple[str, ParseResult]:
         return "PDF", _parse_pdf(data, source)
     if data.startswith(_OLE_MAGIC):
         raise ParseError(source, "legacy .xls/.doc (OLE) format is not supported: save it as .xlsx or .docx")
-    text = decode_text(data, source)
+    text, damaged = decode_text_counted(data, source)
     if not text.strip():
         raise ParseError(source, "empty file")
-    return parse_text_content(text, source)
+    kind, result = parse_text_content(text, source)
+    if damaged:
+        problem = f"{damaged} undecodable byte sequence(s) replaced by U+FFFD (damaged or truncated file?)"
+        result.warnings.insert(0, ParseWarning(source=source, problem=problem))
+    return kind, result
 
 
 def _parse_office(data: bytes, source: str) -> tuple[str, ParseResult]:
-    _, kind = safe_office_zip(data, source)
+    # Caps only (central directory); the reader runs the full check before inflating.
+    kind = office_kind(open_office_zip(data, source))
     if kind == "xlsx":
         return "Excel workbook", _parse_xlsx(data, source)
     if kind == "docx":
@@ -189,33 +196,49 @@ def _parse_html(text: str, source: str) -> ParseResult:
 
 
 def decode_text(data: bytes, source: str) -> str:
-    """Bytes → str by BOM, then strict UTF-8, then GB18030 (a superset of GBK and GB2312)."""
-    text = None
+    """Bytes → str by BOM, then UTF-8, then GB18030 (a superset of GBK and GB2312)."""
+    return decode_text_counted(data, source)[0]
+
+
+def decode_text_counted(data: bytes, source: str) -> tuple[str, int]:
+    """The text and how many damaged byte sequences were replaced by U+FFFD.
+
+    A byte-order mark is trusted. Without one, UTF-8 that is damaged in a few places
+    (a truncated upload, a flipped byte) is still UTF-8 when valid multi-byte
+    characters outnumber the damage tenfold; GBK read as UTF-8 is all damage. GB18030
+    would "decode" damaged UTF-8 as mojibake without an error, so it comes after.
+    """
+    text, bad = None, 0
     for bom, enc in (
         (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF16_LE, "utf-16-le"),
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if data.startswith(bom):
-            try:
-                text = data[len(bom) :].decode(enc)
-            except UnicodeDecodeError as e:
-                raise ParseError(source, f"invalid {enc} text after its byte-order mark: {e.reason}") from e
+            text, bad = _decode_lenient(data[len(bom) :], enc)
             break
     if text is None:
         if b"\x00" in data[:8192]:
             raise ParseError(source, f"binary content, not a supported file type ({SUPPORTED})")
-        for enc in ("utf-8", "gb18030"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text, bad = _decode_lenient(data, "utf-8")
+            if bad * 10 > sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd"):
+                text, bad = None, 0
     if text is None:
-        text = _guess_decode(data)
-    if text is None or _control_share(text) > MAX_CONTROL_SHARE:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            text = _guess_decode(data)
+    if text is None or _control_share(text) > MAX_CONTROL_SHARE or (bad and bad * 100 > len(text)):
         raise ParseError(source, f"binary content or unknown text encoding; supported: {SUPPORTED}")
-    return clean_text(text).lstrip("\ufeff")
+    return clean_text(text).lstrip("\ufeff"), bad
+
+
+def _decode_lenient(data: bytes, encoding: str) -> tuple[str, int]:
+    text = data.decode(encoding, errors="replace")
+    return text, text.count("\ufffd")
 
 
 def _guess_decode(data: bytes) -> str | None:

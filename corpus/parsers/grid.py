@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from jixiao.corpus.errors import UnknownCategoryError
@@ -20,14 +21,7 @@ from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.parsers.wrapped_text import table_id
 from jixiao.corpus.records import finalize, make_indicator
 from jixiao.corpus.schema import GoalTable, Indicator, ParseResult, ParseWarning
-from jixiao.corpus.taxonomy import (
-    LEVEL1_NAMES,
-    is_level1_name,
-    is_level2_name,
-    level1_code,
-    resolve,
-    split_combined,
-)
+from jixiao.corpus.taxonomy import TIERS, is_level1_name, is_level2_name, split_combined
 from jixiao.corpus.values import parse_amount
 
 Grid = Sequence[Sequence[str | None]]
@@ -42,21 +36,33 @@ _HEADER_ROLES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^二级(指标)?$"), L2),
     (re.compile(r"^(三级指标|三级|指标名称|绩效指标名称|具体指标|指标内容)"), L3),
     (re.compile(r"(实际|完成值|完成情况|实现值|实际值|执行数|全年完成|实施进度)"), IGNORE),
-    (re.compile(r"(分值|得分|权重|偏差|原因|改进|备注|评分|说明|解释|佐证|计算方法)"), IGNORE),
+    (re.compile(r"(分值|得分|权重|偏差|原因|改进|备注|评分|说明|解释|佐证|计算方法|描述|内容)"), IGNORE),
+    (re.compile(r"(值类型|指标类型|性质|方向|运算符|符号)$"), OP),
     (re.compile(r"(实施周期|实施期|中长期|周期)(指标值|目标值|目标)?"), PERIOD),
-    (re.compile(r"(指标值|目标值|目标|计划值|预期值|标准值)"), VALUE),
+    (re.compile(r"(指标值|目标值|目标|计划值|预期值|标准值)|^年度$"), VALUE),
     (re.compile(r"^(指标)?(性质|方向|运算符|符号)"), OP),
     (re.compile(r"^(计量|度量)?单位$"), UNIT),
 ]
 
 
+_LABEL_MAX = 40  # longer cells are names, values or prose, never labels
+
+
 def _compact(text: str | None) -> str:
     """A cell as labels are compared: no spaces (PDF text spaces out ``一 级 指 标``)."""
-    t = normalize_text(text or "")
+    return _compact_cached(text or "")
+
+
+@lru_cache(maxsize=4096)
+def _compact_cached(text: str) -> str:
+    t = normalize_text(text[:200])
     return re.sub(r"[\s:：]+", "", t).replace("（", "(").replace("）", ")")
 
 
-def _header_role(cell: str | None) -> str | None:
+def header_role(cell: str | None) -> str | None:
+    """The role of a header cell (level, value, operator, unit, ignored), or None."""
+    if not cell or len(cell) > _LABEL_MAX:
+        return None
     c = re.sub(r"\(.*?\)", "", _compact(cell))
     if not c:
         return None
@@ -66,9 +72,14 @@ def _header_role(cell: str | None) -> str | None:
     return None
 
 
+_HEADER_HINT = re.compile(r"级|級|指标名称|指標名稱|具体指标|具體指標|指标内容|指標內容")
+
+
 def header_roles(row: Sequence[str | None]) -> dict[int, str] | None:
     """Column → role for an indicator header row; None when the row is not one."""
-    roles = {j: r for j, cell in enumerate(row) if (r := _header_role(cell))}
+    if not any(cell and _HEADER_HINT.search(cell) for cell in row):
+        return None  # cheap test first: most rows are indicator rows
+    roles = {j: r for j, cell in enumerate(row) if (r := header_role(cell))}
     levels = [j for j, r in roles.items() if r in (L1, L2, L3)]
     if not levels:
         return None
@@ -90,23 +101,34 @@ def header_roles(row: Sequence[str | None]) -> dict[int, str] | None:
 
 _META_LABELS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(项目|专项|专项资金|资金|转移支付|项目\(资金\))名称$"), "project"),
-    (re.compile(r"^(主管部门|主管单位|部门名称|县级主管部门|主管部门及代码|主管部门\(?及代码\)?)$"), "department"),
+    (
+        re.compile(r"^(主管部门|主管单位|部门名称|县级主管部门|主管部门及代码|主管部门\(?及代码\)?)$"),
+        "department",
+    ),
     (re.compile(r"^(实施单位|用款单位|预算单位|单位名称|项目单位|实施单位\(盖章\))$"), "unit"),
-    (re.compile(r"^(年度资金总额|预算金额|项目资金总额|资金总额|年度预算|年度预算数|申请金额|项目金额)"), "amount"),
+    (
+        re.compile(r"^(年度资金总额|预算金额|项目资金总额|资金总额|年度预算|年度预算数|申请金额|项目金额)"),
+        "amount",
+    ),
     (re.compile(r"^(项目期|实施周期|项目周期|实施期限|项目实施期|专项起止时间|起止时间)$"), "period"),
     (re.compile(r"^(年度目标|年度绩效目标|绩效目标|年度总体目标|目标|总体绩效目标)$"), "annual_goal"),
     (re.compile(r"^(实施周期总目标|总体目标|中长期目标|中长期绩效目标|实施期目标|长期目标)$"), "period_goal"),
 ]
 _NEW_TABLE_KEYS = {"project", "department", "unit"}
-_FOOTER = re.compile(r"^(填报人|填表人|联系电话|联系人|审核|备注|说明|注[:：]|单位负责人|财务负责人|总分|合计|评价结论|自评结论)")
+_FOOTER = re.compile(
+    r"^(填报人|填表人|联系电话|联系人|审核|备注|说明|注[:：]|单位负责人|财务负责人|总分|合计|评价结论|自评结论)"
+)
 _GOAL_SUBHEADER = re.compile(r"^(预期目标|年初设定目标|年度目标|目标)$")
 _BUDGET_COLUMN = re.compile(r"(全年预算数|调整后预算|预算数)")
 _YEAR = re.compile(r"[(（]\s*((?:19|20)\d{2})\s*年度?\s*[)）]|((?:19|20)\d{2})\s*年度")
+_UNIT_NOTE = re.compile(r"^单\s*位\s*[:：]")
 _AMOUNT_UNIT = re.compile(r"(亿元|万元|千元|元)")
 _TITLE = re.compile(r"([\u4e00-\u9fff（）()]*?(绩效目标表|自评表|申报表|批复表|审批表|目标表))")
 
 
 def _meta_key(cell: str | None) -> str | None:
+    if not cell or len(cell) > _LABEL_MAX:
+        return None
     c = _compact(cell).rstrip(":：")
     if not c or len(c) > 16:
         return None
@@ -123,6 +145,8 @@ def _meta_key(cell: str | None) -> str | None:
 def _category(cell: str) -> tuple[str | None, str | None] | None:
     """(level1, level2) printed in one cell, or None when the cell is no category."""
     text = cell.strip()
+    if not text or len(text) > 30:
+        return None
     combined = split_combined(text)
     if combined:
         return combined
@@ -142,7 +166,7 @@ def category_cell(cell: str) -> bool:
 
 def is_meta_label(cell: str) -> bool:
     """Whether a cell is a table-metadata label (项目名称, 主管部门…) or a footer label."""
-    return _meta_key(cell) is not None or bool(_FOOTER.match(_compact(cell)))
+    return _meta_key(cell) is not None or bool(_FOOTER.match(_compact(cell[:12])))
 
 
 def _strong_category(cell: str) -> tuple[str | None, str | None] | None:
@@ -157,10 +181,14 @@ def _strong_category(cell: str) -> tuple[str | None, str | None] | None:
 _OPERATOR_CELL = re.compile(
     r"^(≥|≤|>|<|=|＞|＜|≧|≦|＝|>=|<=|大于等于|小于等于|大于|小于|等于|不低于|不高于|不少于|不多于|不超过|约|≈)$"
 )
-_PLACEHOLDER = re.compile(r"[(（]\s*[≥≤><=＞＜≧≦]*\s*\*+\s*[^()（）]{0,6}[)）]")
+_PLACEHOLDER = re.compile(
+    r"[(（]\s*[≥≤><=＞＜≧≦]*\s*\*+\s*[^()（）]{0,6}[)）]|[≥≤><=＞＜≧≦]\s*\*+\s*[^\s()（）\d]{0,4}$"
+)
 _NAME_PREFIX = re.compile(
     r"^\s*([★☆*＊]+|指标\s*\d+\s*([:：.、]|(?=[\u4e00-\u9fff]))|\d{1,2}\s*[.、．]\s*(?=[\u4e00-\u9fff]))+\s*"
 )
+_PLACEHOLDER_UNIT = re.compile(r"[(（]\s*[≥≤><=＞＜≧≦]*\s*\*+\s*([^()（）\d*\s]{1,6})[)）]")
+_BARE_NUMBER = re.compile(r"^[≥≤><=＞＜≧≦]?\s*\d+(\.\d+)?$")
 _TEMPLATE_NAME = re.compile(r"^(指标\s*\d*|[.…。·\s]+|[-—/\\]+|无)$")
 
 
@@ -243,9 +271,8 @@ class _GridParser:
             self.levels = _Levels()
             return
         keys = self._meta_keys(cells)
-        if keys and (self.roles is not None or (keys & _NEW_TABLE_KEYS and keys & set(self.cur.meta))):
-            if keys & _NEW_TABLE_KEYS or self.roles is not None and self.cur.indicators:
-                self._close()
+        if self._starts_new_table(keys):
+            self._close()
         if keys:
             self._read_meta(cells, line)
             return
@@ -255,10 +282,18 @@ class _GridParser:
             self._note_budget_header(cells)
             return
         first = next(c for c in cells if c)
-        if _FOOTER.match(_compact(first)):
+        if _FOOTER.match(_compact(first[:12])):
             self._close()
             return
         self._read_indicator(line, cells)
+
+    def _starts_new_table(self, keys: set[str]) -> bool:
+        """A project label after indicator rows, or one the current table already has."""
+        if not keys:
+            return False
+        if self.roles is not None and self.cur.indicators:
+            return True
+        return bool(keys & _NEW_TABLE_KEYS) and (self.roles is not None or bool(keys & set(self.cur.meta)))
 
     def _note_context(self, cells: list[str]) -> None:
         joined = " ".join(c for c in cells if c)
@@ -269,7 +304,7 @@ class _GridParser:
             t = _TITLE.search(_compact(joined))
             if t and len(joined) <= 40:
                 self.pending_title = re.sub(r"^\d+", "", t.group(1))
-        u = re.search(r"(?:单位\s*[:：]\s*|(?:资金|金额|预算)\s*[(（]\s*)(亿元|万元|千元|元)", joined)
+        u = re.search(r"(?:单位\s*[:：]\s*|(?:资金|金额|预算)\S{0,4}?\s*[(（]\s*)(亿元|万元|千元|元)", joined)
         if u:
             self.pending_unit = u.group(1)
             if self.cur.meta and "amount" not in self.cur.meta:
@@ -342,114 +377,42 @@ class _GridParser:
     # -- indicator rows ------------------------------------------------------------
     def _read_indicator(self, line: int, cells: list[str]) -> None:
         roles = self.roles or {}
-        col = {r: j for j, r in sorted(roles.items(), reverse=True)}  # first column per role
-        c1 = col.get(L1, col.get(L2, 0))
-        c2 = col.get(L2, c1 + 1)
-        c3 = col.get(L3, c2 + 1)
+        cols = _Columns.of(roles)
         # Cells left of the level columns count too: a row whose merged cells the
         # source left out starts at column 0.
         items = [(j, c) for j, c in enumerate(cells) if c and not _is_row_label(c)]
-        if not items:
-            return
-        if len(items) == 1 and items[0][0] < min(c1, c2, c3):
+        if not items or any(_UNIT_NOTE.match(c) for _, c in items):
+            return  # nothing, or a ``单位：万元`` line between tables
+        if len(items) == 1 and items[0][0] < min(cols.c1, cols.c2, cols.c3):
             # A lone cell left of the table: a title or a note between tables.
             if _TITLE.search(_compact(items[0][1])):
                 self._close()
             return
         raw = " | ".join(c for _, c in items)
-        value_cols = [j for j, r in roles.items() if r in (VALUE, PERIOD)]
-        cv = min(value_cols) if value_cols else c3 + 1
-        last_role_col = max(roles) if roles else cv
-        l1 = l2 = None
-        unknown: str | None = None
-        name_j: int | None = None
-        shift = 0
-
-        # A row shifted left: its value column is empty, its level-1 cell holds something
-        # that is no level-1 name. Right-align its cells into level 2 | name | value.
-        beyond = [j for j, _ in items if j >= cv]
-        first_j, first_c = items[0]
-        first_cat = _category(first_c)
-        second_cat = _strong_category(items[1][1]) if len(items) > 1 else None
-        if (
-            not beyond
-            and value_cols
-            and first_j == c1
-            and c1 < c2
-            and len(items) >= 2
-            and (first_cat is None or first_cat[1] is not None)
-            and second_cat is None
-            and not (self.levels.l1 is None and first_cat is None)
-        ):
-            packed = [c for _, c in items][-3:]
-            value_text = packed[-1]
-            name = packed[-2]
-            if len(packed) == 3:
-                cat = _category(packed[0])
-                if cat is None:
-                    unknown = packed[0]
-                else:
-                    l2 = cat[1] or cat[0]
-            self._emit(line, raw, l1, l2, unknown, name, {VALUE: value_text})
-            return
-
-        idx = 0
-        while idx < len(items):
-            j, c = items[idx]
-            cat = _category(c)
-            rest = items[idx + 1 :]
-            if cat is None:
-                # A non-category in a category column, with the name column filled too:
-                # a category this parser does not know.
-                if j in (c1, c2) and j < c3 and any(k == c3 for k, _ in rest) and unknown is None and not l2:
-                    unknown = c
-                    idx += 1
-                    continue
-                break
-            if l2 is not None or unknown is not None:
-                break
-            if j >= c3 and (len(rest) < 1 or not any(k > last_role_col for k, _ in rest)):
-                break  # a name that happens to equal a category name
-            cl1, cl2 = cat
-            if cl1 and cl2 and cl1 == cl2:  # 成本指标 / 满意度指标: level 1 in the level-1 column
-                if j <= c1 and l1 is None and (not rest or _category(rest[0][1]) is not None) or j <= c1 and l1 is None and not rest:
-                    cl2 = None
-                else:
-                    cl1 = None
-            if cl1 and l1 is None and cl2 is None and j <= c2:
-                l1 = cl1
-            elif cl1 and cl2:
-                l1, l2 = cl1, cl2
-            elif cl2:
-                l2 = cl2
-            else:
-                break
-            idx += 1
-        if idx >= len(items):
-            self._set_levels(l1, l2, unknown)
+        if self._shifted_left(items, cols):
+            items, cells = _right_align(items, cells, cols)
+        l1, l2, unknown, idx = _read_levels(items, cols)
+        if idx >= len(items) or roles.get(items[idx][0]) == IGNORE:
+            self._set_levels(l1, l2, unknown)  # a category row opens a block
             return
         name_j, name = items[idx]
-        if j_is_ignored(roles, name_j):
-            self._set_levels(l1, l2, unknown)
-            return
-        shift = name_j - c3 if roles else 0
-        parts: dict[str, str] = {}
-        for role in (VALUE, PERIOD, OP, UNIT):
-            for rj, r in sorted(roles.items()):
-                if r != role:
-                    continue
-                k = rj + shift
-                if 0 <= k < len(cells) and cells[k] and k > name_j:
-                    parts[role] = (parts[role] + " " if role in parts else "") + cells[k] if role == OP else cells[k]
-                    if role != OP:
-                        break
-        if VALUE not in parts and PERIOD not in parts:
-            for k, c in items[idx + 1 :]:
-                if roles.get(k - shift) in (IGNORE, UNIT, OP):
-                    continue
-                parts[VALUE] = c
-                break
+        parts = _read_values(items[idx + 1 :], cells, roles, name_j - cols.c3 if roles else 0, name_j)
         self._emit(line, raw, l1, l2, unknown, name, parts)
+
+    def _shifted_left(self, items: list[tuple[int, str]], cols: _Columns) -> bool:
+        """Its value column empty, its level-1 cell holding no level-1 name: shifted left."""
+        first_j, first_c = items[0]
+        first_cat = _category(first_c)
+        return (
+            bool(cols.value_cols)
+            and not any(j >= cols.cv for j, _ in items)
+            and first_j == cols.c1
+            and cols.c1 < cols.c2
+            and len(items) >= 2
+            and (first_cat is None or first_cat[1] is not None)
+            and _strong_category(items[1][1]) is None
+            and not (self.levels.l1 is None and first_cat is None)
+        )
 
     def _set_levels(self, l1: str | None, l2: str | None, unknown: str | None) -> None:
         """A category-only row: it opens a block for the rows below."""
@@ -472,7 +435,11 @@ class _GridParser:
         name: str,
         parts: dict[str, str],
     ) -> None:
+        hint = _PLACEHOLDER_UNIT.search(name)
         name = clean_name(name)
+        if hint and parts.get(VALUE) and _BARE_NUMBER.match(parts[VALUE].strip()) and UNIT not in parts:
+            # ``公猪舍(≥**平方米)`` | ``22.8``: the template's placeholder carries the unit.
+            parts[UNIT] = hint.group(1)
         if not _usable_name(name):
             self._warn(line, raw, "no indicator name in this row")
             self._set_levels(l1, l2, unknown)
@@ -544,19 +511,124 @@ class _GridParser:
         return ParseResult(tables=out, warnings=self.warnings, layout="grid")
 
 
-def j_is_ignored(roles: dict[int, str], j: int) -> bool:
-    return roles.get(j) == IGNORE
+@dataclass(frozen=True)
+class _Columns:
+    """Where an indicator header puts level 1, level 2, the name and the first value."""
+
+    c1: int
+    c2: int
+    c3: int
+    cv: int
+    last: int
+    value_cols: tuple[int, ...]
+
+    @classmethod
+    def of(cls, roles: dict[int, str]) -> _Columns:
+        first = {r: j for j, r in sorted(roles.items(), reverse=True)}
+        c1 = first.get(L1, first.get(L2, 0))
+        c2 = first.get(L2, c1 + 1)
+        c3 = first.get(L3, c2 + 1)
+        value_cols = tuple(sorted(j for j, r in roles.items() if r in (VALUE, PERIOD)))
+        cv = value_cols[0] if value_cols else c3 + 1
+        return cls(c1, c2, c3, cv, max(roles) if roles else cv, value_cols)
+
+
+def _right_align(
+    items: list[tuple[int, str]], cells: list[str], cols: _Columns
+) -> tuple[list[tuple[int, str]], list[str]]:
+    """Move a left-shifted row's cells so that its last cell sits in the value column."""
+    slots = list(range(cols.c1, cols.cv + 1))
+    if len(items) > len(slots):
+        return items, cells
+    moved = slots[len(slots) - len(items) :]
+    cells = [""] * max(len(cells), cols.cv + 1)
+    for k, (_, c) in zip(moved, items, strict=True):
+        cells[k] = c
+    return [(k, c) for k, (_, c) in zip(moved, items, strict=True)], cells
+
+
+def _read_levels(
+    items: list[tuple[int, str]], cols: _Columns
+) -> tuple[str | None, str | None, str | None, int]:
+    """The categories a row prints before its name: (level 1, level 2, unknown, name index)."""
+    l1 = l2 = unknown = None
+    idx = 0
+    while idx < len(items):
+        j, c = items[idx]
+        cat = _category(c)
+        rest = items[idx + 1 :]
+        if cat is None:
+            # A non-category in a category column, with the name column filled too:
+            # a category this parser does not know.
+            if (
+                j in (cols.c1, cols.c2)
+                and j < cols.c3
+                and any(k == cols.c3 for k, _ in rest)
+                and not (unknown or l2)
+            ):
+                unknown = c
+                idx += 1
+                continue
+            break
+        if l2 is not None or unknown is not None:
+            break
+        if j >= cols.c3 and not any(k > cols.last for k, _ in rest):
+            break  # a name that happens to equal a category name
+        cl1, cl2 = cat
+        if cl1 and cl1 == cl2:  # 成本指标 / 满意度指标: level 1 only in the level-1 column
+            if j <= cols.c1 and l1 is None and (not rest or _category(rest[0][1]) is not None):
+                cl2 = None
+            else:
+                cl1 = None
+        if cl1 and cl2:
+            l1, l2 = cl1, cl2
+        elif cl1 and l1 is None and j <= cols.c2:
+            l1 = cl1
+        elif cl2:
+            l2 = cl2
+        else:
+            break
+        idx += 1
+    return l1, l2, unknown, idx
+
+
+def _read_values(
+    after: list[tuple[int, str]], cells: list[str], roles: dict[int, str], shift: int, name_j: int
+) -> dict[str, str]:
+    """Value parts right of the name, in the header's columns moved by the row's shift.
+
+    Operator cells accumulate (指标性质 | 指标方向); when the value column is empty the
+    next cell that is no self-evaluation, unit or operator cell is taken.
+    """
+    parts: dict[str, str] = {}
+    for role in (VALUE, PERIOD, OP, UNIT):
+        for rj in sorted(j for j, r in roles.items() if r == role):
+            k = rj + shift
+            if not (name_j < k < len(cells) and cells[k]):
+                continue
+            if role == OP:
+                parts[OP] = f"{parts[OP]} {cells[k]}" if OP in parts else cells[k]
+                continue
+            parts[role] = cells[k]
+            break
+    if VALUE not in parts and PERIOD not in parts:
+        for k, c in after:
+            if roles.get(k - shift) not in (IGNORE, UNIT, OP):
+                parts[VALUE] = c
+                break
+    return parts
 
 
 def _is_row_label(cell: str) -> bool:
     """The merged left label ``绩效指标`` that some layouts print on the first rows."""
-    return _compact(cell) in ("绩效指标", "年度绩效指标", "指标")
+    return len(cell) <= 12 and _compact(cell) in ("绩效指标", "年度绩效指标", "指标")
 
 
 def _accepted_level2() -> list[str]:
-    from jixiao.corpus.taxonomy import TIERS
-
     return sorted({t.level2 for t in TIERS.values()})
+
+
+_NO_UNIT = {"/", "-", "——", "—", "无", "空"}
 
 
 def _join_value(op: str | None, value: str | None, unit: str | None) -> str | None:
@@ -568,7 +640,7 @@ def _join_value(op: str | None, value: str | None, unit: str | None) -> str | No
         ops = [o for o in op.split() if _OPERATOR_CELL.match(o)]
         if ops and not re.match(r"^[≥≤><=＞＜≧≦＝约]|^(大于|小于|等于|不低于|不高于|不少于|不超过)", v):
             v = ops[-1] + v
-    if unit and unit.strip() and not v.endswith(unit.strip()) and unit.strip() not in ("/", "-", "——"):
+    if unit and unit.strip() and not v.endswith(unit.strip()) and unit.strip() not in _NO_UNIT:
         v = v + unit.strip()
     return v
 
@@ -606,4 +678,4 @@ def _clean_meta(text: str | None) -> str | None:
     return normalize_text(text) or None
 
 
-__all__ = ["grid_to_tables", "header_roles", "clean_name", "LEVEL1_NAMES", "level1_code", "resolve"]
+__all__ = ["category_cell", "clean_name", "grid_to_tables", "header_role", "header_roles", "is_meta_label"]

@@ -1,10 +1,20 @@
-"""Text that is a table written out as text: tab rows, pipe rows, one cell per line.
+"""Text that is a table written out as text, in whatever shape the text took.
 
 PDF-to-markdown converters (seed 003) write tab-separated rows with merged cells left
-blank; web pages copied as markdown write ``| a | b |`` rows; the corpus's stored page
-excerpts write one cell per line, each ending in ``|``, with a lone ``|`` opening every
-row and runs of ``|||`` for empty cells. Each form is turned back into a grid, and the
-grid parser does the reading, so every layout shares one set of rules.
+blank and cells sometimes shifted; web pages copied as markdown write ``| a | b |``
+rows; the corpus's stored page excerpts write one cell per line ending in ``|``, or
+cells separated by spaces, or, for OCR'd scans, no separators at all. The text is read
+in up to four ways, from the most to the least structure it keeps:
+
+1. as a grid (rows and columns as written), read by ``grid.grid_to_tables``;
+2. as a stream of non-empty cells in reading order, for rows that ran together;
+3. as glued rows (``产出指标数量指标补贴国有企业≥25个``), one per line;
+4. as a flattened paragraph, where only names can still be cut out.
+
+Every reading ends in the grid parser, so one set of rules decides categories, names
+and values; of the readings tried, the one with the most well-formed rows (a tier, and
+a name that is no value) wins. Later readings run only when the earlier ones come up
+short, so a clean table is never second-guessed.
 """
 
 from __future__ import annotations
@@ -13,7 +23,13 @@ import re
 
 from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import to_simplified
-from jixiao.corpus.parsers.grid import _header_role, category_cell, grid_to_tables, header_roles, is_meta_label
+from jixiao.corpus.parsers.grid import (
+    category_cell,
+    grid_to_tables,
+    header_role,
+    header_roles,
+    is_meta_label,
+)
 from jixiao.corpus.parsers.wrapped_text import normalize_newlines
 from jixiao.corpus.schema import ParseResult
 
@@ -179,21 +195,36 @@ def _header_span(tokens: list[str], pos: int = 0) -> tuple[int, int] | None:
 def parse(text: str, source: str) -> ParseResult:
     """Every goal table in a text table; the grid parser's warnings ride along.
 
-    The grid the text's form implies is read first; where that finds no indicator row
-    (rows ran together, empty cells vanished), the cell stream is read instead, and
-    of the two the reading with more indicator rows is kept.
+    Raises UnknownCategoryError only when no reading finds a usable row and one of them
+    found rows whose categories are all unknown (the grid parser's rule).
     """
     text = readable(text)
     form, grid = to_grid(text)
-    result = _safe_grid(grid, source)
-    if form != "tab" or not _count(result):
-        streamed = _safe_grid(stream_grid(stream_tokens(text, form)), source)
-        if _count(streamed) > _count(result):
-            streamed.layout = f"text-table ({form}, cell stream)"
-            return streamed
-    if result is None:
-        return ParseResult(layout=f"text-table ({form})")
-    result.layout = f"text-table ({form})"
+    errors: list[UnknownCategoryError] = []
+    best = _read(grid, source, f"text-table ({form})", errors)
+    if form != "tab" or not _count(best):
+        readings = [(lambda: stream_grid(stream_tokens(text, form)), f"text-table ({form}, cell stream)")]
+        if _GLUED_HEADER.search(re.sub(r"\s+", "", text)):
+            readings.append((lambda: glued_grid(text), "text-table (glued rows)"))
+            readings.append((lambda: flattened_grid(text), "text-table (flattened paragraph, names only)"))
+        for make, layout in readings:
+            other = _read(make(), source, layout, errors)
+            if _count(other) > _count(best):
+                best = other
+    if best is None or not best.tables:
+        if errors:
+            raise errors[0]
+        return best or ParseResult(layout=f"text-table ({form})")
+    return best
+
+
+def _read(grid: Grid, source: str, layout: str, errors: list[UnknownCategoryError]) -> ParseResult | None:
+    try:
+        result = grid_to_tables(grid, source)
+    except UnknownCategoryError as e:
+        errors.append(e)
+        return None
+    result.layout = layout
     return result
 
 
@@ -202,13 +233,6 @@ def _count(result: ParseResult | None) -> int:
     if result is None:
         return 0
     return sum(1 for t in result.tables for i in t.indicators if i.code and not _VALUE_LIKE.match(i.name))
-
-
-def _safe_grid(grid: Grid, source: str) -> ParseResult | None:
-    try:
-        return grid_to_tables(grid, source)
-    except UnknownCategoryError:
-        return None
 
 
 # --- cell streams ---------------------------------------------------------------------
@@ -223,8 +247,12 @@ def _safe_grid(grid: Grid, source: str) -> ParseResult | None:
 _SECTION_HEADING = re.compile(r"^([(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
 _SYNTHETIC_HEADER: list[str | None] = ["一级指标", "二级指标", "三级指标", "指标值"]
 _REASON_COLUMN = re.compile(r"(偏差|原因|改进|备注|说明|措施)")
+_STANDALONE_LABELS = {"分值", "得分", "权重", "备注", "单位", "性质", "方向"}
+_TEXT_COLUMN = re.compile(r"(描述|内容|解释|依据)")  # always filled, with free text
 _VALUE_LIKE = re.compile(r"^([≥≤><=＞＜≧≦＝═]|[-+]?\d|[—–\-/／]+$|(优|良|中|差|是|否|有|无|达标|合格)$)")
-_UNIT_LIKE = re.compile(r"^(%|‰|[\u4e00-\u9fff]{1,3}|[\u4e00-\u9fff]{1,2}/[\u4e00-\u9fff]{1,2}|[a-zA-Z²³/]{1,5})$")
+_UNIT_LIKE = re.compile(
+    r"^(%|‰|[\u4e00-\u9fff]{1,3}|[\u4e00-\u9fff]{1,2}/[\u4e00-\u9fff]{1,2}|[a-zA-Z²³/]{1,5})$"
+)
 _OP_WORD = re.compile(
     r"^(≥|≤|>|<|=|＞|＜|≧|≦|＝|═|>=|<=|大于等于|小于等于|大于|小于|等于|不低于|不高于|不少于|不超过|约|≈|定性|定量|正向|反向)$"
 )
@@ -260,7 +288,11 @@ def _merge_split_labels(tokens: list[str]) -> list[str]:
             joined = t + tokens[i + 1]
             if (
                 (category_cell(joined) and (not category_cell(t) or tokens[i + 1] == "指标"))
-                or (_header_role(joined) and not _header_role(t) and len(tokens[i + 1]) <= 5)
+                or (
+                    header_role(joined)
+                    and (not header_role(t) or (len(t) <= 2 and t not in _STANDALONE_LABELS))
+                    and len(tokens[i + 1]) <= 5
+                )
                 or (re.fullmatch(r"[一二三]级", t) and tokens[i + 1].startswith("指标"))
             ):
                 out.append(joined)
@@ -280,17 +312,17 @@ def stream_grid(tokens: list[str]) -> Grid:
     in_table = False
     while i < n:
         t = tokens[i]
-        role = _header_role(t)
+        role = header_role(t)
         if role in ("l1", "l2", "l3"):
             j = i
             labels = []
-            while j < n and (_header_role(tokens[j]) or re.fullmatch(r"绩效指标", tokens[j])):
+            while j < n and (header_role(tokens[j]) or re.fullmatch(r"绩效指标", tokens[j])):
                 labels.append(tokens[j])
                 j += 1
-            roles = [_header_role(x) for x in labels]
+            roles = [header_role(x) for x in labels]
             if "l3" in roles or ("l1" in roles and "l2" in roles):
                 after = labels[roles.index("l3") + 1 :] if "l3" in roles else labels[roles.index("l2") + 1 :]
-                schedule = [(_header_role(x) or "", x) for x in after]
+                schedule = [(header_role(x) or "", x) for x in after]
                 rows.append(list(_SYNTHETIC_HEADER))
                 in_table = True
                 i = j
@@ -301,12 +333,11 @@ def stream_grid(tokens: list[str]) -> Grid:
             in_table = False if schedule is not None and rows else in_table
             i += 2 if nxt is not None else 1
             continue
-        if not in_table and category_cell(t) and i + 1 < n and not category_cell(tokens[i + 1]) is False:
+        if not in_table and schedule is None and category_cell(t):
             # No header in the excerpt (a fragment): the first category opens the table.
-            if schedule is None and any(category_cell(x) for x in tokens[i : i + 3]):
-                rows.append(list(_SYNTHETIC_HEADER))
-                schedule = []
-                in_table = True
+            rows.append(list(_SYNTHETIC_HEADER))
+            schedule = []
+            in_table = True
         if not in_table:
             rows.append([t])
             i += 1
@@ -326,7 +357,11 @@ def _stream_row(tokens: list[str], i: int, schedule: list[tuple[str, str]], rows
     if i >= n or is_meta_label(tokens[i]) or (category_cell(tokens[i]) and not _names_a_row(tokens, i)):
         rows.append(_cat_cells(cats) + [None, None])
         return i
-    if _SECTION_HEADING.match(tokens[i]) or len(tokens[i]) > 60 or (len(tokens[i]) > 30 and tokens[i].endswith("。")):
+    if (
+        _SECTION_HEADING.match(tokens[i])
+        or len(tokens[i]) > 60
+        or (len(tokens[i]) > 30 and tokens[i].endswith("。"))
+    ):
         return i + 1  # prose (a goal text, a report paragraph) is no indicator row
     name = tokens[i]
     i += 1
@@ -347,14 +382,18 @@ def _stream_row(tokens: list[str], i: int, schedule: list[tuple[str, str]], rows
             i += 1
         elif role == "unit":
             if _UNIT_LIKE.match(t) and not _VALUE_LIKE.match(t):
-                unit = t
+                unit = t if t not in ("无", "空") else unit
                 i += 1
         elif role == "ignore":
             if _REASON_COLUMN.search(label):
                 continue
-            if _VALUE_LIKE.match(t) or len(t) <= 8:
+            if (
+                _VALUE_LIKE.match(t)
+                or len(t) <= 8
+                or (_TEXT_COLUMN.search(label) and not _SECTION_HEADING.match(t))
+            ):
                 i += 1
-    while i < n and _VALUE_LIKE.match(tokens[i]) and not category_cell(tokens[i]):
+    while i < n and _skippable(tokens[i]):
         i += 1
     if value is not None:
         if op and not re.match(r"^[≥≤><=＞＜≧≦＝═]|^(大于|小于|等于|不低于|不高于|不少于|不超过)", value):
@@ -363,6 +402,12 @@ def _stream_row(tokens: list[str], i: int, schedule: list[tuple[str, str]], rows
             value += unit
     rows.append(_cat_cells(cats) + [name, value])
     return i
+
+
+def _skippable(token: str) -> bool:
+    """A leftover self-evaluation cell (``100%``, ``8``, ``优``), never a name."""
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", token))
+    return bool(_VALUE_LIKE.match(token)) and cjk <= 3 and len(token) <= 12 and not category_cell(token)
 
 
 def _names_a_row(tokens: list[str], i: int) -> bool:
@@ -386,3 +431,118 @@ def _cat_cells(cats: list[str]) -> list[str | None]:
         elif is_level1_name(c):
             l1 = c
     return [l1, l2]
+
+
+# --- glued rows -------------------------------------------------------------------------
+#
+# Some pages lost even the spaces between cells: ``产出指标数量指标补贴国有企业≥25个`` is
+# one row. Categories ending in 指标 are unambiguous prefixes, and a target value
+# starts at its operator or is the number (with unit) that ends the line.
+
+_GLUED_HEADER = re.compile(r"一级指标[^|\t]{0,3}二级指标[^|\t]{0,3}三级指标")
+_GLUED_VALUE_END = re.compile(r"^(?P<name>.*?[^\d\s.,])(?P<value>\d[\d.,]*\s*(%|‰|[\u4e00-\u9fff/]{1,5})?)$")
+
+
+def glued_grid(text: str) -> Grid:
+    """Rows below a glued header line, cut into level 1 | level 2 | name | value."""
+    rows: Grid = []
+    in_table = False
+    for line in text.split("\n"):
+        flat = re.sub(r"\s+", "", line)
+        if not flat:
+            continue
+        if _GLUED_HEADER.search(flat):
+            rows.append(list(_SYNTHETIC_HEADER))
+            in_table = True
+            continue
+        if not in_table:
+            rows.append([line.strip()])
+            continue
+        if len(flat) > 80 or is_meta_label(flat[:4]):
+            in_table = False
+            rows.append([line.strip()])
+            continue
+        cats, rest = _peel_categories(flat)
+        name, value = _split_value(rest)
+        rows.append(_cat_cells(cats) + [name or None, value])
+    return rows
+
+
+def _peel_categories(flat: str) -> tuple[list[str], str]:
+    cats: list[str] = []
+    while len(cats) < 2:
+        m = re.match(r"^(.{1,10}?指标)(\(\d+分\))?", flat)
+        if not m or not category_cell(m.group(0)):
+            break
+        cats.append(m.group(0))
+        flat = flat[m.end() :]
+    return cats, flat
+
+
+def _split_value(rest: str) -> tuple[str, str | None]:
+    m = re.search(r"[≥≤><=＞＜≧≦＝]", rest)
+    if m and m.start() > 0:
+        return rest[: m.start()], rest[m.start() :]
+    m = _GLUED_VALUE_END.match(rest)
+    if m:
+        return m.group("name"), m.group("value")
+    return rest, None
+
+
+# --- flattened paragraphs -------------------------------------------------------------
+#
+# The worst pages (OCR of scanned sheets on document-sharing mirrors) run a whole table
+# into one paragraph with scores glued to names: ``数量指标指标1免费发放原原种8550万粒``.
+# Values cannot be told from the scores there, but the names can: a category or an
+# ``指标1`` marker starts an item, and its name runs to the first digit.
+
+_FLAT_SEPARATOR = re.compile(
+    r"(?P<cat>[\u4e00-\u9fff]{2,10}?指标(?:\(\d+分\))?)|(?P<mark>指标\s*\d{1,2}\s*[:：]?)"
+)
+_FLAT_NAME = re.compile(r"^[^\d≥≤><=%]*")
+
+
+def flattened_grid(text: str) -> Grid:
+    """Level 1 | level 2 | name rows from a table run into one paragraph (values lost)."""
+    flat = re.sub(r"\s+", "", text)
+    rows: Grid = []
+    for block in _GLUED_HEADER.split(flat)[1:]:
+        rows.append(list(_SYNTHETIC_HEADER))
+        cats: list[str] = []
+        for piece, sep in _flat_pieces(block[:4000]):
+            if sep and category_cell(sep):
+                cats = [*cats, sep][-2:] if is_level2_name_only(sep) else [sep]
+            name = _FLAT_NAME.match(re.sub(r"^\d(?=[\u4e00-\u9fff])", "", piece))
+            text_name = name.group(0) if name else ""
+            if len(re.findall(r"[\u4e00-\u9fff]", text_name)) >= 3 and not is_meta_label(text_name[:4]):
+                rows.append([*_cat_cells(cats), text_name, None])
+                cats = []  # the grid parser carries the levels down
+            elif is_meta_label(piece[:4]):
+                break
+    return rows
+
+
+def is_level2_name_only(cell: str) -> bool:
+    from jixiao.corpus.taxonomy import is_level1_name
+
+    return category_cell(cell) and not is_level1_name(cell)
+
+
+def _flat_pieces(block: str) -> list[tuple[str, str | None]]:
+    """(text, separator before it) pieces of a flattened table."""
+    out: list[tuple[str, str | None]] = []
+    pos = 0
+    sep: str | None = None
+    for m in _FLAT_SEPARATOR.finditer(block):
+        s, start = m.group("cat"), m.start()
+        if s is not None and not category_cell(s):
+            # ``亩质量指标``: the category is a suffix of what the pattern caught.
+            k = next((k for k in range(1, len(s) - 1) if category_cell(s[k:])), None)
+            if k is None:
+                continue
+            s, start = s[k:], start + k
+        out.append((block[pos:start], sep))
+        sep = s or ""
+        pos = m.end()
+    out.append((block[pos:], sep))
+    return out

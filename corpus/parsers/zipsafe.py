@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from jixiao.corpus.errors import ParseError
 from jixiao.corpus.parsers.cells import one_line
@@ -35,7 +36,7 @@ def open_office_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError) as e:
         raise ParseError(source, f"corrupt or truncated zip archive (.xlsx/.docx): {one_line(e)}") from e
     if len(infos) > MAX_ZIP_ENTRIES:
         raise ParseError(source, f"zip has too many entries ({len(infos)} > {MAX_ZIP_ENTRIES}): refused")
@@ -73,7 +74,7 @@ def check_no_dtd(zf: zipfile.ZipFile, source: str) -> None:
                             source, f"zip entry {info.filename} declares a DTD/entities: refused"
                         )
                     tail = chunk[-16:]
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as e:
             raise ParseError(source, f"corrupt or truncated zip archive (.xlsx/.docx): {one_line(e)}") from e
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-_GRID = np.exp(np.linspace(np.log(0.05), np.log(20.0), 121))
+_GRID = np.exp(np.linspace(np.log(0.05), np.log(20.0), 61))
 
 
 def nll(probs: np.ndarray, y_idx: np.ndarray) -> float:

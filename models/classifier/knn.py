@@ -41,18 +41,19 @@ class KnnClassifier(EmbeddingApproach):
     def _vote(
         self, sims: np.ndarray, y_idx: np.ndarray, k: int, tau: float, prior: float, freq: np.ndarray
     ) -> np.ndarray:
-        n_cls = len(self.classes)
         out = np.tile(prior * freq, (len(sims), 1))
         if sims.shape[1] == 0:
             return out / out.sum(axis=1, keepdims=True)
         kk = min(k, sims.shape[1])
         top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
-        for n in range(len(sims)):
-            s = sims[n, top[n]]
-            ok = np.isfinite(s)
-            w = np.exp((s[ok] - s[ok].max()) / tau) if ok.any() else np.zeros(0)
-            if w.sum() > 0:
-                out[n] += np.bincount(y_idx[top[n][ok]], weights=w / w.sum(), minlength=n_cls)
+        s = np.take_along_axis(sims, top, axis=1)
+        best = s.max(axis=1, keepdims=True)
+        best = np.where(np.isfinite(best), best, 0.0)  # a row whose neighbours are all masked votes nothing
+        with np.errstate(invalid="ignore"):
+            w = np.nan_to_num(np.exp((s - best) / tau), nan=0.0)
+        total = w.sum(axis=1, keepdims=True)
+        w = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+        np.add.at(out, (np.repeat(np.arange(len(sims)), kk), y_idx[top].ravel()), w.ravel())
         return out / out.sum(axis=1, keepdims=True)
 
     def fit(self, X: list[ClassifyInput], y: list[str]) -> KnnClassifier:

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from jixiao.models.classifier.calibration import fit_temperature, out_of_fold, tempered
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
@@ -51,7 +52,9 @@ class LinearClassifier(EmbeddingApproach):
     def _head(self, F: np.ndarray, y_idx: np.ndarray) -> Pipeline:
         head = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
         steps = [StandardScaler(), head] if self.standardize else [head]
-        return make_pipeline(*steps).fit(F, y_idx)
+        # A few hundred rows: one BLAS thread is as fast alone and far faster on a busy machine.
+        with threadpool_limits(limits=1):
+            return make_pipeline(*steps).fit(F, y_idx)
 
     def _proba(self, head: Pipeline, F: np.ndarray) -> np.ndarray:
         """Probabilities over all of ``self.classes`` (a fold may lack a class)."""

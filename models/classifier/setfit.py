@@ -116,10 +116,15 @@ class SetFitClassifier(EmbeddingApproach):
         torch.manual_seed(self.seed)
         model = copy.deepcopy(base)
         model.train()
+        # The word-embedding matrix is ~80% of e5-small's weights; updating it densely on a
+        # few hundred pairs costs most of the time and memory and buys nothing.
+        for name, param in model.named_parameters():
+            if "word_embeddings" in name:
+                param.requires_grad_(False)
         prefix = dict(model.prompts or {}).get("query", "")
         texts = [prefix + embedding_text(x) for x in X]
         pairs = make_pairs(labels, self.groups(X), self.n_pairs * self.epochs, self.seed)
-        optim = torch.optim.AdamW(model.parameters(), lr=self.lr)
+        optim = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=self.lr)
         steps = range(0, len(pairs), self.batch_size)
         if self.progress:
             from tqdm import tqdm

@@ -64,6 +64,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument(
         "--approach", default=None, help="with --cv: an approach name, or 'all' to compare (default: shipped)"
     )
+    c.add_argument(
+        "--embedder",
+        default=None,
+        help="embedding model for the approaches (default: $JIXIAO_EMBEDDING_MODEL); 'hash' for a quick run",
+    )
     c.set_defaults(func=run_classify)
     s = tasks.add_parser("suggest", help="score suggested tables against drafted ones")
     _common(s)
@@ -101,9 +106,10 @@ def run_classify(args: argparse.Namespace) -> int:
             )
         fixtures = load_fixtures(args.fixtures, load_corpus())
         classifier = shipped_classifier() if fixtures.tables else None
-        result = classify_runner.evaluate_fixtures(fixtures, classifier, merge_cost=merge)
+        name = f"shipped ({getattr(classifier, 'approach', '?')})" if classifier is not None else "shipped"
+        result = classify_runner.evaluate_fixtures(fixtures, classifier, approach=name, merge_cost=merge)
     else:
-        approaches = select_approaches(args.approach)
+        approaches = select_approaches(args.approach, args.embedder)
         result = classify_runner.cross_validate(
             load_corpus(),
             approaches,

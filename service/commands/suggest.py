@@ -8,6 +8,7 @@ import unicodedata
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.taxonomy import TIERS, Scheme
 from jixiao.corpus.values import parse_amount
+from jixiao.models.hybrid import METHODS
 from jixiao.models.suggest import Suggester, resolve_embedder
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
 
@@ -30,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="embedding model (default: $JIXIAO_EMBEDDING_MODEL); 'hash' for tests",
     )
+    p.add_argument("--fusion", choices=METHODS, default="rrf", help="dense + BM25 fusion (default rrf)")
     p.add_argument("--json", action="store_true", help="print the SuggestedTable as JSON")
     p.set_defaults(func=_run)
 
@@ -57,7 +59,7 @@ def _run(args: argparse.Namespace) -> int:
         scheme=Scheme(args.scheme) if args.scheme else None,
     )
     embedder = resolve_embedder(args.embedder or settings.embedding_model, settings)
-    result = Suggester.load(settings, embedder).suggest(query, k=args.k)
+    result = Suggester.load(settings, embedder, method=args.fusion).suggest(query, k=args.k)
     if args.json:
         print(result.model_dump_json(indent=2))
     else:

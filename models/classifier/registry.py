@@ -1,0 +1,54 @@
+"""The approaches by name, and which one ships.
+
+Every factory takes an optional embedder (tests pass HashEmbedder) and otherwise loads
+the configured model lazily, on first use, so listing approaches costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jixiao.models.classifier.contract import TierClassifier
+from jixiao.models.classifier.ensemble import EnsembleClassifier
+from jixiao.models.classifier.knn import KnnClassifier
+from jixiao.models.classifier.linear import LinearClassifier
+from jixiao.models.classifier.rules import RulesClassifier
+from jixiao.models.classifier.setfit import SetFitClassifier
+
+
+def _rules(embedder: Any = None) -> TierClassifier:
+    return RulesClassifier()
+
+
+def _linear(embedder: Any = None) -> TierClassifier:
+    return LinearClassifier(embedder)
+
+
+def _linear_rules(embedder: Any = None) -> TierClassifier:
+    return LinearClassifier(embedder, with_rules=True)
+
+
+def _knn(embedder: Any = None) -> TierClassifier:
+    return KnnClassifier(embedder)
+
+
+def _setfit(embedder: Any = None) -> TierClassifier:
+    return SetFitClassifier(embedder)
+
+
+def _ensemble(embedder: Any = None) -> TierClassifier:
+    return EnsembleClassifier(embedder)
+
+
+APPROACHES: dict[str, Callable[..., TierClassifier]] = {
+    "rules": _rules,
+    "linear": _linear,
+    "linear+rules": _linear_rules,
+    "knn": _knn,
+    "setfit": _setfit,
+    "ensemble": _ensemble,
+}
+
+#: Chosen by grouped 5-fold CV level-2 macro-F1 (see compare.py and the README numbers).
+SHIPPED_APPROACH = "ensemble"

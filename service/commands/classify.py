@@ -1,0 +1,139 @@
+"""``jixiao classify FILE [--scheme A|B] [--json]``: the tier of every indicator in a file.
+
+A reviewer's question is "is each indicator under the right category?", so next to the
+predicted tier and its confidence we print the category the table declares and whether
+the two agree. Input is anything ``jixiao parse`` reads, or labeled record JSONL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from jixiao.corpus.parsers import parse_file
+from jixiao.corpus.records import read_records
+from jixiao.corpus.schema import GoalTable, Indicator
+from jixiao.corpus.taxonomy import TIERS, Scheme, to_scheme
+
+from jixiao.models.classifier import TierPrediction, inputs_from_table, load_shipped
+from jixiao.service.commands.parse import display_width, format_warning, pad
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "classify",
+        help="predict the level 1 / level 2 of every indicator in a file and compare with the declared ones",
+    )
+    p.add_argument("file", metavar="FILE", help="a goal-table file (.xlsx .docx .pdf .csv .txt .md) or record JSONL")
+    p.add_argument(
+        "--scheme",
+        choices=["A", "B"],
+        help="express tiers in scheme A (cost under 产出) or B (cost as level 1); default: the table's own, else A",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def read_tables(path: str) -> list[GoalTable]:
+    """Labeled JSONL through the record reader (bad lines reported), anything else through the parsers."""
+    p = Path(path)
+    if p.suffix.lower() == ".jsonl":
+        tables, problems = read_records(p)
+        for prob in problems:
+            print(f"warning: {p}:{prob.line}: {prob.problem}", file=sys.stderr)
+        if tables:
+            return tables
+    result = parse_file(p)
+    for w in result.warnings:
+        print(format_warning(w), file=sys.stderr)
+    return result.tables
+
+
+def declared(ind: Indicator, scheme: Scheme) -> str | None:
+    """What the table prints, in the output scheme: a code, or a level-1 name when only that is printed."""
+    if ind.code in TIERS:
+        return to_scheme(TIERS[ind.code], scheme).code
+    return ind.level1 or None
+
+
+def agreement(ind: Indicator, pred: TierPrediction, scheme: Scheme) -> bool | None:
+    """True/False against the declared code; against the level 1 when only that is printed; None without either."""
+    d = declared(ind, scheme)
+    if d is None:
+        return None
+    if d in TIERS:
+        return d == pred.code
+    return d == pred.level1
+
+
+def classify_tables(tables: list[GoalTable], scheme: Scheme | None) -> list[dict[str, Any]]:
+    model = load_shipped()
+    out = []
+    for t in tables:
+        out_scheme = scheme or t.scheme or Scheme.A
+        preds = model.predict(inputs_from_table(t)) if t.indicators else []
+        rows = []
+        for ind, pred in zip(t.indicators, preds, strict=True):
+            p = pred.in_scheme(out_scheme)
+            rows.append(
+                {
+                    "name": ind.name,
+                    "value": ind.value,
+                    "declared": declared(ind, out_scheme),
+                    "agrees": agreement(ind, p, out_scheme),
+                    "prediction": p.model_dump(mode="json"),
+                }
+            )
+        out.append({"table_id": t.id, "project": t.project, "scheme": out_scheme.value, "indicators": rows})
+    return out
+
+
+def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    rows = [r for t in results for r in t["indicators"]]
+    checked = [r for r in rows if r["agrees"] is not None]
+    agree = sum(1 for r in checked if r["agrees"])
+    return {
+        "tables": len(results),
+        "indicators": len(rows),
+        "with_declared": len(checked),
+        "agree": agree,
+        "disagree": len(checked) - agree,
+    }
+
+
+def format_results(results: list[dict[str, Any]]) -> str:
+    lines = []
+    for t in results:
+        lines.append(f"== {t['table_id']}  {t['project'] or ''}  (scheme {t['scheme']})")
+        rows = []
+        for r in t["indicators"]:
+            p = r["prediction"]
+            mark = {True: "✓", False: "✗ DISAGREE", None: "-"}[r["agrees"]]
+            rows.append(
+                (f"{p['code']} {p['level2']}", f"{p['confidence']:.2f}", r["declared"] or "-", mark, r["name"])
+            )
+        header = ("predicted", "conf", "declared", "agree", "indicator")
+        widths = [max(display_width(x[i]) for x in [header, *rows]) for i in range(4)]
+        for r in [header, *rows]:
+            lines.append("  " + "  ".join(pad(r[i], widths[i]) for i in range(4)) + "  " + r[4])
+        lines.append("")
+    s = summary(results)
+    lines.append(
+        f"{s['indicators']} indicators in {s['tables']} tables; {s['with_declared']} with a declared tier: "
+        f"{s['agree']} agree, {s['disagree']} disagree"
+    )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    tables = read_tables(args.file)
+    scheme = Scheme(args.scheme) if args.scheme else None
+    results = classify_tables(tables, scheme)
+    if args.json:
+        print(json.dumps({"summary": summary(results), "tables": results}, ensure_ascii=False, indent=1))
+    else:
+        print(format_results(results))
+    return 0

@@ -1,0 +1,33 @@
+"""``jixiao train``: rebuild the shipped tier classifier from the corpus, on CPU.
+
+Reproducible from scratch: the corpus store, the embedding model (converted on first
+use) and the classifier's internal folds are all deterministic. Progress on stderr; the
+artifact folder on stdout, so scripts can pick it up.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from jixiao.models.classifier import APPROACHES, SHIPPED_APPROACH, train_shipped
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train the tier classifier on the corpus and save it under $JIXIAO_HOME/models/classifier",
+    )
+    p.add_argument(
+        "--approach",
+        choices=sorted(APPROACHES),
+        default=SHIPPED_APPROACH,
+        help=f"which approach to train and ship (default: {SHIPPED_APPROACH}, the best by grouped CV)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = train_shipped(progress=not args.quiet, approach=args.approach)
+    print(path)
+    return 0
