@@ -122,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--indicators", type=int, default=10_000)
     ap.add_argument("--novel", type=float, default=0.02, help="share of rows/projects given a new text")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", required=True, help="record JSONL (the tables.jsonl format, plus synthetic: true)")
+    ap.add_argument(
+        "--out", required=True, help="record JSONL (the tables.jsonl format, plus synthetic: true)"
+    )
     args = ap.parse_args(argv)
     n = 0
     with open(args.out, "w", encoding="utf-8") as f:

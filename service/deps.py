@@ -150,7 +150,7 @@ class LibraryEngine:
             classifier = load_shipped(settings)
         except JixiaoError as e:
             log.info("classifier not usable (%s); training it now", e)
-            train_shipped(settings, progress=progress)
+            train_shipped(settings, progress=progress, embedder=embedder)
             classifier = load_shipped(settings)
         log.info("engine ready in %.1f s", time.perf_counter() - t0)
         return cls(settings, classifier, suggester, tables, embedder.model_name)

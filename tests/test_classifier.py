@@ -24,7 +24,7 @@ from jixiao.models.classifier import (
     load_shipped,
 )
 from jixiao.models.classifier.calibration import ece, fit_temperature, grouped_folds
-from jixiao.models.classifier.labels import LABELS, make_prediction
+from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
 from jixiao.models.classifier.rules import RulesClassifier
 from jixiao.models.classifier.shipped import train_shipped
 from jixiao.models.embedding_base import HashEmbedder
@@ -76,10 +76,11 @@ def test_fit_predict_contract(approach, fitted, split):
         assert all(v >= 0 for v in p.probabilities.values())
         assert p.confidence == pytest.approx(max(p.probabilities.values()))
         assert p.probabilities[p.code] == pytest.approx(p.confidence)
-    # Better than always answering the majority tier on unseen source documents.
-    majority = max(set(yt), key=yt.count)
-    acc = np.mean([p.code == g for p, g in zip(preds, yt, strict=True)])
-    assert acc > yt.count(majority) / len(yt)
+    # Balanced accuracy on unseen source documents beats answering one tier for everything
+    # (which scores 1 / number of tiers), even with the hash embedder.
+    gold = training_labels(yt)
+    recalls = [np.mean([p.code == c for p, g in zip(preds, gold, strict=True) if g == c]) for c in set(gold)]
+    assert np.mean(recalls) > 1.5 / len(set(gold))
 
 
 @pytest.mark.parametrize("approach", [a for a in FAST_APPROACHES if a != "rules"])

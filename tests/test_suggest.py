@@ -285,7 +285,9 @@ def test_real_model_answers_medical_aid_from_seeds_and_training_from_external():
         assert seeds > 3 * external
         assert aid.covered_level1() >= need
         train = s.suggest(
-            ProjectQuery(name="药品监管人员业务培训", goal="开展监管人员业务培训，提升监管能力", scheme=scheme)
+            ProjectQuery(
+                name="药品监管人员业务培训", goal="开展监管人员业务培训，提升监管能力", scheme=scheme
+            )
         )
         seeds, external = _evidence_origins(train)
         assert external > seeds

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text
@@ -116,7 +116,9 @@ _META_LABELS: list[tuple[re.Pattern[str], str]] = [
 ]
 _NEW_TABLE_KEYS = {"project", "department", "unit"}
 _FOOTER = re.compile(
-    r"^(填报人|填表人|联系电话|联系人|审核|备注|说明|注[:：]|单位负责人|财务负责人|总分|合计|评价结论|自评结论)"
+    r"^(填报人|填表人|联系电话|联系人|审核|备注|说明|注[:：]|单位负责人|财务负责人|总分|合计|评价结论|自评结论"
+    # the web page around a table that was copied with it
+    r"|主办单位|承办单位|版权所有|网站标识码|网站地图|扫一扫|技术支持|打印本页|关闭窗口)"
 )
 _GOAL_SUBHEADER = re.compile(r"^(预期目标|年初设定目标|年度目标|目标)$")
 _BUDGET_COLUMN = re.compile(r"(全年预算数|调整后预算|预算数)")

@@ -202,7 +202,7 @@ def parse(text: str, source: str) -> ParseResult:
     form, grid = to_grid(text)
     errors: list[UnknownCategoryError] = []
     best = _read(grid, source, f"text-table ({form})", errors)
-    if form != "tab" or not _count(best):
+    if form != "tab" or not _count(best)[0]:
         readings = [(lambda: stream_grid(stream_tokens(text, form)), f"text-table ({form}, cell stream)")]
         if _GLUED_HEADER.search(re.sub(r"\s+", "", text)):
             readings.append((lambda: glued_grid(text), "text-table (glued rows)"))
@@ -228,11 +228,12 @@ def _read(grid: Grid, source: str, layout: str, errors: list[UnknownCategoryErro
     return result
 
 
-def _count(result: ParseResult | None) -> int:
-    """Indicator rows that read well: a tier, and a name that is no value."""
+def _count(result: ParseResult | None) -> tuple[int, int]:
+    """Indicator rows that read well (a tier, a name that is no value), then those with a value."""
     if result is None:
-        return 0
-    return sum(1 for t in result.tables for i in t.indicators if i.code and not _VALUE_LIKE.match(i.name))
+        return (0, 0)
+    good = [i for t in result.tables for i in t.indicators if i.code and not _VALUE_LIKE.match(i.name)]
+    return (len(good), sum(1 for i in good if i.value))
 
 
 # --- cell streams ---------------------------------------------------------------------
@@ -247,6 +248,11 @@ def _count(result: ParseResult | None) -> int:
 _SECTION_HEADING = re.compile(r"^([(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
 _SYNTHETIC_HEADER: list[str | None] = ["一级指标", "二级指标", "三级指标", "指标值"]
 _REASON_COLUMN = re.compile(r"(偏差|原因|改进|备注|说明|措施)")
+# How indicator names end (人数, 覆盖率, 面积(万亩)) and values, without a digit, do not.
+_NAME_SHAPED = re.compile(
+    r"^(?!提高|提升|降低|减少|增加|保持|达到|确保|实现|完成)[^\d≥≤><=%]{3,}"
+    r"(人数|户数|个数|次数|数量|面积|率|[(（](万?[人个次户家件项所座台套篇场期处亩吨元]|万亩|平方米|公里)[)）])$"
+)
 _STANDALONE_LABELS = {"分值", "得分", "权重", "备注", "单位", "性质", "方向"}
 _TEXT_COLUMN = re.compile(r"(描述|内容|解释|依据)")  # always filled, with free text
 _VALUE_LIKE = re.compile(r"^([≥≤><=＞＜≧≦＝═]|[-+]?\d|[—–\-/／]+$|(优|良|中|差|是|否|有|无|达标|合格)$)")
@@ -375,8 +381,8 @@ def _stream_row(tokens: list[str], i: int, schedule: list[tuple[str, str]], rows
                 op = t if not re.match(r"^(定性|定量|正向|反向)$", t) else op
                 i += 1
         elif role in ("value", "period"):
-            if _SECTION_HEADING.match(t):
-                break
+            if _SECTION_HEADING.match(t) or _NAME_SHAPED.search(t):
+                break  # the value cell is missing: this is the next row's name
             if value is None or role == "value":
                 value = t
             i += 1

@@ -113,6 +113,8 @@ class EnsembleClassifier(EmbeddingApproach):
         return self.predict_proba_emb(X, self.embed(X))
 
     def predict(self, X: list[ClassifyInput]) -> list[TierPrediction]:
+        if not X:
+            return []
         emb = self.embed(X)
         probs = self.predict_proba_emb(X, emb)
         sims = self.similarities(emb)

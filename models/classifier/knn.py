@@ -12,6 +12,7 @@ import itertools
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from jixiao.models.classifier.calibration import nll
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
@@ -68,7 +69,8 @@ class KnnClassifier(EmbeddingApproach):
         self.class_freq_ = freq / freq.sum()
         if self.k is None or self.tau is None or self.prior is None:
             groups = np.array(self.groups(X))
-            sims = (emb @ emb.T).astype(np.float64)
+            with threadpool_limits(limits=1):  # small matrix; threads only contend on a busy machine
+                sims = (emb @ emb.T).astype(np.float64)
             sims[groups[:, None] == groups[None, :]] = -np.inf  # leave the whole source document out
             best = None
             grid = itertools.product(
@@ -90,6 +92,8 @@ class KnnClassifier(EmbeddingApproach):
         return self.predict_proba_sims(self.similarities(self.embed(X)))
 
     def predict(self, X: list[ClassifyInput]) -> list[TierPrediction]:
+        if not X:
+            return []
         sims = self.similarities(self.embed(X))
         probs = self.predict_proba_sims(sims)
         return [

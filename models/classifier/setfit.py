@@ -58,6 +58,17 @@ def make_pairs(labels: list[str], groups: list[str], n_pairs: int, seed: int = 0
     return pairs
 
 
+def _trainable(param_name: str, top_layers: int, total_layers: int = 12) -> bool:
+    """Only the top ``top_layers`` transformer layers (and pooling) are tuned."""
+    if "embeddings." in param_name:
+        return False
+    marker = "encoder.layer."
+    if marker in param_name:
+        layer = int(param_name.split(marker, 1)[1].split(".", 1)[0])
+        return layer >= total_layers - top_layers
+    return True
+
+
 def _on(features: dict, device: Any) -> dict:
     """Tensors moved to the device; other entries (tokenizer metadata) kept as they are."""
     return {k: v.to(device) if hasattr(v, "to") else v for k, v in features.items()}
@@ -69,7 +80,8 @@ class SetFitClassifier(EmbeddingApproach):
     def __init__(
         self,
         embedder: Any = None,
-        n_pairs: int = 1200,
+        n_pairs: int = 480,
+        train_layers: int = 4,
         epochs: int = 1,
         batch_size: int = 16,
         lr: float = 2e-5,
@@ -79,6 +91,7 @@ class SetFitClassifier(EmbeddingApproach):
     ):
         super().__init__(embedder)
         self.n_pairs = n_pairs
+        self.train_layers = train_layers
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -116,10 +129,12 @@ class SetFitClassifier(EmbeddingApproach):
         torch.manual_seed(self.seed)
         model = copy.deepcopy(base)
         model.train()
-        # The word-embedding matrix is ~80% of e5-small's weights; updating it densely on a
-        # few hundred pairs costs most of the time and memory and buys nothing.
+        model.max_seq_length = min(model.max_seq_length or 64, 64)  # indicator + value: < 64 tokens
+        # The word-embedding matrix is ~80% of e5-small's weights and the lower layers carry
+        # general language; on a few hundred pairs only the top layers are worth moving, and
+        # freezing the rest makes the CPU budget (backward through the top only).
         for name, param in model.named_parameters():
-            if "word_embeddings" in name:
+            if not _trainable(name, self.train_layers):
                 param.requires_grad_(False)
         prefix = dict(model.prompts or {}).get("query", "")
         texts = [prefix + embedding_text(x) for x in X]
@@ -176,6 +191,8 @@ class SetFitClassifier(EmbeddingApproach):
         return self
 
     def predict(self, X: list[ClassifyInput]) -> list[TierPrediction]:
+        if not X:
+            return []
         emb = self.embed(X)
         raw = self._proba(self.head_, emb)
         probs = tempered(np.log(np.clip(raw, 1e-12, 1.0)), self.temperature_)
