@@ -32,7 +32,9 @@ def markdown(results: list[CvResult]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--approach", action="append", choices=sorted(APPROACHES), help="repeatable; default all")
+    parser.add_argument(
+        "--approach", action="append", choices=sorted(APPROACHES), help="repeatable; default all"
+    )
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")
@@ -54,7 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
         print(f"{name}: L2 macro-F1 {result.level2_macro_f1:.3f}", file=sys.stderr)
     if args.json:
-        print(json.dumps({"shipped": SHIPPED_APPROACH, "results": [r.to_dict() for r in results]}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"shipped": SHIPPED_APPROACH, "results": [r.to_dict() for r in results]}, ensure_ascii=False
+            )
+        )
     else:
         print(markdown(results))
     return 0

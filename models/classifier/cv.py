@@ -13,12 +13,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from jixiao.corpus.schema import GoalTable
-from sklearn.metrics import accuracy_score, f1_score
-
 from jixiao.models.classifier.calibration import ece, grouped_folds
 from jixiao.models.classifier.contract import ClassifyInput, TierClassifier, TierPrediction
 from jixiao.models.classifier.examples import examples_from_tables
 from jixiao.models.classifier.labels import training_labels
+from sklearn.metrics import accuracy_score, f1_score
 
 
 @dataclass

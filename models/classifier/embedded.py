@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from jixiao.models.classifier.contract import ClassifyInput, Neighbor
 from jixiao.models.classifier.examples import embedding_text, group_of
 from jixiao.models.classifier.labels import LABELS

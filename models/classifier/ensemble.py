@@ -14,7 +14,6 @@ import itertools
 from typing import Any
 
 import numpy as np
-
 from jixiao.models.classifier.calibration import fit_temperature, grouped_folds, nll, tempered
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
 from jixiao.models.classifier.embedded import EmbeddingApproach
@@ -24,6 +23,7 @@ from jixiao.models.classifier.linear import LinearClassifier
 from jixiao.models.classifier.rules import RulesClassifier
 
 _WEIGHTS = (0.0, 0.5, 1.0, 2.0)
+_BALANCE = (0.0, 0.25, 0.5, 0.75, 1.0)
 _COMPONENTS = ("rules", "linear", "knn")
 
 
@@ -34,14 +34,23 @@ def _align(probs: np.ndarray, src: list[str], dst: list[str]) -> np.ndarray:
     return out
 
 
+def _macro_f1(logp: np.ndarray, y_idx: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y_idx, logp.argmax(axis=1), average="macro", zero_division=0))
+
+
 class EnsembleClassifier(EmbeddingApproach):
     approach = "ensemble"
 
-    def __init__(self, embedder: Any = None, inner_folds: int = 3):
+    def __init__(self, embedder: Any = None, inner_folds: int = 3, linear_with_rules: bool = False):
         super().__init__(embedder)
         self.inner_folds = inner_folds
+        self.linear_with_rules = linear_with_rules
         self.weights_: dict[str, float] = {"rules": 1.0, "linear": 1.0, "knn": 0.0}
         self.temperature_ = 1.0
+        self.balance_ = 0.0  # how far the class prior is divided out (0: none, 1: fully balanced)
+        self.log_freq_: np.ndarray | None = None
         self.rules_ = RulesClassifier()
         self.linear_: LinearClassifier | None = None
         self.knn_: KnnClassifier | None = None
@@ -49,7 +58,7 @@ class EnsembleClassifier(EmbeddingApproach):
     def _components(self, calibrate: bool) -> tuple[RulesClassifier, LinearClassifier, KnnClassifier]:
         return (
             RulesClassifier(),
-            LinearClassifier(self._embedder, calibrate=calibrate),
+            LinearClassifier(self._embedder, calibrate=calibrate, with_rules=self.linear_with_rules),
             KnnClassifier(self._embedder),
         )
 
@@ -80,6 +89,9 @@ class EnsembleClassifier(EmbeddingApproach):
         self.classes = [c for c in LABELS if c in set(labels)]
         emb = self.embed(X)
         y_idx = self.label_index(labels)
+        freq = np.bincount(y_idx, minlength=len(self.classes)) / len(y_idx)
+        log_freq = np.log(np.clip(freq, 1e-6, 1.0))
+        self.log_freq_ = log_freq
         folds = grouped_folds(self.groups(X), self.inner_folds)
         if len(folds) >= 2 and len(set(labels)) > 1:
             oof = {k: np.zeros((len(X), len(self.classes))) for k in _COMPONENTS}
@@ -100,14 +112,19 @@ class EnsembleClassifier(EmbeddingApproach):
                 loss = nll(tempered(logp, t), y_idx)
                 if best is None or loss < best[0] - 1e-9:
                     best = (loss, weights, t)
-            _, self.weights_, self.temperature_ = best
+            _, self.weights_, _ = best
+            combined = self._combine(oof, self.weights_)
+            self.balance_ = max(_BALANCE, key=lambda a: (_macro_f1(combined - a * log_freq, y_idx), -a))
+            self.temperature_ = fit_temperature(tempered(combined - self.balance_ * log_freq, 1.0), y_idx)
         self.rules_, self.linear_, self.knn_ = self._fit_parts(X, labels, emb, calibrate=False)
         self.remember(X, labels, emb)
         return self
 
     def predict_proba_emb(self, X: list[ClassifyInput], emb: np.ndarray) -> np.ndarray:
         logs = self._log_parts((self.rules_, self.linear_, self.knn_), X, emb)
-        return tempered(self._combine(logs, self.weights_), self.temperature_)
+        return tempered(
+            self._combine(logs, self.weights_) - self.balance_ * self.log_freq_, self.temperature_
+        )
 
     def predict_proba(self, X: list[ClassifyInput]) -> np.ndarray:
         return self.predict_proba_emb(X, self.embed(X))

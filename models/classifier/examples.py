@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from jixiao.corpus.normalize import normalize_text, normalize_value
 from jixiao.corpus.schema import GoalTable
-
 from jixiao.models.classifier.contract import ClassifyInput
 
 

@@ -12,12 +12,11 @@ import itertools
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
-
 from jixiao.models.classifier.calibration import nll
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
 from jixiao.models.classifier.embedded import EmbeddingApproach
 from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
+from threadpoolctl import threadpool_limits
 
 _KS = (3, 5, 10, 20)
 _TAUS = (0.01, 0.02, 0.05, 0.1, 0.2)
@@ -74,7 +73,9 @@ class KnnClassifier(EmbeddingApproach):
             sims[groups[:, None] == groups[None, :]] = -np.inf  # leave the whole source document out
             best = None
             grid = itertools.product(
-                [self.k] if self.k else _KS, [self.tau] if self.tau else _TAUS, [self.prior] if self.prior else _PRIORS
+                [self.k] if self.k else _KS,
+                [self.tau] if self.tau else _TAUS,
+                [self.prior] if self.prior else _PRIORS,
             )
             for k, tau, prior in grid:
                 loss = nll(self._vote(sims, y_idx, k, tau, prior, self.class_freq_), y_idx)

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import numpy as np
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.taxonomy import TIERS, merge_cost
-
 from jixiao.models.classifier.contract import Explanation, TierPrediction
 
 #: Every label a classifier can predict, in code order (cost merged into 14).

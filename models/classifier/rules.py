@@ -21,7 +21,6 @@ import numpy as np
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.schema import ParsedValue, ValueKind
 from jixiao.corpus.values import parse_value
-
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
 from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
 
@@ -48,19 +47,70 @@ def _has(*words: str) -> Callable[[str], bool]:
 
 
 _SATISFACTION = _has("满意")
-_TIME_NAME = _has("及时", "按时", "按期", "时限", "时间", "期限", "时效", "进度", "审限", "完成时", "年底前", "月底前")
+_TIME_NAME = _has(
+    "及时", "按时", "按期", "时限", "时间", "期限", "时效", "进度", "审限", "完成时", "年底前", "月底前"
+)
 _COST_NAME = _has("成本", "单价", "费用", "预算控制", "投资额", "造价")
 _STANDARD_NAME = _has("标准", "补助额", "补贴额", "均公用经费", "人均", "生均", "户均")
 _QUALITY_RATE = _has(
-    "合格", "达标", "准确", "覆盖", "完好", "验收", "通过", "合规", "规范", "正确", "执行率", "完成率", "处置率"
+    "合格",
+    "达标",
+    "准确",
+    "覆盖",
+    "完好",
+    "验收",
+    "通过",
+    "合规",
+    "规范",
+    "正确",
+    "执行率",
+    "完成率",
+    "处置率",
 )
 _ECONOMIC = _has("收入", "增收", "经济", "产值", "节约", "利润", "税收", "效益", "营收", "旅游综合")
-_ECOLOGY = _has("生态", "环境", "绿化", "排放", "污染", "能耗", "节能", "水质", "空气", "森林", "植被", "农药", "环保")
+_ECOLOGY = _has(
+    "生态", "环境", "绿化", "排放", "污染", "能耗", "节能", "水质", "空气", "森林", "植被", "农药", "环保"
+)
 _SUSTAIN = _has("可持续", "长效", "持续", "长期", "机制", "体系", "制度建设")
-_SOCIAL = _has("知晓", "意识", "素养", "认知", "社会", "群众", "公众", "受益", "就业", "保障", "提升", "提高", "改善")
+_SOCIAL = _has(
+    "知晓", "意识", "素养", "认知", "社会", "群众", "公众", "受益", "就业", "保障", "提升", "提高", "改善"
+)
 _COUNT_UNITS = _has(
-    "人", "次", "个", "家", "户", "项", "场", "所", "台", "件", "处", "条", "份", "篇", "册", "批", "期", "辆", "株",
-    "亩", "平方米", "公里", "千米", "米", "吨", "粒", "套", "座", "名", "只", "头", "间", "本", "例", "万",
+    "人",
+    "次",
+    "个",
+    "家",
+    "户",
+    "项",
+    "场",
+    "所",
+    "台",
+    "件",
+    "处",
+    "条",
+    "份",
+    "篇",
+    "册",
+    "批",
+    "期",
+    "辆",
+    "株",
+    "亩",
+    "平方米",
+    "公里",
+    "千米",
+    "米",
+    "吨",
+    "粒",
+    "套",
+    "座",
+    "名",
+    "只",
+    "头",
+    "间",
+    "本",
+    "例",
+    "万",
 )
 _MONEY_UNITS = ("元", "万元", "亿元")
 
@@ -78,7 +128,9 @@ def _percent(f: Facts) -> bool:
 
 
 def _count(f: Facts) -> bool:
-    return f.value.kind is ValueKind.NUMERIC and not _percent(f) and not _money(f) and bool(_COUNT_UNITS(f.unit))
+    return (
+        f.value.kind is ValueKind.NUMERIC and not _percent(f) and not _money(f) and bool(_COUNT_UNITS(f.unit))
+    )
 
 
 @dataclass(frozen=True)
@@ -96,7 +148,9 @@ RULES: tuple[Rule, ...] = (
     Rule("名称含及时/按时/时间/期限/进度 → 13 时效", "13", lambda f: _TIME_NAME(f.name)),
     Rule("指标值是单位金额（元/人、元/年…）→ 14 成本", "14", _per_unit_money),
     Rule("名称含成本/单价/费用 → 14 成本", "14", lambda f: _COST_NAME(f.name)),
-    Rule("名称含标准/人均/生均 且指标值是金额 → 14 成本", "14", lambda f: _STANDARD_NAME(f.name) and _money(f)),
+    Rule(
+        "名称含标准/人均/生均 且指标值是金额 → 14 成本", "14", lambda f: _STANDARD_NAME(f.name) and _money(f)
+    ),
     Rule("名称含生态/环境/排放/节能… → 23 生态效益", "23", lambda f: _ECOLOGY(f.name)),
     Rule("名称含收入/增收/经济/产值… → 21 经济效益", "21", lambda f: _ECONOMIC(f.name)),
     Rule("名称含可持续/长效/机制/长期 → 24 可持续影响", "24", lambda f: _SUSTAIN(f.name)),

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from jixiao.models.classifier.calibration import fit_temperature, out_of_fold, tempered
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
 from jixiao.models.classifier.embedded import EmbeddingApproach
@@ -34,7 +33,9 @@ def sentence_transformer_of(embedder: Any):  # noqa: ANN201 - a SentenceTransfor
     return model if model is not None and hasattr(model, "tokenize") else None
 
 
-def make_pairs(labels: list[str], groups: list[str], n_pairs: int, seed: int = 0) -> list[tuple[int, int, float]]:
+def make_pairs(
+    labels: list[str], groups: list[str], n_pairs: int, seed: int = 0
+) -> list[tuple[int, int, float]]:
     """(i, j, 1.0 same tier / 0.0 other tier), half positive; positives prefer another source document."""
     rng = random.Random(seed)
     by_label: dict[str, list[int]] = {}
@@ -183,7 +184,10 @@ class SetFitClassifier(EmbeddingApproach):
         # The encoder has seen every training row, so these folds only set the head's
         # temperature (which is all they are for), not an accuracy estimate.
         oof = out_of_fold(
-            len(X), len(self.classes), self.groups(X), lambda tr, te: self._proba(self._head(emb[tr], y_idx[tr]), emb[te])
+            len(X),
+            len(self.classes),
+            self.groups(X),
+            lambda tr, te: self._proba(self._head(emb[tr], y_idx[tr]), emb[te]),
         )
         self.temperature_ = fit_temperature(oof, y_idx)
         self.head_ = self._head(emb, y_idx)

@@ -17,11 +17,11 @@ from typing import Any
 
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.schema import GoalTable
-
 from jixiao.models.classifier.contract import TierClassifier
 from jixiao.models.classifier.examples import examples_from_tables
 from jixiao.models.classifier.persist import load_model, read_meta, save_model
 from jixiao.models.classifier.registry import APPROACHES, SHIPPED_APPROACH
+
 from jixiao.settings import Settings, get_settings
 
 ARTIFACT_DIR = "classifier"
@@ -49,7 +49,11 @@ def _version(tables: list[GoalTable]) -> str:
 
 
 def train_shipped(
-    settings: Settings | None = None, progress: bool = True, *, approach: str | None = None, embedder: Any = None
+    settings: Settings | None = None,
+    progress: bool = True,
+    *,
+    approach: str | None = None,
+    embedder: Any = None,
 ) -> Path:
     """Train the shipped approach on ``load_corpus()`` from scratch and save it; returns the folder."""
     settings = settings or get_settings()

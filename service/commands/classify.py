@@ -17,7 +17,6 @@ from jixiao.corpus.parsers import parse_file
 from jixiao.corpus.records import read_records
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import TIERS, Scheme, to_scheme
-
 from jixiao.models.classifier import TierPrediction, inputs_from_table, load_shipped
 from jixiao.service.commands.parse import display_width, format_warning, pad
 
@@ -27,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "classify",
         help="predict the level 1 / level 2 of every indicator in a file and compare with the declared ones",
     )
-    p.add_argument("file", metavar="FILE", help="a goal-table file (.xlsx .docx .pdf .csv .txt .md) or record JSONL")
+    p.add_argument(
+        "file", metavar="FILE", help="a goal-table file (.xlsx .docx .pdf .csv .txt .md) or record JSONL"
+    )
     p.add_argument(
         "--scheme",
         choices=["A", "B"],
@@ -113,7 +114,13 @@ def format_results(results: list[dict[str, Any]]) -> str:
             p = r["prediction"]
             mark = {True: "✓", False: "✗ DISAGREE", None: "-"}[r["agrees"]]
             rows.append(
-                (f"{p['code']} {p['level2']}", f"{p['confidence']:.2f}", r["declared"] or "-", mark, r["name"])
+                (
+                    f"{p['code']} {p['level2']}",
+                    f"{p['confidence']:.2f}",
+                    r["declared"] or "-",
+                    mark,
+                    r["name"],
+                )
             )
         header = ("predicted", "conf", "declared", "agree", "indicator")
         widths = [max(display_width(x[i]) for x in [header, *rows]) for i in range(4)]
