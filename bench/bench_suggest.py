@@ -56,7 +56,6 @@ def _embedder(name: str, home: Path, cache: bool):
 
         return HashEmbedder(384)
     from jixiao.models.embedding import load_embedder
-
     from jixiao.settings import Settings
 
     return load_embedder(

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import jieba
 import numpy as np
+from scipy import sparse
+
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.taxonomy import LEVEL1_NAMES, TIERS
-from scipy import sparse
 
 jieba.setLogLevel(logging.WARNING)
 

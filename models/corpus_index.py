@@ -32,6 +32,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
+
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.normalize import name_key, normalize_text, normalize_value
 from jixiao.corpus.schema import GoalTable
@@ -39,8 +41,7 @@ from jixiao.corpus.taxonomy import TIERS
 from jixiao.models.bm25 import BM25Index, category_terms, make_tokenizer, mine_terms, tokenize
 from jixiao.models.embedding_base import Embedder
 from jixiao.models.hybrid import FusionConfig, Hit, fuse
-from jixiao.models.vector_index import VectorIndex
-from tqdm import tqdm
+from jixiao.models.vector_index import VectorIndex, factory_string
 
 FORMAT_VERSION = 1
 CODES: tuple[str, ...] = tuple(TIERS)
@@ -211,6 +212,7 @@ class CorpusIndex:
         benchmark compares against); ``encoder(texts, desc)`` replaces the embedder's
         passage encoding (the benchmark's replay of known vectors).
         """
+        factory_string(kind, 1)  # an unknown kind fails now, not after the embedding
         clock = time.perf_counter()
         stats: dict[str, float] = {}
         cols = _columns(tables, _Interner(dedupe), _Interner(dedupe), _Interner(), progress)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.normalize import name_key, normalize_text
 from jixiao.corpus.schema import GoalTable, ValueKind
@@ -35,7 +36,6 @@ from jixiao.models.suggest_schema import (
     SuggestedTable,
     Suggestion,
 )
-
 from jixiao.settings import Settings, get_settings
 
 

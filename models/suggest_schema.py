@@ -6,8 +6,9 @@ these shapes without wanting FAISS or the embedding model loaded.
 
 from __future__ import annotations
 
-from jixiao.corpus.taxonomy import LEVEL1_NAMES, TIERS, Scheme
 from pydantic import BaseModel, Field
+
+from jixiao.corpus.taxonomy import LEVEL1_NAMES, TIERS, Scheme
 
 #: Longest project text (name + goal) a query may carry before it is cut. A goal table's
 #: goal is a paragraph; ten thousand characters is a pasted document, not a goal.
@@ -32,6 +33,8 @@ class Evidence(BaseModel):
     project: str | None = None
     indicator_name: str
     value: str | None = None
+    #: Cosine of the project text with the source project (a similar project's row) or with
+    #: the indicator name (a name retrieved directly from the project text).
     similarity: float
 
 
@@ -43,6 +46,8 @@ class Suggestion(BaseModel):
     suggested_value: str | None = None
     value_distribution: dict[str, int] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
+    #: Distinct tables among the collected rows: similar projects using it, plus the tables
+    #: of its directly retrieved names (at most ``postings_cap`` per name). 0 when weak.
     support: int = 0
     score: float = 0.0
     #: True when nothing similar backs it: a tier the scheme requires was filled from the

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+
 from jixiao.corpus.errors import JixiaoError
 
 KINDS = ("auto", "flat", "ivf", "hnsw")

@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi_offline import FastAPIOffline
 from jixiao.service.deps import Engine, LibraryEngine
 from jixiao.service.limits import MAX_JSON_BYTES, BodySizeLimit
@@ -26,6 +28,7 @@ from jixiao import __version__
 from jixiao.settings import Settings, get_settings
 
 log = logging.getLogger("jixiao.service")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """
 项目支出绩效目标表的起草与审核服务。
@@ -68,6 +71,12 @@ def create_app(
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def web_page() -> FileResponse:
+        """The drafting and review page; it calls the same /v1 routes as any client."""
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
     app.add_middleware(
         BodySizeLimit,
         upload_limit=int(settings.max_upload_mb * 1024 * 1024),

@@ -57,6 +57,15 @@ def test_health_reports_model_corpus_and_index(client):
     assert len(body["corpus_version"]) == 16 and body["index_size"] > 0
 
 
+def test_web_page_is_served_and_calls_the_api(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "绩效目标表" in r.text
+    for route in ("/v1/suggest", "/v1/tables/upload"):
+        assert route in r.text
+
+
 def test_taxonomy_lists_both_schemes(client):
     body = client.get("/v1/taxonomy").json()
     codes = {t["code"]: t for t in body["tiers"]}

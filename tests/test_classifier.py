@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 import pytest
+
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.records import read_records
@@ -28,7 +29,6 @@ from jixiao.models.classifier.labels import LABELS, make_prediction, training_la
 from jixiao.models.classifier.rules import RulesClassifier
 from jixiao.models.classifier.shipped import train_shipped
 from jixiao.models.embedding_base import HashEmbedder
-
 from jixiao.settings import get_settings
 
 FAST_APPROACHES = [a for a in APPROACHES if a != "setfit"]
@@ -192,6 +192,19 @@ def test_train_shipped_then_stale_corpus_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr("jixiao.models.classifier.shipped._corpus", lambda s: external[1:])
     with pytest.raises(JixiaoError, match="corpus version.*jixiao train"):
         load_shipped(settings)
+
+
+def test_train_shipped_on_another_embedding_model_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIXIAO_HOME", str(tmp_path))
+    monkeypatch.setenv("JIXIAO_EMBEDDING_MODEL", "hash-64")
+    external = read_records(EXTERNAL_TABLES)[0][:20]
+    monkeypatch.setattr("jixiao.models.classifier.shipped._corpus", lambda s: external)
+    train_shipped(get_settings(), progress=False, approach="knn", embedder=HashEmbedder(64))
+    X, _ = examples_from_tables(external[:1])
+    assert len(load_shipped().predict(X)) == len(X)  # reloads its hash embedder by name
+    monkeypatch.setenv("JIXIAO_EMBEDDING_MODEL", "hash-32")
+    with pytest.raises(JixiaoError, match="embedding model.*jixiao train"):
+        load_shipped()
 
 
 def test_shipped_approach_is_registered():

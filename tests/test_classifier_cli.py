@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.records import iter_record_lines, read_records
 from jixiao.service.cli import main

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.records import read_records
 from jixiao.corpus.taxonomy import merge_cost
@@ -18,7 +19,6 @@ from jixiao.models.classifier import (
     train_shipped,
 )
 from jixiao.models.classifier.setfit import SetFitClassifier
-
 from jixiao.settings import get_settings
 
 pytestmark = pytest.mark.slow

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jieba
 import numpy as np
 import pytest
+
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.records import read_records

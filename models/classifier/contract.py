@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from jixiao.corpus.taxonomy import TIERS, Scheme, to_scheme
 from pydantic import BaseModel, Field
+
+from jixiao.corpus.taxonomy import TIERS, Scheme, to_scheme
 
 
 @dataclass

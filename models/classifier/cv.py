@@ -12,12 +12,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from sklearn.metrics import accuracy_score, f1_score
+
 from jixiao.corpus.schema import GoalTable
 from jixiao.models.classifier.calibration import ece, grouped_folds
 from jixiao.models.classifier.contract import ClassifyInput, TierClassifier, TierPrediction
 from jixiao.models.classifier.examples import examples_from_tables
 from jixiao.models.classifier.labels import training_labels
-from sklearn.metrics import accuracy_score, f1_score
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from jixiao.models.classifier.contract import ClassifyInput, Neighbor
 from jixiao.models.classifier.examples import embedding_text, group_of
 from jixiao.models.classifier.labels import LABELS
@@ -19,10 +20,10 @@ from jixiao.models.classifier.labels import LABELS
 
 def embedder_by_name(name: str | None):  # noqa: ANN201 - returns an Embedder
     """The embedder a saved model was trained with: the hash test double, else ``load_embedder``."""
-    if name and name.startswith("hash-"):
+    if name and name.startswith("hash"):  # "hash" / "hash-<dim>", as models.suggest.resolve_embedder
         from jixiao.models.embedding_base import HashEmbedder
 
-        return HashEmbedder(dim=int(name.split("-", 1)[1]))
+        return HashEmbedder(dim=int(name.split("-", 1)[1]) if "-" in name else 256)
     from jixiao.models.embedding import load_embedder
 
     return load_embedder(name)

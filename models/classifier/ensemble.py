@@ -3,8 +3,9 @@
 The rules know what reviewers know (a date is 时效 whatever the words); the embeddings
 know wording the rules never listed; kNN knows the indicators drafters copy verbatim.
 Their log-probabilities are added with weights chosen on grouped internal folds (each
-component fitted without the rows it then predicts), and one temperature on top makes
-the product calibrated again. Weight 0 drops a component, so the ensemble can never be
+component fitted without the rows it then predicts), part of the class prior is divided
+out so the rare tiers are not drowned by 数量 (how much, again chosen on those folds),
+and one temperature on top makes the result calibrated again. Weight 0 drops a component, so the ensemble can never be
 chosen worse than its best part on those folds.
 """
 
@@ -14,6 +15,7 @@ import itertools
 from typing import Any
 
 import numpy as np
+
 from jixiao.models.classifier.calibration import fit_temperature, grouped_folds, nll, tempered
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
 from jixiao.models.classifier.embedded import EmbeddingApproach
@@ -90,35 +92,45 @@ class EnsembleClassifier(EmbeddingApproach):
         emb = self.embed(X)
         y_idx = self.label_index(labels)
         freq = np.bincount(y_idx, minlength=len(self.classes)) / len(y_idx)
-        log_freq = np.log(np.clip(freq, 1e-6, 1.0))
-        self.log_freq_ = log_freq
+        self.log_freq_ = np.log(np.clip(freq, 1e-6, 1.0))
         folds = grouped_folds(self.groups(X), self.inner_folds)
         if len(folds) >= 2 and len(set(labels)) > 1:
-            oof = {k: np.zeros((len(X), len(self.classes))) for k in _COMPONENTS}
-            for test in folds:
-                train = np.setdiff1d(np.arange(len(X)), test)
-                Xtr = [X[i] for i in train]
-                parts = self._fit_parts(Xtr, [labels[i] for i in train], emb[train], calibrate=False)
-                logs = self._log_parts(parts, [X[i] for i in test], emb[test])
-                for k in _COMPONENTS:
-                    oof[k][test] = logs[k]
-            best = None
-            for w in itertools.product(_WEIGHTS, repeat=len(_COMPONENTS)):
-                if not any(w):
-                    continue
-                weights = dict(zip(_COMPONENTS, w, strict=True))
-                logp = self._combine(oof, weights)
-                t = fit_temperature(tempered(logp, 1.0), y_idx)
-                loss = nll(tempered(logp, t), y_idx)
-                if best is None or loss < best[0] - 1e-9:
-                    best = (loss, weights, t)
-            _, self.weights_, _ = best
-            combined = self._combine(oof, self.weights_)
-            self.balance_ = max(_BALANCE, key=lambda a: (_macro_f1(combined - a * log_freq, y_idx), -a))
-            self.temperature_ = fit_temperature(tempered(combined - self.balance_ * log_freq, 1.0), y_idx)
+            self._choose(self._out_of_fold(X, labels, emb, folds), y_idx)
         self.rules_, self.linear_, self.knn_ = self._fit_parts(X, labels, emb, calibrate=False)
         self.remember(X, labels, emb)
         return self
+
+    def _out_of_fold(
+        self, X: list[ClassifyInput], labels: list[str], emb: np.ndarray, folds: list[np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """Each component's log-probabilities for rows of a fold it was not fitted on."""
+        oof = {k: np.zeros((len(X), len(self.classes))) for k in _COMPONENTS}
+        for test in folds:
+            train = np.setdiff1d(np.arange(len(X)), test)
+            parts = self._fit_parts(
+                [X[i] for i in train], [labels[i] for i in train], emb[train], calibrate=False
+            )
+            logs = self._log_parts(parts, [X[i] for i in test], emb[test])
+            for k in _COMPONENTS:
+                oof[k][test] = logs[k]
+        return oof
+
+    def _choose(self, oof: dict[str, np.ndarray], y_idx: np.ndarray) -> None:
+        """Weights by held-out NLL; then how far to divide out the class prior, by held-out
+        macro-F1 (the rare tiers matter as much as 数量); then the temperature, by NLL."""
+        best = None
+        for w in itertools.product(_WEIGHTS, repeat=len(_COMPONENTS)):
+            if not any(w):
+                continue
+            weights = dict(zip(_COMPONENTS, w, strict=True))
+            logp = self._combine(oof, weights)
+            loss = nll(tempered(logp, fit_temperature(tempered(logp, 1.0), y_idx)), y_idx)
+            if best is None or loss < best[0] - 1e-9:
+                best = (loss, weights)
+        self.weights_ = best[1]
+        combined = self._combine(oof, self.weights_)
+        self.balance_ = max(_BALANCE, key=lambda a: (_macro_f1(combined - a * self.log_freq_, y_idx), -a))
+        self.temperature_ = fit_temperature(tempered(combined - self.balance_ * self.log_freq_, 1.0), y_idx)
 
     def predict_proba_emb(self, X: list[ClassifyInput], emb: np.ndarray) -> np.ndarray:
         logs = self._log_parts((self.rules_, self.linear_, self.knn_), X, emb)

@@ -12,11 +12,12 @@ import itertools
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
+
 from jixiao.models.classifier.calibration import nll
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
 from jixiao.models.classifier.embedded import EmbeddingApproach
 from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
-from threadpoolctl import threadpool_limits
 
 _KS = (3, 5, 10, 20)
 _TAUS = (0.01, 0.02, 0.05, 0.1, 0.2)

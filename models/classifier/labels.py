@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.taxonomy import TIERS, merge_cost
 from jixiao.models.classifier.contract import Explanation, TierPrediction

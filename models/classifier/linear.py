@@ -11,15 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
 from jixiao.models.classifier.calibration import fit_temperature, out_of_fold, tempered
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
 from jixiao.models.classifier.embedded import EmbeddingApproach
 from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
 from jixiao.models.classifier.rules import RULES, fired_rules, rule_features
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 
 class LinearClassifier(EmbeddingApproach):

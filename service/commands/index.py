@@ -9,7 +9,6 @@ import time
 from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.suggest import _version, load_tables, resolve_embedder
 from jixiao.models.vector_index import KINDS
-
 from jixiao.settings import get_settings
 
 

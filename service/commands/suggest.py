@@ -11,7 +11,6 @@ from jixiao.corpus.values import parse_amount
 from jixiao.models.hybrid import METHODS
 from jixiao.models.suggest import Suggester, resolve_embedder
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
-
 from jixiao.settings import get_settings
 
 
