@@ -15,7 +15,7 @@ from jixiao.corpus.errors import JixiaoError
 
 from jixiao import __version__
 
-COMMANDS = ("parse", "corpus", "model", "index", "suggest", "classify", "train", "eval", "serve")
+COMMANDS = ("parse", "corpus", "model", "index", "suggest", "classify", "review", "train", "eval", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
