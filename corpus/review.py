@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Protocol
 
+from pydantic import BaseModel
+
 from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import name_key, normalize_text
 from jixiao.corpus.schema import GoalTable, Indicator, ParsedValue, ValueKind
@@ -31,7 +33,6 @@ from jixiao.corpus.taxonomy import (
     resolve,
 )
 from jixiao.corpus.values import parse_value
-from pydantic import BaseModel
 
 #: Confidence above which a classifier disagreement becomes a finding. Below it the
 #: model is too unsure to contradict a human's declared tier.

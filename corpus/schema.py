@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from jixiao.corpus.taxonomy import TIERS, Scheme, TierCode
 from pydantic import BaseModel, ConfigDict, Field
+
+from jixiao.corpus.taxonomy import TIERS, Scheme, TierCode
 
 
 class ValueKind(StrEnum):

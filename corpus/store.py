@@ -29,7 +29,6 @@ from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.normalize import name_key
 from jixiao.corpus.records import read_records
 from jixiao.corpus.schema import GoalTable, ParseWarning
-
 from jixiao.settings import Settings, get_settings
 
 _LOCK = threading.Lock()

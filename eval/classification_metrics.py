@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.taxonomy import TIERS
 from jixiao.corpus.taxonomy import merge_cost as _merge_cost

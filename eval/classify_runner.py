@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tqdm import tqdm
+
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import Scheme
@@ -26,7 +28,6 @@ from jixiao.corpus.taxonomy import merge_cost as _merge_cost
 from jixiao.eval.classification_metrics import ClassificationMetrics, classification_metrics
 from jixiao.eval.fixture_sets import FixtureSet
 from jixiao.eval.splits import grouped_kfold
-from tqdm import tqdm
 
 ClassifierFactory = Callable[[], Any]  # () -> TierClassifier (fit / predict)
 MAX_ERRORS_LISTED = 50
@@ -261,7 +262,6 @@ def select_approaches(name: str | None, embedder_name: str | None = None) -> dic
     def embedder() -> Any:
         if not shared:
             from jixiao.models.suggest import resolve_embedder
-
             from jixiao.settings import get_settings
 
             settings = get_settings()

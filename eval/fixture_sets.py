@@ -15,7 +15,6 @@ from pathlib import Path
 
 from jixiao.corpus.records import read_records
 from jixiao.corpus.schema import GoalTable
-
 from jixiao.settings import Settings
 
 

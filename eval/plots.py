@@ -16,8 +16,9 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from jixiao.eval.classification_metrics import LevelMetrics, ReliabilityBin  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+
+from jixiao.eval.classification_metrics import LevelMetrics, ReliabilityBin  # noqa: E402
 
 _CJK_HINTS = (
     "CJK",

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tqdm import tqdm
+
 from jixiao.corpus.schema import GoalTable
 from jixiao.eval.fixture_sets import ExcludedFixture, FixtureSet
 from jixiao.eval.splits import grouped_kfold
 from jixiao.eval.suggestion_metrics import SuggestionMetrics, TableSuggestionScore, aggregate, score_table
-from tqdm import tqdm
 
 SuggesterFactory = Callable[[list[GoalTable]], Any]  # tables -> object with suggest(query, k)
 
@@ -143,7 +144,6 @@ def cross_validate(
 def real_suggester_factory(embedder_name: str | None = None) -> SuggesterFactory:
     """Builds ``jixiao.models.suggest.Suggester`` on given tables, with one embedder for all folds."""
     from jixiao.models.suggest import Suggester, resolve_embedder
-
     from jixiao.settings import get_settings
 
     settings = get_settings()

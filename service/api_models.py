@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from pydantic import BaseModel, Field
+
 from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD, Finding, Severity
 from jixiao.corpus.schema import GoalTable, ParseWarning
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.classifier.contract import TierPrediction
 from jixiao.models.suggest_schema import ProjectQuery
-from pydantic import BaseModel, Field
 
 MAX_ROWS = 500  # rows per classify request: a large table has ~40
 MAX_TABLES = 100  # tables per corpus addition

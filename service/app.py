@@ -18,13 +18,13 @@ import anyio
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi_offline import FastAPIOffline
+
+from jixiao import __version__
 from jixiao.service.deps import Engine, LibraryEngine
 from jixiao.service.limits import MAX_JSON_BYTES, BodySizeLimit
 from jixiao.service.problems import install_problem_handlers
 from jixiao.service.routes import ROUTERS
 from jixiao.service.routes.tables import UPLOAD_PATH
-
-from jixiao import __version__
 from jixiao.settings import Settings, get_settings
 
 log = logging.getLogger("jixiao.service")

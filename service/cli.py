@@ -11,9 +11,8 @@ import argparse
 import importlib
 import sys
 
-from jixiao.corpus.errors import JixiaoError
-
 from jixiao import __version__
+from jixiao.corpus.errors import JixiaoError
 
 COMMANDS = ("parse", "corpus", "model", "index", "suggest", "classify", "review", "train", "eval", "serve")
 

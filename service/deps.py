@@ -21,12 +21,12 @@ from typing import Protocol, TypeVar
 
 import anyio
 from fastapi import Request
+
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.schema import GoalTable
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
 from jixiao.service.problems import ApiProblem
-
 from jixiao.settings import Settings
 
 log = logging.getLogger("jixiao.service")

@@ -13,9 +13,10 @@ from __future__ import annotations
 import io
 import zipfile
 
-from jixiao.service.problems import ApiProblem, problem_response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jixiao.service.problems import ApiProblem, problem_response
 
 #: Room for multipart boundaries and form fields on top of the file itself.
 MULTIPART_OVERHEAD = 64 * 1024

@@ -14,9 +14,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from jixiao.corpus.errors import JixiaoError, ParseError, UnknownCategoryError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jixiao.corpus.errors import JixiaoError, ParseError, UnknownCategoryError
 
 log = logging.getLogger("jixiao.service")
 

@@ -22,7 +22,6 @@ from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPr
 from jixiao.models.suggest_schema import Evidence, ProjectQuery, SimilarProject, SuggestedTable, Suggestion
 from jixiao.service.app import create_app
 from jixiao.service.deps import EngineStatus
-
 from jixiao.settings import Settings, get_settings
 
 

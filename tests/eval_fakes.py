@@ -3,9 +3,10 @@ so the evaluation tests do not depend on trained models."""
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from jixiao.corpus.records import record_to_table
 from jixiao.corpus.schema import GoalTable
-from pydantic import BaseModel
 
 
 class FakePrediction(BaseModel):

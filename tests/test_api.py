@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from api_fakes import FakeEngine
 from fastapi.testclient import TestClient
+
 from jixiao.corpus.data_paths import seed_files
 from jixiao.service.app import create_app
-
 from jixiao.settings import Settings
 
 KEY = "test-key-1"

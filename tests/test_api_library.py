@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.records import read_records
 from jixiao.models.classifier.examples import examples_from_tables
@@ -16,7 +17,6 @@ from jixiao.models.embedding_base import HashEmbedder
 from jixiao.models.suggest import Suggester
 from jixiao.service.app import create_app
 from jixiao.service.deps import LibraryEngine
-
 from jixiao.settings import Settings
 
 KEY = "lib-key"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+
 from jixiao.corpus.data_paths import seed_files
 from jixiao.service.app import create_app
-
 from jixiao.settings import get_settings
 
 

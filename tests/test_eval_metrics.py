@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
+
 from jixiao.corpus.records import record_to_table
 from jixiao.eval.classification_metrics import classification_metrics, level_metrics, reliability_bins
 from jixiao.eval.suggestion_metrics import aggregate, bigram_dice, score_table
-from pydantic import BaseModel
 
 
 def test_accuracy_macro_f1_and_confusion():

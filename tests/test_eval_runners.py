@@ -6,6 +6,7 @@ import json
 
 import pytest
 from eval_fakes import CopySuggester, KeywordClassifier, corpus, record
+
 from jixiao.eval import classify_runner, suggest_runner
 from jixiao.eval.fixture_sets import load_fixtures
 

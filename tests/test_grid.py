@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.parsers.grid import clean_name, grid_to_tables, header_roles
 

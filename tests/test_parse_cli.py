@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
 from jixiao.corpus import writers
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.records import record_to_table

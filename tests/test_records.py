@@ -22,9 +22,24 @@ def test_every_external_row_gets_a_canonical_code():
 
 
 def test_unknown_fields_survive_and_json_is_lossless():
-    rec = {"id": "x1", "source_url": "u", "project": "p", "amount": "7万元", "goal": "g", "reviewer": "张三",
-           "indicators": [{"level1": "产出指标", "level2": "数量指标", "name": "n", "value": "≥1次",
-                           "inferred_levels": [], "note": "kept"}]}
+    rec = {
+        "id": "x1",
+        "source_url": "u",
+        "project": "p",
+        "amount": "7万元",
+        "goal": "g",
+        "reviewer": "张三",
+        "indicators": [
+            {
+                "level1": "产出指标",
+                "level2": "数量指标",
+                "name": "n",
+                "value": "≥1次",
+                "inferred_levels": [],
+                "note": "kept",
+            }
+        ],
+    }
     t = record_to_table(rec)
     assert t.amount == 70000.0
     back = table_to_record(GoalTable.from_json(t.to_json()))
@@ -38,7 +53,9 @@ def test_bad_lines_are_reported_with_their_line_number(tmp_path):
     bad_tier = json.loads(good)
     bad_tier["indicators"][0]["level2"] = "好坏指标"
     p = tmp_path / "f.jsonl"
-    p.write_text("\n".join([good, "{not json", json.dumps(bad_tier, ensure_ascii=False), good]), encoding="utf-8")
+    p.write_text(
+        "\n".join([good, "{not json", json.dumps(bad_tier, ensure_ascii=False), good]), encoding="utf-8"
+    )
     tables, problems = read_records(p)
     assert len(tables) == 2
     assert [x.line for x in problems] == [2, 3]

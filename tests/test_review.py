@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.records import make_indicator, read_records
 from jixiao.corpus.review import Finding, Rule, Severity, complete_table, review_table

@@ -12,8 +12,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import jixiao.eval
 import pytest
+
+import jixiao.eval
 from jixiao.corpus.data_paths import seed_files
 from jixiao.corpus.errors import ParseError
 from jixiao.corpus.parsers import seed_blocks, seed_flattened, seed_numbered

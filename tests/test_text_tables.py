@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from jixiao.corpus.data_paths import SEEDS_DIR
 from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text

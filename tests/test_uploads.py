@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
 from jixiao.corpus import writers
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.errors import ParseError
@@ -384,6 +385,7 @@ def _rows(tables: list[GoalTable]) -> list[tuple]:
 def test_docx_without_tables_reads_paragraphs(seed: Path) -> None:
     """A Word file holding a seed's text as paragraphs parses like the text itself."""
     import docx
+
     from jixiao.corpus.parsers.text import parse_text
 
     text = seed.read_text(encoding="utf-8")
@@ -400,6 +402,7 @@ def test_docx_without_tables_reads_paragraphs(seed: Path) -> None:
 def test_pdf_without_ruled_table_reads_page_text() -> None:
     """A text PDF (how the seeds were published) goes through parse_text."""
     from fpdf import FPDF
+
     from jixiao.corpus.data_paths import seed_files
     from jixiao.corpus.parsers.text import parse_text
 

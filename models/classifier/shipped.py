@@ -11,7 +11,9 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +55,25 @@ def train_shipped(
     *,
     approach: str | None = None,
     embedder: Any = None,
+    holdout: Sequence[str] = (),
 ) -> Path:
-    """Train the shipped approach on ``load_corpus()`` from scratch and save it; returns the folder."""
+    """Train the shipped approach on ``load_corpus()`` from scratch and save it; returns the folder.
+
+    ``holdout`` takes glob patterns over table ids and sources (``seed*``,
+    ``seeds/003_*``): those tables are left out of training, so they can later be
+    scored with ``jixiao eval classify --fixtures`` as tables the model never saw.
+    The ids and sources trained on are recorded for exactly that check.
+    """
     settings = settings or get_settings()
     approach = approach or SHIPPED_APPROACH
     if approach not in APPROACHES:
         raise JixiaoError(f"unknown approach {approach!r}; accepted: {', '.join(APPROACHES)}")
     t0 = time.perf_counter()
     _say(progress, "loading the corpus")
-    tables = _corpus(settings)
+    corpus = _corpus(settings)
+    tables = [t for t in corpus if not held_out(t, holdout)]
+    if holdout:
+        _say(progress, f"holding out {len(corpus) - len(tables)} tables matching {', '.join(holdout)}")
     X, y = examples_from_tables(tables)
     if len(set(y)) < 2:
         raise JixiaoError(f"the corpus has {len(y)} labeled indicators in {len(set(y))} tiers; cannot train")
@@ -78,7 +90,9 @@ def train_shipped(
     model.fit(X, y)
     path = shipped_dir(settings)
     meta = {
-        "corpus_version": _version(tables),
+        "corpus_version": _version(corpus),
+        "holdout": list(holdout),
+        "trained_tables": [{"id": t.id, "source": t.source} for t in tables],
         "embedding_model": getattr(model, "embedder_name", None),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "examples": len(X),
@@ -88,6 +102,21 @@ def train_shipped(
     save_model(model, path, meta)
     _say(progress, f"saved to {path} in {meta['train_seconds']}s")
     return path
+
+
+def held_out(table: GoalTable, patterns: Sequence[str]) -> bool:
+    return any(fnmatch(table.id, p) or (table.source and fnmatch(table.source, p)) for p in patterns)
+
+
+def shipped_training_tables(settings: Settings | None = None) -> list[GoalTable] | None:
+    """The (id, source) of every table the shipped model was trained on, as stub tables; None if unknown."""
+    path = shipped_dir(settings)
+    if not (path / "meta.json").exists():
+        return None
+    rows = read_meta(path).get("trained_tables")
+    if rows is None:
+        return None
+    return [GoalTable(id=r["id"], source=r.get("source")) for r in rows]
 
 
 def load_shipped(settings: Settings | None = None, *, embedder: Any = None) -> TierClassifier:

@@ -7,7 +7,6 @@ import sys
 
 from jixiao.corpus.store import BuildReport, build_store, corpus_version, load_corpus, origin
 from jixiao.corpus.taxonomy import TIERS
-
 from jixiao.settings import get_settings
 
 

@@ -104,7 +104,11 @@ def run_classify(args: argparse.Namespace) -> int:
             raise JixiaoError(
                 "--approach applies to --cv; --fixtures scores the shipped model (`jixiao train`)"
             )
-        fixtures = load_fixtures(args.fixtures, load_corpus())
+        # Unseen means unseen by the model being scored: check against what it was
+        # trained on (a model trained with --holdout), else against the whole corpus.
+        from jixiao.models.classifier.shipped import shipped_training_tables
+
+        fixtures = load_fixtures(args.fixtures, shipped_training_tables() or load_corpus())
         classifier = shipped_classifier() if fixtures.tables else None
         name = f"shipped ({getattr(classifier, 'approach', '?')})" if classifier is not None else "shipped"
         result = classify_runner.evaluate_fixtures(fixtures, classifier, approach=name, merge_cost=merge)

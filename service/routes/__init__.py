@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+
 from jixiao.service.routes import classify, corpus, meta, review, suggest, tables
 
 ROUTERS: tuple[APIRouter, ...] = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+
 from jixiao.corpus.review import complete_table
 from jixiao.service.api_models import AddTablesRequest, AddTablesResponse
 from jixiao.service.deps import get_engine, require_write_key, run_blocking

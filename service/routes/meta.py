@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+
 from jixiao.corpus.taxonomy import LEVEL1_NAMES, REQUIRED_LEVEL1, TIERS, accepted_names
 from jixiao.service.api_models import HealthResponse, TaxonomyResponse, TierOut
 from jixiao.service.deps import get_engine, require_read_access, run_blocking

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+
 from jixiao.corpus.schema import GoalTable
 from jixiao.service.analysis import analyze_table, severity_counts
 from jixiao.service.api_models import DEFAULT_THRESHOLD, ReviewResponse

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+
 from jixiao.models.suggest_schema import SuggestedTable
 from jixiao.service.api_models import SuggestRequest
 from jixiao.service.deps import get_engine, require_read_access, run_blocking

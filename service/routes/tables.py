@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
 from jixiao.corpus.errors import ParseError
 from jixiao.corpus.schema import ParseResult
 from jixiao.service.analysis import analyze_table, severity_counts
@@ -20,7 +22,6 @@ from jixiao.service.api_models import DEFAULT_THRESHOLD, UploadedTable, UploadRe
 from jixiao.service.deps import Engine, get_engine, require_read_access, run_blocking
 from jixiao.service.limits import sniff_upload
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
-from starlette.datastructures import UploadFile
 
 UPLOAD_PATH = "/v1/tables/upload"
 #: Words in a parser error that mean the archive was refused as a decompression bomb.
