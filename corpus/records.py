@@ -169,16 +169,12 @@ def table_to_record(table: GoalTable) -> dict[str, Any]:
 class RecordProblem:
     line: int
     problem: str
+    text: str = ""
 
 
-def read_records(path: str | Path) -> tuple[list[GoalTable], list[RecordProblem]]:
-    """Read a record JSONL file; bad lines are reported with their line number, not fatal."""
+def records_from_text(text: str) -> tuple[list[GoalTable], list[RecordProblem]]:
+    """Parse record JSONL text; bad lines are reported with their line number, not fatal."""
     tables, problems = [], []
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise JixiaoError(f"{p}: cannot read: {e}") from e
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -188,10 +184,20 @@ def read_records(path: str | Path) -> tuple[list[GoalTable], list[RecordProblem]
                 raise ValueError("not a JSON object")
             tables.append(record_to_table(rec))
         except json.JSONDecodeError as e:
-            problems.append(RecordProblem(n, f"invalid JSON: {e.msg}"))
-        except (UnknownCategoryError, ValueError) as e:
-            problems.append(RecordProblem(n, str(e)))
+            problems.append(RecordProblem(n, f"invalid JSON: {e.msg}", line[:80]))
+        except (UnknownCategoryError, ValueError, TypeError) as e:
+            problems.append(RecordProblem(n, str(e), line[:80]))
     return tables, problems
+
+
+def read_records(path: str | Path) -> tuple[list[GoalTable], list[RecordProblem]]:
+    """Read a record JSONL file; bad lines are reported with their line number, not fatal."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise JixiaoError(f"{p}: cannot read: {e}") from e
+    return records_from_text(text)
 
 
 def iter_record_lines(tables: Iterable[GoalTable]) -> Iterator[str]:

@@ -8,7 +8,6 @@ the rest is scored.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -72,19 +71,7 @@ def load_fixtures(path: str | Path, corpus: Sequence[GoalTable]) -> FixtureSet:
 
 
 def project_corpus(settings: Settings | None = None) -> list[GoalTable]:
-    """The corpus the shipped models are trained and indexed on.
-
-    Falls back to the packaged labeled tables while the seed parsers are not installed,
-    so evaluation still runs (and says so) in a partial checkout.
-    """
+    """The corpus the shipped models are trained and indexed on."""
     from jixiao.corpus.store import load_corpus
 
-    try:
-        return load_corpus(settings)
-    except ModuleNotFoundError as e:
-        if "parsers" not in (e.name or ""):
-            raise
-        from jixiao.corpus.data_paths import EXTERNAL_TABLES
-
-        print("jixiao: seed parsers unavailable; evaluating on the external tables only", file=sys.stderr)
-        return read_records(EXTERNAL_TABLES)[0]
+    return load_corpus(settings)

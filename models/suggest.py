@@ -78,19 +78,9 @@ def resolve_embedder(name: str | None = None, settings: Settings | None = None) 
 
 
 def load_tables(settings: Settings | None = None) -> list[GoalTable]:
-    """The corpus store; the packaged labeled tables alone while the seed parsers are missing."""
     from jixiao.corpus.store import load_corpus
 
-    try:
-        return load_corpus(settings)
-    except ModuleNotFoundError as e:
-        if "parsers" not in (e.name or ""):
-            raise
-        from jixiao.corpus.data_paths import EXTERNAL_TABLES
-        from jixiao.corpus.records import read_records
-
-        print("jixiao: seed parsers unavailable; indexing the external tables only", file=sys.stderr)
-        return read_records(EXTERNAL_TABLES)[0]
+    return load_corpus(settings)
 
 
 def _version(tables: Sequence[GoalTable]) -> str:

@@ -9,7 +9,6 @@ which level 1 alone fixes).
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from jixiao.corpus.records import read_records
 from jixiao.corpus.schema import GoalTable
 
 GOLD_PATH = Path(jixiao.eval.__file__).parent / "fixtures" / "seeds.jsonl"
-HAS_TEXT_TABLES = importlib.util.find_spec("jixiao.corpus.parsers.text_tables") is not None
 
 EXPECTED_LAYOUT = {
     "000": "numbered",
@@ -51,10 +49,7 @@ SEEDS = {p.name[:3]: p for p in seed_files()}
 
 def _seed_params():
     for number, path in sorted(SEEDS.items()):
-        marks = []
-        if EXPECTED_LAYOUT[number] == "text_table" and not HAS_TEXT_TABLES:
-            marks.append(pytest.mark.skip(reason="text_tables parser (helper grid) not present yet"))
-        yield pytest.param(number, path, id=f"seed{number}", marks=marks)
+        yield pytest.param(number, path, id=f"seed{number}")
 
 
 def _parse_seed(path: Path):
@@ -114,8 +109,6 @@ def test_seed001_never_guesses_an_unprinted_level2():
     ids=["prose", "unrelated-tsv", "blank"],
 )
 def test_text_no_layout_knows_raises_parse_error(text: str):
-    if "\t" in text and HAS_TEXT_TABLES:
-        pytest.skip("a tab grid is the text_tables parser's to judge")
     with pytest.raises(ParseError) as err:
         parse_text(text, "upload.txt")
     assert err.value.source == "upload.txt"

@@ -23,7 +23,7 @@ from jixiao.corpus.errors import JixiaoError, ParseError, UnknownCategoryError
 from jixiao.corpus.parsers.cells import clean_text, simplify_grid
 from jixiao.corpus.parsers.html import looks_like_html
 from jixiao.corpus.parsers.zipsafe import office_kind, open_office_zip
-from jixiao.corpus.records import record_to_table
+from jixiao.corpus.records import records_from_text
 from jixiao.corpus.schema import GoalTable, ParseResult, ParseWarning
 
 SUPPORTED = ".xlsx .docx .pdf .csv .txt .md .jsonl, and HTML tables saved as .xls"
@@ -282,22 +282,9 @@ def _looks_like_records(text: str) -> bool:
 
 def parse_records_text(text: str, source: str) -> ParseResult:
     """The labeled record JSONL; a bad line is a warning with its number, not fatal."""
-    result = ParseResult(layout="records")
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-            if not isinstance(rec, dict):
-                raise ValueError("not a JSON object")
-            result.tables.append(record_to_table(rec))
-        except json.JSONDecodeError as e:
-            result.warnings.append(
-                ParseWarning(source=source, line=n, text=line[:80], problem=f"invalid JSON: {e.msg}")
-            )
-        except (UnknownCategoryError, ValueError, TypeError) as e:
-            result.warnings.append(ParseWarning(source=source, line=n, text=line[:80], problem=str(e)))
-    return result
+    tables, problems = records_from_text(text)
+    warnings = [ParseWarning(source=source, line=p.line, text=p.text, problem=p.problem) for p in problems]
+    return ParseResult(tables=tables, warnings=warnings, layout="records")
 
 
 def merge_results(results: list[ParseResult], layout: str | None = None) -> ParseResult:
