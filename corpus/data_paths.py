@@ -1,4 +1,4 @@
-"""Where the committed corpus data lives inside the package (no ../shared at run time)."""
+"""Where the committed corpus data lives inside the package, so nothing outside the repo is read."""
 
 from __future__ import annotations
 
