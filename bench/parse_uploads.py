@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import time
 import tracemalloc
@@ -23,7 +22,7 @@ from jixiao.corpus import writers
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.errors import ParseError
 from jixiao.corpus.parsers import parse_bytes
-from jixiao.corpus.records import record_to_table
+from jixiao.corpus.records import read_records
 
 
 def _bomb(size: int = 1 << 30) -> bytes:
@@ -53,8 +52,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tables", type=int, default=20, help="how many labeled tables to write per file")
     args = ap.parse_args()
-    lines = EXTERNAL_TABLES.read_text(encoding="utf-8").splitlines()[: args.tables]
-    tables = [record_to_table(json.loads(ln)) for ln in lines]
+    tables = read_records(EXTERNAL_TABLES)[0][: args.tables]
     n_ind = sum(len(t.indicators) for t in tables)
     print(f"{len(tables)} tables, {n_ind} indicators per file")
     print(f"{'format':<10}{'bytes':>10}{'write s':>10}{'parse s':>10}{'peak MB':>10}{'tables':>8}")

@@ -38,17 +38,10 @@ class _Row:
 
 
 def real_tables() -> list[GoalTable]:
-    """The packaged corpus: seeds (when their parsers work) plus the labeled external tables."""
+    """The packaged corpus: the parsed seeds plus the labeled external tables."""
     from jixiao.corpus.store import build_from_package
 
-    try:
-        return build_from_package().tables
-    except Exception as e:  # noqa: BLE001 - a broken seed parser must not stop a speed benchmark
-        from jixiao.corpus.data_paths import EXTERNAL_TABLES
-        from jixiao.corpus.records import read_records
-
-        print(f"synthetic: seeds unavailable ({e}); using the external tables only", file=sys.stderr)
-        return read_records(EXTERNAL_TABLES)[0]
+    return build_from_package().tables
 
 
 def generate(

@@ -17,7 +17,7 @@ from typing import Any
 from jixiao.corpus.errors import JixiaoError, UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.schema import GoalTable, Indicator
-from jixiao.corpus.taxonomy import LEVEL1_NAMES, detect_scheme, resolve
+from jixiao.corpus.taxonomy import LEVEL1_NAMES, detect_scheme, level1_code, resolve
 from jixiao.corpus.values import parse_amount, parse_value
 
 _RECORD_KEYS = ("id", "source_url", "domain", "table_type", "project", "department", "amount", "goal")
@@ -56,8 +56,6 @@ def make_indicator(
     tier = None
     l1_canon = None
     if level1:
-        from jixiao.corpus.taxonomy import level1_code
-
         l1_canon = LEVEL1_NAMES[level1_code(level1)]
     if level2 or level1:
         try:
@@ -73,8 +71,8 @@ def make_indicator(
         level1=l1_canon,
         level2=tier.level2 if tier else None,
         code=tier.code if tier else None,
-        period_value=normalize_text(period_value) or None if period_value is not None else None,
-        annual_value=normalize_text(annual_value) or None if annual_value is not None else None,
+        period_value=normalize_text(period_value) or None,
+        annual_value=normalize_text(annual_value) or None,
         parsed=parse_value(value),
         raw=raw,
         inferred_levels=list(inferred_levels),
@@ -90,10 +88,16 @@ def finalize(table: GoalTable) -> GoalTable:
 
 
 def record_to_table(rec: dict[str, Any]) -> GoalTable:
-    """One ``tables.jsonl`` record → GoalTable. Raises UnknownCategoryError on a bad tier name."""
+    """One ``tables.jsonl`` record → GoalTable.
+
+    Raises UnknownCategoryError on a bad tier name, ValueError on a record of the wrong shape.
+    """
     extras = {k: v for k, v in rec.items() if k not in _RECORD_KEYS and k != "indicators"}
+    rows = rec.get("indicators") or []
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ValueError("indicators must be a list of JSON objects")
     inds = []
-    for row in rec.get("indicators") or []:
+    for row in rows:
         ind_extra = {k: v for k, v in row.items() if k not in _IND_KEYS}
         period_value = ind_extra.pop("period_value", None)
         raw = ind_extra.pop("raw", None)
@@ -113,6 +117,8 @@ def record_to_table(rec: dict[str, Any]) -> GoalTable:
         ind.period_value = period_value
         inds.append(ind)
     amount_raw = rec.get("amount")
+    if isinstance(amount_raw, int | float) and not isinstance(amount_raw, bool):
+        amount_raw = str(amount_raw)  # a hand-written record may give the amount as a number
     table = GoalTable(
         id=str(rec.get("id")),
         source=rec.get("source_url"),
@@ -186,7 +192,8 @@ def records_from_text(text: str) -> tuple[list[GoalTable], list[RecordProblem]]:
         except json.JSONDecodeError as e:
             problems.append(RecordProblem(n, f"invalid JSON: {e.msg}", line[:80]))
         except (UnknownCategoryError, ValueError, TypeError) as e:
-            problems.append(RecordProblem(n, str(e), line[:80]))
+            # One line: pydantic's messages span several, and problems print one a line.
+            problems.append(RecordProblem(n, " ".join(str(e).split()), line[:80]))
     return tables, problems
 
 
@@ -203,10 +210,3 @@ def read_records(path: str | Path) -> tuple[list[GoalTable], list[RecordProblem]
 def iter_record_lines(tables: Iterable[GoalTable]) -> Iterator[str]:
     for t in tables:
         yield json.dumps(table_to_record(t), ensure_ascii=False)
-
-
-def write_records(path: str | Path, tables: Iterable[GoalTable]) -> None:
-    p = Path(path)
-    tmp = p.with_suffix(p.suffix + ".tmp")
-    tmp.write_text("".join(line + "\n" for line in iter_record_lines(tables)), encoding="utf-8")
-    tmp.replace(p)

@@ -22,12 +22,14 @@ from pydantic import BaseModel
 
 from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import name_key, normalize_text
+from jixiao.corpus.records import finalize
 from jixiao.corpus.schema import GoalTable, Indicator, ParsedValue, ValueKind
 from jixiao.corpus.taxonomy import (
     LEVEL1_NAMES,
     REQUIRED_LEVEL1,
     TIERS,
     Scheme,
+    detect_scheme,
     level1_code,
     merge_cost,
     resolve,
@@ -73,7 +75,8 @@ VAGUE_PHRASES = (
 
 # A percentage under cost is fine when the name says what it is a share of.
 _COST_RATIO_NAME = re.compile(r"率|比例|比率|占比|控制|节约|降低|执行|偏差|增长|下降|不超")
-# Units that count things: an annual count cannot exceed the whole period's count.
+# Rate units: a rate does not accumulate over the period, so an annual rate may exceed
+# the period's, and a bare percentage under cost says nothing about the amount.
 _RATE_UNITS = ("%", "百分比", "‰")
 
 
@@ -160,9 +163,8 @@ def _parsed(ind: Indicator) -> ParsedValue:
 
 
 def _scheme(table: GoalTable, codes: Sequence[str]) -> Scheme:
-    if table.scheme is not None:
-        return table.scheme
-    return Scheme.B if any(c in ("41", "42", "43") for c in codes) else Scheme.A
+    """The declared scheme, else the one the codes show; A when nothing tells."""
+    return table.scheme or detect_scheme(list(codes)) or Scheme.A
 
 
 def _row(
@@ -192,7 +194,8 @@ def check_categories(table: GoalTable, predictions: Sequence[PredictionLike | No
             if not value:
                 continue
             try:
-                level1_code(value) if level == "level1" else resolve(ind.level1, value)
+                # A level 2 is judged on its own: an unknown level 1 is its own finding.
+                level1_code(value) if level == "level1" else resolve(None, value)
             except UnknownCategoryError:
                 findings.append(
                     _row(
@@ -460,8 +463,4 @@ def complete_table(table: GoalTable) -> GoalTable:
             ind.code = declared_code(ind)
         if ind.parsed is None:
             ind.parsed = parse_value(ind.value)
-    if t.scheme is None:
-        from jixiao.corpus.taxonomy import detect_scheme
-
-        t.scheme = detect_scheme([i.code for i in t.indicators if i.code])
-    return t
+    return finalize(t)

@@ -16,7 +16,6 @@ corpus can be recognised and refused.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 from collections import Counter
@@ -96,8 +95,12 @@ def corpus_version(tables: Iterable[GoalTable]) -> str:
 
 
 def _read_jsonl(path: Path) -> list[GoalTable]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise JixiaoError(f"{path}: cannot read the corpus store ({e}); run `jixiao corpus build`") from e
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(text.splitlines(), 1):
         if line.strip():
             try:
                 out.append(GoalTable.model_validate_json(line))
@@ -111,7 +114,8 @@ def _read_jsonl(path: Path) -> list[GoalTable]:
 
 def _write_jsonl_atomic(path: Path, tables: Iterable[GoalTable]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # Per process and thread: two threads building the store must not share a temp file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with tmp.open("w", encoding="utf-8") as f:
         for t in tables:
             f.write(t.model_dump_json() + "\n")
@@ -157,7 +161,3 @@ def add_tables(new: list[GoalTable], settings: Settings | None = None) -> list[G
             stored.append(t)
         _write_jsonl_atomic(path, existing + stored)
     return stored
-
-
-def dump_tables_json(tables: list[GoalTable]) -> str:
-    return json.dumps([t.model_dump(mode="json") for t in tables], ensure_ascii=False, indent=2)

@@ -68,6 +68,9 @@ TIERS: dict[str, TierCode] = {
     ]
 }
 
+#: Every canonical level-2 name, sorted: what an unknown level-2 error lists.
+LEVEL2_NAMES: tuple[str, ...] = tuple(sorted({t.level2 for t in TIERS.values()}))
+
 #: Level-2 codes a complete table must cover, per scheme (domain.md review rules: output,
 #: benefit and satisfaction, plus cost under scheme B). Values are level-1 codes.
 REQUIRED_LEVEL1: dict[Scheme, tuple[str, ...]] = {
@@ -158,14 +161,14 @@ def _clean(name: str) -> str:
     s = _NUM_PREFIX.sub("", s)
     s = _BRACKETS.sub("", s)
     s = s.strip(" :：;；,，.。")
-    if s.endswith("指标") and s[:-2] in _LEVEL2_VARIANTS | _LEVEL1_VARIANTS:
+    if s.endswith("指标") and (s[:-2] in _LEVEL2_VARIANTS or s[:-2] in _LEVEL1_VARIANTS):
         s = s[:-2]
     return s
 
 
 def accepted_names() -> list[str]:
     """Every canonical name, for error messages."""
-    return list(LEVEL1_NAMES.values()) + sorted({t.level2 for t in TIERS.values()})
+    return list(LEVEL1_NAMES.values()) + list(LEVEL2_NAMES)
 
 
 def level1_code(name: str) -> str:
@@ -173,8 +176,6 @@ def level1_code(name: str) -> str:
     s = _clean(name)
     if s in _LEVEL1_VARIANTS:
         return _LEVEL1_VARIANTS[s]
-    if s.endswith("指标") and s[:-2] in _LEVEL1_VARIANTS:
-        return _LEVEL1_VARIANTS[s[:-2]]
     raise UnknownCategoryError(name, "level1", list(LEVEL1_NAMES.values()))
 
 
@@ -215,14 +216,12 @@ def resolve(level1: str | None, level2: str | None) -> TierCode:
     l1 = level1_code(level1) if level1 and level1.strip() else None
     if level2 and level2.strip():
         s = _clean(level2)
-        code = _LEVEL2_VARIANTS.get(s)
-        if code is None and s.endswith("指标"):
-            code = _LEVEL2_VARIANTS.get(s[:-2])
+        code = _LEVEL2_VARIANTS.get(s)  # _clean() already dropped a known name's 指标
         if code is None:
             combined = split_combined(level2)
             if combined:
                 return resolve(*combined)
-            raise UnknownCategoryError(level2, "level2", sorted({t.level2 for t in TIERS.values()}))
+            raise UnknownCategoryError(level2, "level2", list(LEVEL2_NAMES))
         if code == "14" and l1 == "4":
             code = "41"
         elif code == "41" and l1 == "1":
@@ -230,7 +229,7 @@ def resolve(level1: str | None, level2: str | None) -> TierCode:
         return TIERS[code]
     if l1 == "3":
         return TIERS["31"]
-    raise UnknownCategoryError(level1 or "", "level2", sorted({t.level2 for t in TIERS.values()}))
+    raise UnknownCategoryError(level1 or "", "level2", list(LEVEL2_NAMES))
 
 
 def to_scheme(tier: TierCode, scheme: Scheme) -> TierCode:

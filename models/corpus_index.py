@@ -25,6 +25,7 @@ import shutil
 import sys
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -440,7 +441,13 @@ class CorpusIndex:
     @staticmethod
     def read_meta(index_dir: Path) -> IndexMeta:
         d = CorpusIndex.current_dir(index_dir)
-        return IndexMeta(**json.loads((d / "meta.json").read_text(encoding="utf-8")))
+        try:
+            return IndexMeta(**json.loads((d / "meta.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as e:  # truncated JSON, a field this version lacks
+            raise IndexMismatchError(
+                f"index in {d} has unreadable metadata ({e.__class__.__name__}: {e}); "
+                "rebuild it with `jixiao index build`"
+            ) from e
 
     @classmethod
     def load(
@@ -492,7 +499,7 @@ class CorpusIndex:
                 BM25Index.load(d, "indicators"),
                 BM25Index.load(d, "projects"),
             )
-        except (OSError, KeyError, ValueError, RuntimeError) as e:
+        except (OSError, KeyError, ValueError, RuntimeError, zipfile.BadZipFile) as e:
             raise IndexMismatchError(
                 f"index in {d} is unreadable ({e.__class__.__name__}: {e}); rebuild it with `jixiao index build`"
             ) from e

@@ -10,7 +10,6 @@ so instances are kept per process.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import socket
@@ -220,14 +219,3 @@ def load_embedder(
         if cached is None:
             cached = _cached[key] = CachedEmbedder(inner, settings.embedding_cache_dir)
         return cached
-
-
-def clear_loaded() -> None:
-    """Forget every loaded model (tests; freeing memory in long-lived processes)."""
-    with _lock:
-        for c in _cached.values():
-            if c.store is not None:
-                with contextlib.suppress(Exception):
-                    c.store.close()
-        _cached.clear()
-        _models.clear()

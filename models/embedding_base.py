@@ -8,9 +8,12 @@ lets tests run on ``HashEmbedder`` in milliseconds while production uses the rea
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from jixiao.corpus.errors import JixiaoError
 
 
 @runtime_checkable
@@ -58,3 +61,17 @@ class HashEmbedder:
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         return self._many(texts)
+
+
+def hash_embedder_for(name: str | None) -> HashEmbedder | None:
+    """The test double a model name asks for (``hash`` or ``hash-<dim>``), else None.
+
+    One parser for every place a model name is read (CLI ``--embedder``, saved
+    classifiers), so ``hash-64`` means the same vectors everywhere.
+    """
+    m = re.fullmatch(r"hash(?:-([1-9]\d*))?", name or "")
+    if m is None:
+        if (name or "").startswith("hash-"):
+            raise JixiaoError(f"embedder {name!r}: the test double is 'hash' or 'hash-<dim>', e.g. hash-128")
+        return None
+    return HashEmbedder(int(m.group(1))) if m.group(1) else HashEmbedder()

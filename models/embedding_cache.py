@@ -25,7 +25,6 @@ import numpy as np
 
 from jixiao.models.embedding_base import Embedder
 
-KINDS = ("query", "passage")
 _SQLITE_VARS = 500  # keys per SELECT, well under SQLite's bound-parameter limit
 
 

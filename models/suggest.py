@@ -26,7 +26,7 @@ from jixiao.corpus.schema import GoalTable, ValueKind
 from jixiao.corpus.taxonomy import LEVEL1_NAMES, REQUIRED_LEVEL1, TIERS, Scheme, to_scheme
 from jixiao.corpus.values import parse_value
 from jixiao.models.corpus_index import CorpusIndex, IndexMismatchError, IndexMissingError
-from jixiao.models.embedding_base import Embedder, HashEmbedder
+from jixiao.models.embedding_base import Embedder, hash_embedder_for
 from jixiao.models.hybrid import FusionConfig
 from jixiao.models.suggest_schema import (
     MAX_QUERY_CHARS,
@@ -69,9 +69,9 @@ class SuggestConfig:
 
 def resolve_embedder(name: str | None = None, settings: Settings | None = None) -> Embedder:
     """``hash`` / ``hash-<dim>`` gives the model-free test double; anything else the real loader."""
-    if name and name.startswith("hash"):
-        dim = int(name.split("-", 1)[1]) if "-" in name else 256
-        return HashEmbedder(dim)
+    double = hash_embedder_for(name)
+    if double is not None:
+        return double
     from jixiao.models.embedding import load_embedder
 
     return load_embedder(name, settings)
@@ -305,9 +305,8 @@ class Suggester:
         clusters: dict[int, list[_Group]] = {}
         for i, g in enumerate(ordered):
             for h in heads.get(g.code, ()):
-                x, y = grams[h], grams[i]
                 if (
-                    2 * len(x & y) / (len(x) + len(y)) >= cfg.dice_threshold
+                    _dice(grams[h], grams[i]) >= cfg.dice_threshold
                     or float(vecs[h] @ vecs[i]) >= cfg.cosine_threshold
                 ):
                     clusters[h].append(g)
@@ -483,8 +482,9 @@ def _context_bonus(q: ProjectQuery, ix: CorpusIndex, t: int) -> float:
     year = int(ix.tables.years[t])
     if q.year and year and abs(q.year - year) <= 1:
         bonus += 0.02
-    dept = ix.tables.departments[t]
-    if q.unit and dept and (name_key(q.unit) in name_key(dept) or name_key(dept) in name_key(q.unit)):
+    unit, dept = name_key(q.unit or ""), name_key(ix.tables.departments[t] or "")
+    # Both must be non-empty: "" is a substring of every name (a unit of only punctuation).
+    if unit and dept and (unit in dept or dept in unit):
         bonus += 0.05
     return bonus
 
@@ -512,7 +512,10 @@ def _bigrams(s: str) -> set[str]:
 
 def dice(a: str, b: str) -> float:
     """Bigram Dice coefficient of two name keys: 1 for equal, 0 for nothing shared."""
-    x, y = _bigrams(a), _bigrams(b)
+    return _dice(_bigrams(a), _bigrams(b))
+
+
+def _dice(x: set[str], y: set[str]) -> float:
     return 2 * len(x & y) / (len(x) + len(y))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from jixiao.corpus.taxonomy import LEVEL1_NAMES, TIERS, Scheme
+from jixiao.corpus.taxonomy import TIERS, Scheme
 
 #: Longest project text (name + goal) a query may carry before it is cut. A goal table's
 #: goal is a paragraph; ten thousand characters is a pasted document, not a goal.
@@ -77,13 +77,6 @@ class SuggestedTable(BaseModel):
     @property
     def suggestions(self) -> list[Suggestion]:
         return [s for code in self.tiers for s in self.tiers[code]]
-
-    def by_level1(self) -> dict[str, list[Suggestion]]:
-        """Level-1 name → suggestions, for a reader who thinks in 产出 / 效益 / 满意度 / 成本."""
-        out: dict[str, list[Suggestion]] = {}
-        for code, items in self.tiers.items():
-            out.setdefault(LEVEL1_NAMES[TIERS[code].level1_code], []).extend(items)
-        return out
 
     def covered_level1(self) -> set[str]:
         return {TIERS[c].level1_code for c, items in self.tiers.items() if items}

@@ -9,14 +9,15 @@ hundreds of thousands; ``auto`` switches at ``AUTO_FLAT_MAX``. Any FAISS factory
 
 from __future__ import annotations
 
+import functools
 import math
-import os
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from jixiao.corpus.errors import JixiaoError
+from jixiao.settings import env_number
 
 KINDS = ("auto", "flat", "ivf", "hnsw")
 #: Above this many vectors ``auto`` builds HNSW instead of a flat index.
@@ -24,8 +25,15 @@ AUTO_FLAT_MAX = 200_000
 IVF_NPROBE = 16
 HNSW_EF_SEARCH = 64
 
-# The service shares a small machine; one query needs no more than two threads.
-faiss.omp_set_num_threads(int(os.environ.get("JIXIAO_FAISS_THREADS", "2")))
+
+@functools.cache
+def _limit_threads() -> None:
+    """The service shares a small machine; one query needs no more than two threads.
+
+    Done on first use, not at import: every CLI command imports this module, and a typo in
+    the variable must be a one-line error, not a traceback before the CLI can catch it.
+    """
+    faiss.omp_set_num_threads(int(env_number("JIXIAO_FAISS_THREADS", "2", int)))
 
 
 def factory_string(kind: str, n: int) -> str:
@@ -51,6 +59,7 @@ class VectorIndex:
     """Vectors are addressed by insertion order: row i of the input is id i."""
 
     def __init__(self, index: faiss.Index):
+        _limit_threads()
         self.index = index
         self._tune()
 
@@ -68,6 +77,7 @@ class VectorIndex:
 
     @classmethod
     def build(cls, vectors: np.ndarray, kind: str = "auto", dim: int | None = None) -> VectorIndex:
+        _limit_threads()  # before training and adding, which are the multi-threaded part
         vectors = _as_rows(vectors, dim)
         index = faiss.index_factory(
             vectors.shape[1], factory_string(kind, len(vectors)), faiss.METRIC_INNER_PRODUCT

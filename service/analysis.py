@@ -19,7 +19,7 @@ from jixiao.corpus.review import (
     review_table,
 )
 from jixiao.corpus.schema import GoalTable, Indicator
-from jixiao.corpus.taxonomy import Scheme, merge_cost, resolve
+from jixiao.corpus.taxonomy import Scheme, level1_code, merge_cost, resolve
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
 from jixiao.service.api_models import ClassifyRow, RowClassification, UploadedTable
 from jixiao.service.deps import Engine
@@ -46,8 +46,6 @@ def declared_for_row(row: ClassifyRow) -> tuple[str | None, str | None]:
         resolve(row.level1, row.level2)  # raises with the accepted names
     l1 = declared_level1(ind)
     if l1 is None and row.level1:
-        from jixiao.corpus.taxonomy import level1_code
-
         level1_code(row.level1)  # raises with the accepted names
     return code, l1
 
@@ -64,14 +62,19 @@ def classify_rows(
         ClassifyInput(name=r.name, value=r.value, project=r.project or project, goal=r.goal or goal)
         for r in rows
     ]
-    preds = engine.classify(inputs)
-    scheme = scheme or Scheme.A
+    return _classified(engine, inputs, declared, scheme or Scheme.A)
+
+
+def _classified(
+    engine: Engine, inputs: list[ClassifyInput], declared: list[tuple[str | None, str | None]], scheme: Scheme
+) -> list[RowClassification]:
+    """Predictions expressed in ``scheme``, each compared with the (code, level 1) declared for its row."""
     out = []
-    for i, (row, pred, (code, l1)) in enumerate(zip(rows, preds, declared, strict=True)):
+    for i, (x, pred, (code, l1)) in enumerate(zip(inputs, engine.classify(inputs), declared, strict=True)):
         p = pred.in_scheme(scheme)
         out.append(
             RowClassification(
-                index=i, name=row.name, prediction=p, declared_code=code, agrees=agreement(p, code, l1)
+                index=i, name=x.name, prediction=p, declared_code=code, agrees=agreement(p, code, l1)
             )
         )
     return out
@@ -89,14 +92,8 @@ def analyze_table(
             ClassifyInput(name=i.name, value=i.value, project=table.project, goal=table.goal)
             for i in table.indicators
         ]
-        preds = [p.in_scheme(scheme) for p in engine.classify(inputs)]
-        for idx, (ind, p) in enumerate(zip(table.indicators, preds, strict=True)):
-            code, l1 = declared_code(ind), declared_level1(ind)
-            classifications.append(
-                RowClassification(
-                    index=idx, name=ind.name, prediction=p, declared_code=code, agrees=agreement(p, code, l1)
-                )
-            )
+        declared = [(declared_code(i), declared_level1(i)) for i in table.indicators]
+        classifications = _classified(engine, inputs, declared, scheme)
     findings = review_table(table, [c.prediction for c in classifications], threshold)
     return UploadedTable(table=table, classifications=classifications, findings=findings)
 

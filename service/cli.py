@@ -24,13 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"jixiao {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"jixiao.service.commands.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"jixiao.service.commands.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"jixiao.service.commands.{name}").register(sub)
     return parser
 
 

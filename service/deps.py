@@ -27,7 +27,7 @@ from jixiao.corpus.schema import GoalTable
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
 from jixiao.service.problems import ApiProblem
-from jixiao.settings import Settings
+from jixiao.settings import Settings, env_number
 
 log = logging.getLogger("jixiao.service")
 T = TypeVar("T")
@@ -57,17 +57,23 @@ class Engine(Protocol):
 
 
 class ReadWriteLock:
-    """Many concurrent readers (suggest) or one writer (add tables to the index)."""
+    """Many concurrent readers (suggest) or one writer (add tables to the index).
+
+    A waiting writer goes before readers that arrive after it: under steady suggest
+    traffic the reader count never drops to zero, so an addition would otherwise wait
+    past its request timeout and still be applied after the client was told 504.
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._readers = 0
         self._writer = False
+        self._writers_waiting = 0
 
     @contextmanager
     def read(self) -> Iterator[None]:
         with self._cond:
-            while self._writer:
+            while self._writer or self._writers_waiting:
                 self._cond.wait()
             self._readers += 1
         try:
@@ -81,8 +87,12 @@ class ReadWriteLock:
     @contextmanager
     def write(self) -> Iterator[None]:
         with self._cond:
-            while self._writer or self._readers:
-                self._cond.wait()
+            self._writers_waiting += 1
+            try:
+                while self._writer or self._readers:
+                    self._cond.wait()
+            finally:
+                self._writers_waiting -= 1
             self._writer = True
         try:
             yield
@@ -117,7 +127,7 @@ class LibraryEngine:
         self._version: str | None = None
         # Model calls are CPU-bound: more of them at once than cores only adds
         # contention, so requests queue here (inside their timeout) instead.
-        n = max_concurrency or int(os.environ.get("JIXIAO_MAX_CONCURRENCY", "0")) or (os.cpu_count() or 2)
+        n = max_concurrency or int(env_number("JIXIAO_MAX_CONCURRENCY", str(os.cpu_count() or 2), int))
         self._compute = threading.BoundedSemaphore(n)
 
     @classmethod
@@ -194,29 +204,14 @@ class LibraryEngine:
 
 def _limit_torch_threads() -> None:
     """At most JIXIAO_TORCH_THREADS (default 2) intra-op threads per model call."""
-    n = int(os.environ.get("JIXIAO_TORCH_THREADS", "2"))
-    try:
-        import torch
-    except ImportError:
-        return
-    if n > 0:
-        torch.set_num_threads(n)
+    import torch
+
+    torch.set_num_threads(int(env_number("JIXIAO_TORCH_THREADS", "2", int)))
 
 
-def _index_size(suggester) -> int | None:  # noqa: ANN001
-    """The number of indexed indicator rows, whatever the Suggester calls it."""
-    meta = getattr(getattr(suggester, "index", None), "meta", None)
-    if meta is not None and getattr(meta, "n_indicators", None) is not None:
-        return int(meta.n_indicators)
-    for attr in ("size", "index_size", "n_indicators", "__len__"):
-        v = getattr(suggester, attr, None)
-        if v is None:
-            continue
-        try:
-            return int(v() if callable(v) else v)
-        except (TypeError, ValueError):
-            continue
-    return None
+def _index_size(suggester) -> int:  # noqa: ANN001 - a jixiao.models.suggest.Suggester
+    """The number of indexed indicator rows."""
+    return int(suggester.index.meta.n_indicators)
 
 
 # ---- FastAPI dependencies -------------------------------------------------------------

@@ -243,6 +243,43 @@ def test_corpus_add_needs_a_key_and_the_table_is_suggested_next(keyed):
     assert "清漂河道长度" in [x["name"] for x in s["tiers"]["11"]]
 
 
+class _LoopCheckingEngine(FakeEngine):
+    """Records whether status() ran on the event loop, where a lock wait would stall every request."""
+
+    status_on_loop: list[bool] = []
+
+    def status(self):  # noqa: ANN201
+        import asyncio
+
+        try:
+            asyncio.get_running_loop()
+            self.status_on_loop.append(True)
+        except RuntimeError:
+            self.status_on_loop.append(False)
+        return super().status()
+
+
+def test_corpus_add_reads_the_status_off_the_event_loop(tmp_path):
+    engine = _LoopCheckingEngine()
+    with make_client(tmp_path, keys=(KEY,), engine=engine) as c:
+        r = c.post("/v1/corpus/tables", json={"tables": [new_table()]}, headers={"X-API-Key": KEY})
+    assert r.status_code == 201, r.text
+    assert engine.status_on_loop == [False]
+
+
+@pytest.mark.parametrize(
+    ("var", "value"),
+    [("JIXIAO_MAX_UPLOAD_MB", "20MB"), ("JIXIAO_REQUEST_TIMEOUT", "0"), ("JIXIAO_MAX_CONCURRENCY", "x")],
+)
+def test_bad_numeric_environment_is_one_line_error(monkeypatch, tmp_path, var, value):
+    from jixiao.corpus.errors import JixiaoError
+    from jixiao.service.deps import LibraryEngine
+
+    monkeypatch.setenv(var, value)
+    with pytest.raises(JixiaoError, match=var):
+        LibraryEngine(Settings(home=tmp_path), None, None, [], "m")
+
+
 def test_corpus_add_is_disabled_without_configured_keys(client):
     body = assert_problem(client.post("/v1/corpus/tables", json={"tables": [new_table()]}), 401)
     assert "JIXIAO_API_KEYS" in body["detail"]
@@ -417,6 +454,24 @@ def test_upload_bad_forms(client, files, data, status):
     assert_problem(client.post("/v1/tables/upload", files=files, data=data), status)
 
 
+def test_multipart_content_type_is_case_insensitive(client):
+    seed = seed_files()[0]
+    body, ctype = httpx_multipart(seed.name, seed.read_bytes())
+    r = client.post(
+        "/v1/tables/upload",
+        content=body,
+        headers={"content-type": ctype.replace("multipart/form-data", "Multipart/Form-Data")},
+    )
+    assert r.status_code == 200, r.text
+
+
+def httpx_multipart(name: str, data: bytes) -> tuple[bytes, str]:
+    import httpx
+
+    req = httpx.Request("POST", "http://x/", files={"file": (name, data)})
+    return req.read(), req.headers["content-type"]
+
+
 def test_upload_not_multipart_is_415(client):
     r = client.post("/v1/tables/upload", content=b"hello", headers={"content-type": "text/plain"})
     assert_problem(r, 415)
@@ -532,3 +587,39 @@ def test_library_input_errors_are_422(tmp_path):
     with make_client(tmp_path, engine=Picky()) as c:
         body = assert_problem(c.post("/v1/suggest", json={"name": "   "}), 422)
         assert "empty project text" in body["detail"]
+
+
+def test_waiting_writer_goes_before_readers_that_arrive_later():
+    import threading
+    import time
+
+    from jixiao.service.deps import ReadWriteLock
+
+    lock, order = ReadWriteLock(), []
+    first_in, release_first = threading.Event(), threading.Event()
+
+    def first_reader():
+        with lock.read():
+            first_in.set()
+            release_first.wait(5)
+            order.append("r1")
+
+    def writer():
+        with lock.write():
+            order.append("w")
+
+    def late_reader():
+        with lock.read():
+            order.append("r2")
+
+    threads = [threading.Thread(target=first_reader)]
+    threads[0].start()
+    assert first_in.wait(5)
+    for target in (writer, late_reader):
+        threads.append(threading.Thread(target=target))
+        threads[-1].start()
+        time.sleep(0.1)
+    release_first.set()
+    for t in threads:
+        t.join(5)
+    assert order == ["r1", "w", "r2"]

@@ -164,3 +164,42 @@ def test_incremental_add_matches_full_build(tables, embedder, index):
     assert part.meta.general == index.meta.general
     with pytest.raises(IndexMismatchError):
         part.add_tables(tables[:1], HashEmbedder(64), corpus_version="x")
+
+
+@pytest.mark.parametrize("text", ['{"corpus_version": ', '{"corpus_version": "v", "new_field": 1}', "[]"])
+def test_unreadable_meta_is_a_mismatch_not_a_crash(index, tmp_path, text):
+    d = index.save(tmp_path)
+    (d / "meta.json").write_text(text, encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="unreadable metadata"):
+        CorpusIndex.read_meta(tmp_path)
+
+
+def test_bad_faiss_threads_variable_is_a_one_line_error(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "JIXIAO_FAISS_THREADS": "x", "JIXIAO_HOME": str(tmp_path)}
+    r = subprocess.run(
+        [sys.executable, "-m", "jixiao.service.cli", "index", "build", "--embedder", "hash-32"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert (
+        r.stderr.strip()
+        .splitlines()[-1]
+        .startswith("jixiao: error: environment variable JIXIAO_FAISS_THREADS")
+    )
+
+
+@pytest.mark.parametrize("name", ["columns.npz", "indicators.bm25.npz", "projects.faiss"])
+def test_truncated_index_file_is_a_mismatch_not_a_crash(index, embedder, tmp_path, name):
+    d = index.save(tmp_path)
+    data = (d / name).read_bytes()
+    (d / name).write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexMismatchError, match="unreadable"):
+        CorpusIndex.load(tmp_path, corpus_version="v-test", model_name=embedder.model_name)

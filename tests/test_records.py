@@ -65,3 +65,34 @@ def test_bad_lines_are_reported_with_their_line_number(tmp_path):
 def test_unknown_category_raises():
     with pytest.raises(UnknownCategoryError):
         record_to_table({"id": "x", "indicators": [{"level1": "产出指标", "level2": "好坏", "name": "n"}]})
+
+
+def test_indicators_of_the_wrong_shape_are_a_reported_problem():
+    from jixiao.corpus.records import records_from_text
+
+    text = '{"id": "a", "indicators": ["x"]}\n{"id": "b", "indicators": {"k": 1}}'
+    tables, problems = records_from_text(text)
+    assert tables == [] and [p.line for p in problems] == [1, 2]
+    assert "list of JSON objects" in problems[0].problem
+
+
+def test_a_numeric_amount_is_read():
+    t = record_to_table({"id": "a", "amount": 1000, "indicators": []})
+    assert t.amount_raw == "1000" and t.amount == 1000.0
+
+
+def test_a_record_of_the_wrong_type_is_a_one_line_problem():
+    from jixiao.corpus.records import records_from_text
+
+    _, problems = records_from_text('{"id": "a", "project": ["not", "text"], "indicators": []}')
+    assert len(problems) == 1 and "\n" not in problems[0].problem and "project" in problems[0].problem
+
+
+def test_a_store_that_is_not_utf8_is_a_jixiao_error(tmp_path):
+    from jixiao.corpus.errors import JixiaoError
+    from jixiao.corpus.store import _read_jsonl
+
+    p = tmp_path / "tables.jsonl"
+    p.write_bytes(b'{"id": "\xff\xfe"}\n')
+    with pytest.raises(JixiaoError, match="corpus build"):
+        _read_jsonl(p)

@@ -169,6 +169,15 @@ def test_unknown_category_in_client_json_is_a_finding_not_a_crash():
     assert any(f.rule is Rule.UNKNOWN_CATEGORY and "火星指标" in f.message for f in found)
 
 
+def test_unknown_level1_does_not_make_its_known_level2_unknown():
+    t = GoalTable(
+        id="j",
+        indicators=[Indicator(name="x", level1="火星指标", level2="数量指标", annual_value="1次")],
+    )
+    unknown = [f.message for f in review_table(complete_table(t)) if f.rule is Rule.UNKNOWN_CATEGORY]
+    assert len(unknown) == 1 and "火星指标" in unknown[0]
+
+
 def test_complete_table_resolves_printed_names():
     t = GoalTable(
         id="j", indicators=[Indicator(name="满意度", level1="3-满意度指标", level2="31-服务对象满意度")]

@@ -259,7 +259,6 @@ def test_a_layout_that_fails_hands_over_to_the_next(monkeypatch: pytest.MonkeyPa
     assert result.layout == "numbered" and len(result.tables) == 1
 
     monkeypatch.setattr(text_module, "_BUILTIN", [("eager", eager)])
-    monkeypatch.setattr(text_module, "_OPTIONAL", [])
     with pytest.raises(ParseError, match="某某"):
         parse_text(NUMBERED_SNIPPET, "snippet.txt")
 

@@ -292,3 +292,25 @@ def test_real_model_answers_medical_aid_from_seeds_and_training_from_external():
         assert not any(t.startswith("seed") for t in _top_output_sources(train))
         assert any("培训" in x.name for x in train.suggestions if not x.weak)
         assert train.covered_level1() >= need
+
+
+def test_unit_of_only_punctuation_gets_no_unit_bonus():
+    t = _table("t", "公路养护经费", "完成县道公路日常养护", [("产出指标", "数量指标", "养护里程", "100公里")])
+    ix = CorpusIndex.build(
+        [t.model_copy(update={"department": "交通运输局"})], HashEmbedder(32), corpus_version="v"
+    )
+    assert suggest_mod._context_bonus(ProjectQuery(name="x", unit="（—）"), ix, 0) == 1.0
+    assert suggest_mod._context_bonus(ProjectQuery(name="x", unit="县交通运输局"), ix, 0) == pytest.approx(
+        1.05
+    )
+
+
+@pytest.mark.parametrize("name", ["hash-abc", "hash-0"])
+def test_bad_hash_embedder_name_is_a_user_error(name):
+    from jixiao.models.classifier.embedded import embedder_by_name
+
+    with pytest.raises(JixiaoError, match="hash-<dim>"):
+        suggest_mod.resolve_embedder(name)
+    with pytest.raises(JixiaoError, match="hash-<dim>"):
+        embedder_by_name(name)
+    assert suggest_mod.resolve_embedder("hash-64").dim == embedder_by_name("hash-64").dim == 64

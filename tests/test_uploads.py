@@ -280,6 +280,39 @@ def test_join_wrapped_pdf_cells() -> None:
 # --------------------------------------------------------------------------- safety
 
 
+def test_docx_bad_or_huge_grid_span_is_clamped(gold: list[GoalTable]) -> None:
+    buf = io.BytesIO()
+    writers.write_tables(gold[:1], buf, "docx")
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    for span in (b"abc", b"100000000"):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for name in src.namelist():
+                data = src.read(name)
+                if name == "word/document.xml":
+                    data = data.replace(b"<w:tcW ", b'<w:gridSpan w:val="' + span + b'"/><w:tcW ', 1)
+                    data = data.replace(
+                        b"<w:tr>", b'<w:tr><w:trPr><w:gridBefore w:val="' + span + b'"/></w:trPr>', 1
+                    )
+                dst.writestr(name, data)
+        grid, _ = read_docx(out.getvalue(), "span.docx")
+        assert grid and max(len(row) for row in grid) < 200
+
+
+def test_xlsx_value_starting_with_equals_is_text_not_formula() -> None:
+    t = record_to_table(
+        {
+            "id": "eq",
+            "project": "p",
+            "indicators": [{"level1": "产出指标", "level2": "数量指标", "name": "覆盖率", "value": "=100%"}],
+        }
+    )
+    buf = io.BytesIO()
+    writers.write_tables([t], buf, "xlsx")
+    (back,) = parse_bytes(buf.getvalue(), "eq.xlsx").tables
+    assert back.indicators[0].annual_value == "=100%"
+
+
 def _zip(entries: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -366,6 +399,13 @@ def test_html_exported_as_xls_in_gbk() -> None:
         ("31", "满意度", "≥90%"),
     ]
     assert t.indicators[1].inferred_levels == ["level1", "level2"]
+
+
+def test_html_span_bomb_refused() -> None:
+    cells = '<td rowspan="1000" colspan="1000">x</td>' * 30
+    html = f"<html><table><tr><th>一级指标</th></tr><tr>{cells}</tr></table></html>"
+    with pytest.raises(ParseError, match="span more than"):
+        parse_bytes(html.encode(), "bomb.html")
 
 
 # --------------------------------------------------------------------------- text inside documents

@@ -82,7 +82,8 @@ def _dispatch(data: bytes, source: str) -> tuple[str, ParseResult]:
 
 def _parse_office(data: bytes, source: str) -> tuple[str, ParseResult]:
     # Caps only (central directory); the reader runs the full check before inflating.
-    kind = office_kind(open_office_zip(data, source))
+    with open_office_zip(data, source) as zf:
+        kind = office_kind(zf)
     if kind == "xlsx":
         return "Excel workbook", _parse_xlsx(data, source)
     if kind == "docx":

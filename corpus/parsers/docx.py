@@ -22,6 +22,8 @@ from jixiao.corpus.parsers.zipsafe import safe_office_zip
 Grid = list[list[str | None]]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+#: Word tables have at most 63 columns; a larger span or offset is a damaged or hostile file.
+MAX_SPAN = 63
 
 
 def _p_text(p) -> str:  # noqa: ANN001 - a w:p element
@@ -41,18 +43,24 @@ def _val(el, tag: str) -> str | None:  # noqa: ANN001
     return None if child is None else child.get(f"{_W}val")
 
 
+def _count(el, tag: str, default: int) -> int:  # noqa: ANN001
+    """A gridSpan/gridBefore count, clamped to 0..MAX_SPAN; ``default`` when absent or not a number."""
+    text = _val(el, tag) if el is not None else None
+    try:
+        return min(max(int(text), 0), MAX_SPAN) if text else default
+    except ValueError:
+        return default
+
+
 def table_grid(tbl) -> Grid:  # noqa: ANN001 - a w:tbl element
     """One Word table as a grid with merged cells as value + blank."""
     rows: Grid = []
     for tr in tbl.iterchildren(f"{_W}tr"):
-        trpr = tr.find(f"{_W}trPr")
-        before = int(_val(trpr, f"{_W}gridBefore") or 0) if trpr is not None else 0
-        row: list[str | None] = [None] * before
+        row: list[str | None] = [None] * _count(tr.find(f"{_W}trPr"), f"{_W}gridBefore", 0)
         for tc in tr.iterchildren(f"{_W}tc"):
             tcpr = tc.find(f"{_W}tcPr")
-            span, vmerge = 1, None
+            span, vmerge = _count(tcpr, f"{_W}gridSpan", 1), None
             if tcpr is not None:
-                span = int(_val(tcpr, f"{_W}gridSpan") or 1)
                 vm = tcpr.find(f"{_W}vMerge")
                 if vm is not None:
                     vmerge = vm.get(f"{_W}val") or "continue"

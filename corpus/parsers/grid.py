@@ -21,7 +21,7 @@ from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.parsers.wrapped_text import table_id
 from jixiao.corpus.records import finalize, make_indicator
 from jixiao.corpus.schema import GoalTable, Indicator, ParseResult, ParseWarning
-from jixiao.corpus.taxonomy import TIERS, is_level1_name, is_level2_name, split_combined
+from jixiao.corpus.taxonomy import LEVEL2_NAMES, is_level1_name, is_level2_name, split_combined
 from jixiao.corpus.values import parse_amount
 
 Grid = Sequence[Sequence[str | None]]
@@ -481,14 +481,14 @@ class _GridParser:
         if unknown:
             self.rows_unknown += 1
             if self.first_unknown is None:
-                self.first_unknown = UnknownCategoryError(unknown, "level2", _accepted_level2())
+                self.first_unknown = UnknownCategoryError(unknown, "level2", list(LEVEL2_NAMES))
             self._warn(line, raw, f"unknown category {unknown!r}; row kept without a tier")
         if ind.level1 and ind.code:
             # A level 2 under another level 1 than the carried one moves the block.
             self.levels.l1 = ind.level1
         self.cur.indicators.append(ind)
 
-    def _warn(self, line: int, raw: str, problem: str) -> None:
+    def _warn(self, line: int | None, raw: str, problem: str) -> None:
         self.warnings.append(ParseWarning(source=self.source, line=line, text=raw[:200], problem=problem))
 
     # -- tables --------------------------------------------------------------------
@@ -497,7 +497,7 @@ class _GridParser:
         if t.indicators:
             self.tables.append(t)
         elif t.meta and self.roles is not None:
-            self._warn(None, " ".join(t.meta.values())[:200], "goal table without indicator rows")  # type: ignore[arg-type]
+            self._warn(None, " ".join(t.meta.values())[:200], "goal table without indicator rows")
         self.cur = _Table()
         self.roles = None
         self.levels = _Levels()
@@ -626,10 +626,6 @@ def _is_row_label(cell: str) -> bool:
     return len(cell) <= 12 and _compact(cell) in ("绩效指标", "年度绩效指标", "指标")
 
 
-def _accepted_level2() -> list[str]:
-    return sorted({t.level2 for t in TIERS.values()})
-
-
 _NO_UNIT = {"/", "-", "——", "—", "无", "空"}
 
 
@@ -654,7 +650,6 @@ def _to_goal_table(t: _Table, source: str, n: int) -> GoalTable:
         amount_raw = normalize_text(amount_raw)
         if t.amount_unit and not _AMOUNT_UNIT.search(amount_raw) and re.search(r"\d", amount_raw):
             amount_raw = amount_raw + t.amount_unit
-    period = meta.get("period")
     table = GoalTable(
         id=table_id(source, n),
         source=source,
@@ -663,7 +658,7 @@ def _to_goal_table(t: _Table, source: str, n: int) -> GoalTable:
         unit=_clean_meta(meta.get("unit")),
         amount_raw=amount_raw,
         amount=parse_amount(amount_raw) if amount_raw else None,
-        period=normalize_text(period) or None if period else None,
+        period=_clean_meta(meta.get("period")),
         year=t.year,
         annual_goal=_clean_meta(meta.get("annual_goal")),
         period_goal=_clean_meta(meta.get("period_goal")),

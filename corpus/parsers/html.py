@@ -12,9 +12,15 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.parsers.cells import clean_cell, trim_grid
 
 Grid = list[list[str | None]]
+
+#: Grid positions the tables of one document may cover together. Spans make a tiny
+#: upload describe a huge grid (``rowspan=1000 colspan=1000`` is a million cells), so
+#: the layout stops here; a goal table has a few thousand.
+MAX_GRID_CELLS = 200_000
 
 _BREAKS = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
 _SKIP = {"script", "style", "head", "title"}
@@ -93,23 +99,26 @@ class _Tables(HTMLParser):
         self._cell = None
 
 
-def _layout(rows: list[list[tuple[str, int, int]]]) -> Grid:
-    """Place spanned cells as a browser does; covered positions stay None."""
+def _layout(rows: list[list[tuple[str, int, int]]], limit: int = MAX_GRID_CELLS) -> Grid:
+    """Place spanned cells as a browser does; covered positions stay None.
+
+    Raises JixiaoError when the table would cover more than ``limit`` positions.
+    """
     grid: dict[tuple[int, int], str | None] = {}
+    n_rows = n_cols = 0
     for r, row in enumerate(rows):
         c = 0
         for text, rowspan, colspan in row:
             while (r, c) in grid:
                 c += 1
+            n_rows, n_cols = max(n_rows, r + rowspan), max(n_cols, c + colspan)
+            if len(grid) + rowspan * colspan > limit or n_rows * n_cols > limit:
+                raise JixiaoError(f"HTML tables span more than {MAX_GRID_CELLS} cells: not a goal table")
             for dr in range(rowspan):
                 for dc in range(colspan):
                     grid[(r + dr, c + dc)] = None
             grid[(r, c)] = clean_cell(text)
             c += colspan
-    if not grid:
-        return []
-    n_rows = max(r for r, _ in grid) + 1
-    n_cols = max(c for _, c in grid) + 1
     return [[grid.get((r, c)) for c in range(n_cols)] for r in range(n_rows)]
 
 
@@ -119,8 +128,11 @@ def read_html(text: str) -> tuple[Grid, str]:
     parser.feed(text)
     parser.close()
     stacked: Grid = []
+    used = 0
     for rows in parser.tables:
-        part = trim_grid(_layout(rows))
+        laid = _layout(rows, MAX_GRID_CELLS - used)
+        used += sum(len(row) for row in laid)
+        part = trim_grid(laid)
         if part:
             if stacked:
                 stacked.append([])

@@ -8,12 +8,10 @@ user error, not an empty result: the caller must learn the file was not read.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from types import ModuleType
 
 from jixiao.corpus.errors import JixiaoError, ParseError
-from jixiao.corpus.parsers import seed_blocks, seed_flattened, seed_numbered
+from jixiao.corpus.parsers import seed_blocks, seed_flattened, seed_numbered, text_tables
 from jixiao.corpus.parsers.wrapped_text import normalize_newlines
 from jixiao.corpus.schema import ParseResult
 
@@ -24,21 +22,13 @@ _BUILTIN: list[tuple[str, ModuleType]] = [
     ("numbered", seed_numbered),
     ("flattened", seed_flattened),
     ("blocks", seed_blocks),
+    ("text_table", text_tables),
 ]
-# Optional layouts owned elsewhere; imported lazily so a missing one never breaks parsing.
-_OPTIONAL: list[tuple[str, str]] = [("text_table", "jixiao.corpus.parsers.text_tables")]
 
 
 def layouts() -> list[tuple[str, ModuleType]]:
-    """Every available layout as (name, module with ``detect`` and ``parse``)."""
-    found = list(_BUILTIN)
-    for name, module_name in _OPTIONAL:
-        if importlib.util.find_spec(module_name) is None:
-            continue  # not written yet; a module that exists but fails to import is a bug to see
-        module = importlib.import_module(module_name)
-        if hasattr(module, "detect") and hasattr(module, "parse"):
-            found.append((name, module))
-    return found
+    """Every layout as (name, module with ``detect`` and ``parse``)."""
+    return list(_BUILTIN)
 
 
 def detect_layout(text: str) -> list[tuple[float, str]]:

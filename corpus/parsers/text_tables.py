@@ -32,6 +32,7 @@ from jixiao.corpus.parsers.grid import (
 )
 from jixiao.corpus.parsers.wrapped_text import normalize_newlines
 from jixiao.corpus.schema import ParseResult
+from jixiao.corpus.taxonomy import is_level1_name, is_level2_name, split_combined
 
 Grid = list[list[str | None]]
 
@@ -423,8 +424,6 @@ def _names_a_row(tokens: list[str], i: int) -> bool:
 
 def _cat_cells(cats: list[str]) -> list[str | None]:
     """Levels read from category tokens, as the level-1 and level-2 cells of a row."""
-    from jixiao.corpus.taxonomy import is_level1_name, is_level2_name, split_combined
-
     l1 = l2 = None
     for c in cats:
         combined = split_combined(c)
@@ -529,8 +528,6 @@ def flattened_grid(text: str) -> Grid:
 
 
 def is_level2_name_only(cell: str) -> bool:
-    from jixiao.corpus.taxonomy import is_level1_name
-
     return category_cell(cell) and not is_level1_name(cell)
 
 

@@ -27,11 +27,20 @@ def tempered(log_probs: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _log(probs: np.ndarray) -> np.ndarray:
+    return np.log(np.clip(probs, 1e-12, 1.0))
+
+
+def retempered(probs: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities (not logits) under ``temperature``: what a fitted head predicts, calibrated."""
+    return tempered(_log(probs), temperature)
+
+
 def fit_temperature(probs: np.ndarray, y_idx: np.ndarray) -> float:
     """The temperature minimising NLL of held-out probabilities (1.0 when there is nothing to fit)."""
     if len(y_idx) == 0:
         return 1.0
-    logp = np.log(np.clip(probs, 1e-12, 1.0))
+    logp = _log(probs)
     losses = [nll(tempered(logp, t), y_idx) for t in _GRID]
     return float(_GRID[int(np.argmin(losses))])
 

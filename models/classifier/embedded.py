@@ -16,14 +16,14 @@ import numpy as np
 from jixiao.models.classifier.contract import ClassifyInput, Neighbor
 from jixiao.models.classifier.examples import embedding_text, group_of
 from jixiao.models.classifier.labels import LABELS
+from jixiao.models.embedding_base import hash_embedder_for
 
 
 def embedder_by_name(name: str | None):  # noqa: ANN201 - returns an Embedder
     """The embedder a saved model was trained with: the hash test double, else ``load_embedder``."""
-    if name and name.startswith("hash"):  # "hash" / "hash-<dim>", as models.suggest.resolve_embedder
-        from jixiao.models.embedding_base import HashEmbedder
-
-        return HashEmbedder(dim=int(name.split("-", 1)[1]) if "-" in name else 256)
+    double = hash_embedder_for(name)
+    if double is not None:
+        return double
     from jixiao.models.embedding import load_embedder
 
     return load_embedder(name)
@@ -72,6 +72,12 @@ class EmbeddingApproach:
 
     def label_index(self, labels: list[str]) -> np.ndarray:
         return np.array([self.classes.index(c) for c in labels])
+
+    def _proba(self, head, F: np.ndarray) -> np.ndarray:  # noqa: ANN001 - a fitted scikit-learn classifier
+        """A head's probabilities over all of ``self.classes`` (a fold may lack a class)."""
+        out = np.zeros((len(F), len(self.classes)))
+        out[:, head.classes_] = head.predict_proba(F)
+        return out
 
     def neighbors(self, sims_row: np.ndarray, k: int | None = None) -> list[Neighbor]:
         """The most similar training rows; one per distinct name, so copies do not crowd the list."""

@@ -48,10 +48,3 @@ def make_prediction(
         probabilities={c: float(v) for c, v in zip(classes, p, strict=True)},
         explanation=explanation or Explanation(),
     )
-
-
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = np.asarray(logits, dtype=np.float64) / max(temperature, 1e-6)
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)

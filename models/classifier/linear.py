@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from jixiao.models.classifier.calibration import fit_temperature, out_of_fold, tempered
+from jixiao.models.classifier.calibration import fit_temperature, out_of_fold, retempered
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
 from jixiao.models.classifier.embedded import EmbeddingApproach
 from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
@@ -56,12 +56,6 @@ class LinearClassifier(EmbeddingApproach):
         with threadpool_limits(limits=1):
             return make_pipeline(*steps).fit(F, y_idx)
 
-    def _proba(self, head: Pipeline, F: np.ndarray) -> np.ndarray:
-        """Probabilities over all of ``self.classes`` (a fold may lack a class)."""
-        out = np.zeros((len(F), len(self.classes)))
-        out[:, head.classes_] = head.predict_proba(F)
-        return out
-
     def fit(self, X: list[ClassifyInput], y: list[str]) -> LinearClassifier:
         return self.fit_emb(X, y, self.embed(X))
 
@@ -87,7 +81,7 @@ class LinearClassifier(EmbeddingApproach):
         if self.head_ is None:
             return np.tile(np.eye(len(self.classes))[0], (len(X), 1))
         raw = self._proba(self.head_, self.features(X, emb))
-        return tempered(np.log(np.clip(raw, 1e-12, 1.0)), self.temperature_)
+        return retempered(raw, self.temperature_)
 
     def predict_proba(self, X: list[ClassifyInput]) -> np.ndarray:
         return self.predict_proba_emb(X, self.embed(X))

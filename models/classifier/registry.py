@@ -50,5 +50,5 @@ APPROACHES: dict[str, Callable[..., TierClassifier]] = {
     "ensemble": _ensemble,
 }
 
-#: Chosen by grouped 5-fold CV level-2 macro-F1 (see compare.py and the README numbers).
+#: Chosen by grouped 5-fold CV (`jixiao eval classify --cv --approach all`; see the README numbers).
 SHIPPED_APPROACH = "ensemble"

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from jixiao.models.classifier.calibration import fit_temperature, out_of_fold, tempered
+from jixiao.models.classifier.calibration import fit_temperature, out_of_fold, retempered
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
 from jixiao.models.classifier.embedded import EmbeddingApproach
 from jixiao.models.classifier.examples import embedding_text
@@ -171,11 +171,6 @@ class SetFitClassifier(EmbeddingApproach):
         head = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
         return make_pipeline(StandardScaler(), head).fit(E, y_idx)
 
-    def _proba(self, head, E: np.ndarray) -> np.ndarray:  # noqa: ANN001
-        out = np.zeros((len(E), len(self.classes)))
-        out[:, head.classes_] = head.predict_proba(E)
-        return out
-
     def fit(self, X: list[ClassifyInput], y: list[str]) -> SetFitClassifier:
         labels = training_labels(y)
         self.classes = [c for c in LABELS if c in set(labels)]
@@ -199,8 +194,7 @@ class SetFitClassifier(EmbeddingApproach):
         if not X:
             return []
         emb = self.embed(X)
-        raw = self._proba(self.head_, emb)
-        probs = tempered(np.log(np.clip(raw, 1e-12, 1.0)), self.temperature_)
+        probs = retempered(self._proba(self.head_, emb), self.temperature_)
         sims = self.similarities(emb)
         return [
             make_prediction(self.classes, probs[n], Explanation(neighbors=self.neighbors(sims[n])))

@@ -1,4 +1,4 @@
-"""``jixiao corpus build|show``: the normalised store every other command reads."""
+"""``jixiao corpus build|stats``: the normalised store every other command reads."""
 
 from __future__ import annotations
 

@@ -6,8 +6,9 @@ import argparse
 import sys
 import time
 
+from jixiao.corpus.store import corpus_version, load_corpus
 from jixiao.models.corpus_index import CorpusIndex
-from jixiao.models.suggest import _version, load_tables, resolve_embedder
+from jixiao.models.suggest import resolve_embedder, settings_index_kind
 from jixiao.models.vector_index import KINDS
 from jixiao.settings import get_settings
 
@@ -35,13 +36,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _build(args: argparse.Namespace) -> int:
     settings = get_settings()
     embedder = resolve_embedder(args.embedder or settings.embedding_model, settings)
-    tables = load_tables(settings)
+    tables = load_corpus(settings)
     start = time.perf_counter()
     index = CorpusIndex.build(
         tables,
         embedder,
-        corpus_version=_version(tables),
-        kind=args.kind or settings.index_kind,
+        corpus_version=corpus_version(tables),
+        kind=args.kind or settings_index_kind(settings),
         progress=True,
         batch_size=args.batch_size,
     )

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from jixiao.corpus.errors import JixiaoError
+from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD
 from jixiao.models.classifier import ClassifyInput, TierPrediction, load_shipped
 from jixiao.service.analysis import analyze_table, severity_counts
 from jixiao.service.commands.classify import read_tables
@@ -36,7 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--xlsx", metavar="OUT", help="also write the annotated workbook to OUT")
     p.add_argument(
-        "--threshold", type=float, default=0.8, help="confidence above which a disagreement is flagged"
+        "--threshold",
+        type=float,
+        default=DEFAULT_DISAGREEMENT_THRESHOLD,
+        help="confidence above which a disagreement is flagged",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)

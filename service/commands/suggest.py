@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import unicodedata
 
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.taxonomy import TIERS, Scheme
@@ -11,6 +10,7 @@ from jixiao.corpus.values import parse_amount
 from jixiao.models.hybrid import METHODS
 from jixiao.models.suggest import Suggester, resolve_embedder
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
+from jixiao.service.commands.parse import display_width, pad
 from jixiao.settings import get_settings
 
 
@@ -83,7 +83,7 @@ def render(r: SuggestedTable) -> str:
             ev = f"{top.table_id} {top.project or ''} ({top.similarity:.2f})" if top else ""
             flag = " [weak]" if s.weak else ""
             lines.append(
-                f"{code:<5} {_pad(_cut(s.name, 28), 28)} {_pad(_cut(s.suggested_value or '-', 16), 16)} "
+                f"{code:<5} {pad(_cut(s.name, 28), 28)} {pad(_cut(s.suggested_value or '-', 16), 16)} "
                 f"{s.support:>7}  {_cut(ev, 48)}{flag}"
             )
     if r.similar_projects:
@@ -95,21 +95,13 @@ def render(r: SuggestedTable) -> str:
     return "\n".join(lines)
 
 
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
 def _cut(s: str, n: int) -> str:
     """Cut to ``n`` display columns (CJK characters take two)."""
-    if _width(s) <= n:
+    if display_width(s) <= n:
         return s
     out = ""
     for ch in s:
-        if _width(out + ch) > n - 1:
+        if display_width(out + ch) > n - 1:
             break
         out += ch
     return out + "…"
-
-
-def _pad(s: str, n: int) -> str:
-    return s + " " * max(n - _width(s), 0)

@@ -33,7 +33,8 @@ async def add_tables(body: AddTablesRequest, request: Request) -> AddTablesRespo
             kind="missing-category",
         )
     stored = await run_blocking(request, engine.add_tables, tables)
-    status = engine.status()
+    # status() waits for the index lock, which another addition may hold for seconds: off the loop.
+    status = await run_blocking(request, engine.status)
     return AddTablesResponse(
         added=[t.id for t in stored], corpus_version=status.corpus_version, index_size=status.index_size
     )

@@ -69,7 +69,7 @@ def analyze_upload(
 
 
 async def _read_file(request: Request) -> tuple[bytes, str]:
-    ctype = request.headers.get("content-type", "")
+    ctype = request.headers.get("content-type", "").lower()  # media types are case-insensitive
     if not ctype.startswith("multipart/form-data"):
         raise ApiProblem(
             415, "请以 multipart/form-data 表单上传文件（字段名 file）", kind="unsupported-media-type"
