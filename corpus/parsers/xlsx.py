@@ -74,12 +74,14 @@ def read_xlsx_grids(data: bytes, source: str) -> list[tuple[str, Grid]]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unknown extensions and styles
             wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
-            grids = []
-            for ws in wb.worksheets:
-                grid = _sheet_grid(ws, zf, source)
-                if grid:
-                    grids.append((ws.title, grid))
-            wb.close()
+            try:
+                grids = []
+                for ws in wb.worksheets:
+                    grid = _sheet_grid(ws, zf, source)
+                    if grid:
+                        grids.append((ws.title, grid))
+            finally:
+                wb.close()  # read-only workbooks keep the archive open until closed
     except ParseError:
         raise
     except Exception as e:  # openpyxl raises many types on a damaged file
