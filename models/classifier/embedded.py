@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from jixiao.models.classifier.contract import ClassifyInput, Neighbor
+from jixiao.models.classifier.contract import ClassifyInput, Explanation, Neighbor, TierPrediction
 from jixiao.models.classifier.examples import embedding_text, group_of
-from jixiao.models.classifier.labels import LABELS
+from jixiao.models.classifier.labels import LABELS, make_prediction
 from jixiao.models.embedding_base import hash_embedder_for
 
 
@@ -78,6 +78,33 @@ class EmbeddingApproach:
         out = np.zeros((len(F), len(self.classes)))
         out[:, head.classes_] = head.predict_proba(F)
         return out
+
+    # -- prediction: one skeleton; an approach supplies its probabilities (and rules) ------
+    def predict_proba_emb(self, X: list[ClassifyInput], emb: np.ndarray) -> np.ndarray:
+        """Probabilities over ``self.classes`` for rows already embedded as ``emb``."""
+        raise NotImplementedError
+
+    def explain_rules(self, x: ClassifyInput) -> list[str]:
+        """The rules behind a prediction; approaches without rules explain by neighbours only."""
+        return []
+
+    def predict_proba(self, X: list[ClassifyInput]) -> np.ndarray:
+        return self.predict_proba_emb(X, self.embed(X))
+
+    def predict(self, X: list[ClassifyInput]) -> list[TierPrediction]:
+        if not X:
+            return []
+        emb = self.embed(X)
+        probs = self.predict_proba_emb(X, emb)
+        sims = self.similarities(emb)
+        return [
+            make_prediction(
+                self.classes,
+                probs[n],
+                Explanation(neighbors=self.neighbors(sims[n]), rules=self.explain_rules(x)),
+            )
+            for n, x in enumerate(X)
+        ]
 
     def neighbors(self, sims_row: np.ndarray, k: int | None = None) -> list[Neighbor]:
         """The most similar training rows; one per distinct name, so copies do not crowd the list."""

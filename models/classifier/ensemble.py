@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from jixiao.models.classifier.calibration import fit_temperature, grouped_folds, nll, tempered
-from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
+from jixiao.models.classifier.contract import ClassifyInput
 from jixiao.models.classifier.embedded import EmbeddingApproach
 from jixiao.models.classifier.knn import KnnClassifier
-from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
+from jixiao.models.classifier.labels import LABELS, training_labels
 from jixiao.models.classifier.linear import LinearClassifier
 from jixiao.models.classifier.rules import RulesClassifier
 
@@ -138,20 +138,5 @@ class EnsembleClassifier(EmbeddingApproach):
             self._combine(logs, self.weights_) - self.balance_ * self.log_freq_, self.temperature_
         )
 
-    def predict_proba(self, X: list[ClassifyInput]) -> np.ndarray:
-        return self.predict_proba_emb(X, self.embed(X))
-
-    def predict(self, X: list[ClassifyInput]) -> list[TierPrediction]:
-        if not X:
-            return []
-        emb = self.embed(X)
-        probs = self.predict_proba_emb(X, emb)
-        sims = self.similarities(emb)
-        return [
-            make_prediction(
-                self.classes,
-                probs[n],
-                Explanation(neighbors=self.neighbors(sims[n]), rules=self.rules_.explain(x)),
-            )
-            for n, x in enumerate(X)
-        ]
+    def explain_rules(self, x: ClassifyInput) -> list[str]:
+        return self.rules_.explain(x)

@@ -15,9 +15,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from jixiao.models.classifier.calibration import nll
-from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
+from jixiao.models.classifier.contract import ClassifyInput
 from jixiao.models.classifier.embedded import EmbeddingApproach
-from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
+from jixiao.models.classifier.labels import LABELS, training_labels
 
 _KS = (3, 5, 10, 20)
 _TAUS = (0.01, 0.02, 0.05, 0.1, 0.2)
@@ -90,15 +90,5 @@ class KnnClassifier(EmbeddingApproach):
         y_idx = self.label_index(self.train_codes_)
         return self._vote(sims.astype(np.float64), y_idx, self.k_, self.tau_, self.prior_, self.class_freq_)
 
-    def predict_proba(self, X: list[ClassifyInput]) -> np.ndarray:
-        return self.predict_proba_sims(self.similarities(self.embed(X)))
-
-    def predict(self, X: list[ClassifyInput]) -> list[TierPrediction]:
-        if not X:
-            return []
-        sims = self.similarities(self.embed(X))
-        probs = self.predict_proba_sims(sims)
-        return [
-            make_prediction(self.classes, probs[n], Explanation(neighbors=self.neighbors(sims[n])))
-            for n in range(len(X))
-        ]
+    def predict_proba_emb(self, X: list[ClassifyInput], emb: np.ndarray) -> np.ndarray:
+        return self.predict_proba_sims(self.similarities(emb))

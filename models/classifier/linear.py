@@ -17,9 +17,9 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from jixiao.models.classifier.calibration import fit_temperature, out_of_fold, retempered
-from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
+from jixiao.models.classifier.contract import ClassifyInput
 from jixiao.models.classifier.embedded import EmbeddingApproach
-from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
+from jixiao.models.classifier.labels import LABELS, training_labels
 from jixiao.models.classifier.rules import RULES, fired_rules, rule_features
 
 
@@ -83,18 +83,5 @@ class LinearClassifier(EmbeddingApproach):
         raw = self._proba(self.head_, self.features(X, emb))
         return retempered(raw, self.temperature_)
 
-    def predict_proba(self, X: list[ClassifyInput]) -> np.ndarray:
-        return self.predict_proba_emb(X, self.embed(X))
-
-    def predict(self, X: list[ClassifyInput]) -> list[TierPrediction]:
-        if not X:
-            return []
-        emb = self.embed(X)
-        probs = self.predict_proba_emb(X, emb)
-        sims = self.similarities(emb)
-        out = []
-        for n, x in enumerate(X):
-            rules = [RULES[i].description for i in fired_rules(x)] if self.with_rules else []
-            expl = Explanation(neighbors=self.neighbors(sims[n]), rules=rules)
-            out.append(make_prediction(self.classes, probs[n], expl))
-        return out
+    def explain_rules(self, x: ClassifyInput) -> list[str]:
+        return [RULES[i].description for i in fired_rules(x)] if self.with_rules else []

@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from jixiao.models.classifier.calibration import fit_temperature, out_of_fold, retempered
-from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
+from jixiao.models.classifier.contract import ClassifyInput
 from jixiao.models.classifier.embedded import EmbeddingApproach
 from jixiao.models.classifier.examples import embedding_text
-from jixiao.models.classifier.labels import LABELS, make_prediction, training_labels
+from jixiao.models.classifier.labels import LABELS, training_labels
 
 ENCODER_DIR = "encoder"
 
@@ -190,16 +190,8 @@ class SetFitClassifier(EmbeddingApproach):
         self.remember(X, labels, emb)
         return self
 
-    def predict(self, X: list[ClassifyInput]) -> list[TierPrediction]:
-        if not X:
-            return []
-        emb = self.embed(X)
-        probs = retempered(self._proba(self.head_, emb), self.temperature_)
-        sims = self.similarities(emb)
-        return [
-            make_prediction(self.classes, probs[n], Explanation(neighbors=self.neighbors(sims[n])))
-            for n in range(len(X))
-        ]
+    def predict_proba_emb(self, X: list[ClassifyInput], emb: np.ndarray) -> np.ndarray:
+        return retempered(self._proba(self.head_, emb), self.temperature_)
 
     # -- persistence: the encoder is a sentence-transformers folder next to model.pkl ---
     def save_extra(self, folder: Path) -> None:
