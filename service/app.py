@@ -17,6 +17,7 @@ from pathlib import Path
 import anyio
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from jixiao import __version__
@@ -76,6 +77,9 @@ def create_app(
     def web_page() -> FileResponse:
         """The drafting and review page; it calls the same /v1 routes as any client."""
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+    # The page's scripts, one file per section, so each part of the page changes on its own.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_middleware(
         BodySizeLimit,
