@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -62,8 +63,15 @@ def test_web_page_is_served_and_calls_the_api(client):
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
     assert "绩效目标表" in r.text
+    scripts = re.findall(r'<script src="(/static/[a-z]+\.js)"', r.text)
+    assert scripts, "the page loads its scripts from /static"
+    code = ""
+    for src in scripts:
+        js = client.get(src)
+        assert js.status_code == 200, src
+        code += js.text
     for route in ("/v1/suggest", "/v1/tables/upload"):
-        assert route in r.text
+        assert route in code
 
 
 def test_taxonomy_lists_both_schemes(client):
