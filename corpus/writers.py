@@ -37,6 +37,43 @@ PDF_FONT_FALLBACKS = (
 
 Cell = str | float | None
 
+#: Leads that make a spreadsheet program read a cell as a formula (CSV injection).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?%?")
+#: What an .xlsx cannot hold (openpyxl raises IllegalCharacterError) and no reader means.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralize(value: Cell) -> tuple[Cell, bool]:
+    """(the value without characters a workbook cannot hold, whether it would run as a formula).
+
+    The one rule for every workbook and CSV we write: a text that starts with ``=``,
+    ``+``, ``-``, ``@``, tab or CR is data, never a formula (``=cmd|' /C calc'!A0`` in
+    an uploaded cell must not come back live). Plain numbers (``-5``, ``+3%``) are not
+    formulas. ``put_cell`` stores risky text as a string-typed cell; ``csv_field``
+    prefixes the apostrophe that spreadsheet programs read as "text follows".
+    """
+    if not isinstance(value, str):
+        return value, False
+    text = _ILLEGAL.sub("", value)
+    risky = text.startswith(FORMULA_LEADS) and not _PLAIN_NUMBER.fullmatch(text)
+    return text, risky
+
+
+def put_cell(ws, row: int, column: int, value: Cell):  # noqa: ANN001, ANN201 - openpyxl sheet and cell
+    """Write one value on a worksheet through ``neutralize``; returns the cell."""
+    clean, risky = neutralize(value)
+    cell = ws.cell(row=row, column=column, value=clean)
+    if risky:
+        cell.data_type = "s"  # stored as text: never evaluated, even ``=100%``
+    return cell
+
+
+def csv_field(value: Cell) -> str:
+    """One CSV field through ``neutralize``; risky text gets a leading apostrophe."""
+    clean, risky = neutralize(_text(value))
+    return f"'{clean}" if risky else str(clean)
+
 
 @dataclass
 class Layout:
@@ -134,9 +171,7 @@ def write_sheet(ws, t: GoalTable) -> Layout:  # noqa: ANN001 - openpyxl workshee
     wrap = Alignment(wrap_text=True, vertical="center")
     for r, row in enumerate(lay.rows, 1):
         for c, value in enumerate(row, 1):
-            cell = ws.cell(row=r, column=c, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # a value such as ``=100%`` is text, never a formula
+            cell = put_cell(ws, r, c, value)
             cell.border = border
             cell.alignment = wrap
             if isinstance(value, float):
@@ -179,7 +214,7 @@ def csv_text(tables: Sequence[GoalTable]) -> str:
         if i:
             w.writerow([])
         for row in layout_table(t).rows:
-            w.writerow([_text(c) for c in row])
+            w.writerow([csv_field(c) for c in row])
     return buf.getvalue()
 
 

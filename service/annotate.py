@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from jixiao.corpus.review import Finding, Severity
-from jixiao.corpus.writers import HEADER, build_workbook, layout_table
+from jixiao.corpus.writers import HEADER, build_workbook, layout_table, put_cell
 from jixiao.service.api_models import UploadedTable
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -138,7 +138,7 @@ def _write_findings_sheet(ws, results: Sequence[UploadedTable], sheets: Sequence
                 f.message,
             )
             for col, v in enumerate(vals, 1):
-                ws.cell(row=r, column=col, value=v)
+                put_cell(ws, r, col, v)  # the one escape: uploaded text is never a live formula
             ws.cell(row=r, column=6).fill = FILLS[f.severity]
             r += 1
     ws.freeze_panes = "A2"

@@ -23,7 +23,7 @@ from fastapi_offline import FastAPIOffline
 from jixiao import __version__
 from jixiao.service.deps import Engine, LibraryEngine
 from jixiao.service.limits import MAX_JSON_BYTES, BodySizeLimit
-from jixiao.service.problems import install_problem_handlers
+from jixiao.service.problems import CatchAll, install_problem_handlers
 from jixiao.service.routes import ROUTERS
 from jixiao.service.routes.tables import UPLOAD_PATH
 from jixiao.settings import Settings, get_settings
@@ -81,6 +81,7 @@ def create_app(
     # The page's scripts, one file per section, so each part of the page changes on its own.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    app.add_middleware(CatchAll)  # inside BodySizeLimit: every 500 answered, keep-alive kept
     app.add_middleware(
         BodySizeLimit,
         upload_limit=int(settings.max_upload_mb * 1024 * 1024),

@@ -16,8 +16,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jixiao.corpus.errors import JixiaoError, ParseError, UnknownCategoryError
+from jixiao.corpus.errors import (
+    ArchiveTooLarge,
+    DamagedFile,
+    EmptyFile,
+    JixiaoError,
+    ParseError,
+    UnknownCategoryError,
+    UnsupportedArchive,
+    UnsupportedFileType,
+)
+from jixiao.corpus.parsers.sniff import ACCEPTED_UPLOADS
 
 log = logging.getLogger("jixiao.service")
 
@@ -153,6 +164,61 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def parse_problem(exc: ParseError) -> ApiProblem:
+    """The status of a refused file comes from the error's type, never from its wording."""
+    name, why = exc.source, exc.problem
+    if isinstance(exc, ArchiveTooLarge):
+        return ApiProblem(413, f"文件“{name}”解压后过大或条目过多，已拒绝处理（{why}）", kind="zip-bomb")
+    if isinstance(exc, UnsupportedFileType):
+        return ApiProblem(
+            415, f"不支持文件“{name}”的类型，支持的类型：{ACCEPTED_UPLOADS}（{why}）", kind="unsupported-media-type"
+        )
+    if isinstance(exc, UnsupportedArchive):
+        return ApiProblem(
+            415,
+            f"文件“{name}”已加密或使用了不支持的压缩方式，请在 Excel 或 Word 中重新保存后上传（{why}）",
+            kind="unsupported-archive",
+        )
+    if isinstance(exc, EmptyFile):
+        return ApiProblem(422, f"上传的文件“{name}”为空", kind="empty-file")
+    if isinstance(exc, DamagedFile):
+        return ApiProblem(422, f"文件“{name}”已损坏或不完整（{why}）", kind="parse-error")
+    return ApiProblem(422, f"无法解析上传的文件：{why}", kind="parse-error")
+
+
+class CatchAll:
+    """Pure ASGI middleware: an unexpected exception becomes a 500 problem, and stays here.
+
+    Starlette's handler for ``Exception`` answers and then re-raises, and uvicorn
+    closes a connection whose application raised, so the client's next request on the
+    same keep-alive connection failed too. Here the exception is logged and answered
+    without re-raising; only if the response had already started is it passed on.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            if started:
+                raise
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            await problem_response(500, "服务内部错误，已记录日志；请稍后重试或联系管理员")(scope, receive, send)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:
@@ -181,8 +247,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(ParseError)
-    async def _parse_error(_: Request, exc: ParseError) -> JSONResponse:
-        return problem_response(422, f"无法解析上传的文件：{exc.problem}", kind="parse-error")
+    async def _parse_error(request: Request, exc: ParseError) -> JSONResponse:
+        return await _api_problem(request, parse_problem(exc))
 
     @app.exception_handler(JixiaoError)
     async def _jixiao_error(_: Request, exc: JixiaoError) -> JSONResponse:

@@ -358,12 +358,13 @@ def test_dtd_in_office_xml_refused(gold: list[GoalTable]) -> None:
 def test_pdf_bomb_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     import zlib
 
+    from hostile_files import pdf_with_content
+
     from jixiao.corpus.parsers import pdf
 
     monkeypatch.setattr(pdf, "MAX_PDF_INFLATED_BYTES", 1024 * 1024)
-    stream = zlib.compress(b"\0" * (2 * 1024 * 1024))
-    data = b"%PDF-1.4\n1 0 obj<</Filter/FlateDecode/Length " + str(len(stream)).encode() + b">>stream\n"
-    data += stream + b"\nendstream\nendobj\n%%EOF\n"
+    # The bomb is the page's content: a stream no page uses is never inflated at all.
+    data = pdf_with_content(zlib.compress(b"\0" * (2 * 1024 * 1024)))
     with pytest.raises(ParseError, match="uncompressed"):
         parse_bytes(data, "bomb.pdf")
 

@@ -12,12 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from jixiao.corpus.errors import ArchiveTooLarge
+
+#: Cells of a padded grid. A goal table has a few hundred; a sparse sheet or a CSV row
+#: of commas can ask for billions (A1, XFD1 and A20000 pad to 327 million cells).
+MAX_GRID_CELLS = 2_000_000
+
 # Characters that file formats add and a reader never means: BOMs inside cells,
 # zero-width joiners from web copy, soft hyphens.
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"), None)
 _SPACES = str.maketrans({"\xa0": " ", "\u2007": " ", "\u202f": " "})
 _LINE_BREAKS = re.compile(r"\r\n?|\u2028|\u2029|\x0b")
 _ASCII_WORD = re.compile(r"[A-Za-z]")
+#: Control characters no cell means (a workbook cannot even store them); tab and newline stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_text(text: str) -> str:
@@ -30,7 +38,7 @@ def clean_cell(value: object) -> str | None:
     """A cell's text, stripped; None for a blank cell."""
     if value is None:
         return None
-    text = clean_text(value if isinstance(value, str) else str(value)).strip()
+    text = _CONTROL.sub("", clean_text(value if isinstance(value, str) else str(value))).strip()
     return text or None
 
 
@@ -97,11 +105,20 @@ def format_date(value: dt.datetime | dt.date | dt.time) -> str:
     return value.isoformat()
 
 
-def trim_grid(rows: list[list[str | None]]) -> list[list[str | None]]:
-    """Drop trailing blank rows and columns (spreadsheets keep styled empty cells)."""
+def trim_grid(rows: list[list[str | None]], source: str = "") -> list[list[str | None]]:
+    """Drop trailing blank rows and columns (spreadsheets keep styled empty cells).
+
+    Refuses (ArchiveTooLarge) before padding when the rectangle would exceed
+    MAX_GRID_CELLS; ``parse_bytes`` names the file when ``source`` is empty.
+    """
     while rows and not any(c for c in rows[-1]):
         rows.pop()
     width = max((i + 1 for row in rows for i, c in enumerate(row) if c), default=0)
+    if width * len(rows) > MAX_GRID_CELLS:
+        raise ArchiveTooLarge(
+            source,
+            f"a table of {len(rows)} rows × {width} columns exceeds {MAX_GRID_CELLS} cells: not a goal table",
+        )
     return [row[:width] + [None] * (width - len(row[:width])) for row in rows]
 
 

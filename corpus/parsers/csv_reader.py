@@ -39,10 +39,17 @@ def read_csv_grid(text: str, delimiter: str = ",") -> Grid:
     """Every row of the text as cells (quoted multi-line cells kept whole)."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        rows = [[clean_cell(c) for c in row] for row in reader]
+        rows = [[_unescape(clean_cell(c)) for c in row] for row in reader]
     except csv.Error:
-        rows = [[clean_cell(c) for c in line.split(delimiter)] for line in text.splitlines()]
+        rows = [[_unescape(clean_cell(c)) for c in line.split(delimiter)] for line in text.splitlines()]
     return trim_grid(rows)
+
+
+def _unescape(cell: str | None) -> str | None:
+    """``'=100%`` → ``=100%``: undo the apostrophe writers put before formula-like text."""
+    if cell and cell.startswith("'") and cell[1:2] in ("=", "+", "-", "@"):
+        return cell[1:]
+    return cell
 
 
 def sniff_delimiter(text: str) -> str | None:

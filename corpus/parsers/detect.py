@@ -19,17 +19,15 @@ import json
 import unicodedata
 from pathlib import Path
 
-from jixiao.corpus.errors import JixiaoError, ParseError, UnknownCategoryError
+from jixiao.corpus.errors import EmptyFile, JixiaoError, ParseError, UnknownCategoryError, UnsupportedFileType
 from jixiao.corpus.parsers.cells import clean_text, simplify_grid
 from jixiao.corpus.parsers.html import looks_like_html
-from jixiao.corpus.parsers.zipsafe import office_kind, open_office_zip
+from jixiao.corpus.parsers.sniff import SUPPORTED, FileKind, sniff
 from jixiao.corpus.records import records_from_text
 from jixiao.corpus.schema import GoalTable, ParseResult, ParseWarning
 
-SUPPORTED = ".xlsx .docx .pdf .csv .txt .md .jsonl, and HTML tables saved as .xls"
 #: Share of control characters above which decoded "text" is really binary.
 MAX_CONTROL_SHARE = 0.01
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def parse_file(path: str | Path) -> ParseResult:
@@ -47,13 +45,13 @@ def parse_file(path: str | Path) -> ParseResult:
 def parse_bytes(data: bytes, filename: str) -> ParseResult:
     """Parse an upload. Raises ParseError when no goal table can be read from it."""
     source = filename
-    if not data or not data.strip():
-        raise ParseError(source, "empty file")
     try:
         kind, result = _dispatch(data, source)
     except UnknownCategoryError as e:
         raise ParseError(source, str(e)) from e
-    except ParseError:
+    except ParseError as e:
+        if not e.source:  # raised by a helper that does not know the file (trim_grid)
+            raise type(e)(source, e.problem) from e
         raise
     except JixiaoError as e:
         raise ParseError(source, str(e)) from e
@@ -64,31 +62,21 @@ def parse_bytes(data: bytes, filename: str) -> ParseResult:
 
 
 def _dispatch(data: bytes, source: str) -> tuple[str, ParseResult]:
-    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _parse_office(data, source)
-    if data.startswith(b"%PDF"):
-        return "PDF", _parse_pdf(data, source)
-    if data.startswith(_OLE_MAGIC):
-        raise ParseError(source, "legacy .xls/.doc (OLE) format is not supported: save it as .xlsx or .docx")
+    kind = sniff(data, source)
+    if kind is FileKind.XLSX:
+        return kind.label, _parse_xlsx(data, source)
+    if kind is FileKind.DOCX:
+        return kind.label, _parse_docx(data, source)
+    if kind is FileKind.PDF:
+        return kind.label, _parse_pdf(data, source)
     text, damaged = decode_text_counted(data, source)
     if not text.strip():
-        raise ParseError(source, "empty file")
-    kind, result = parse_text_content(text, source)
+        raise EmptyFile(source, "empty file")
+    label, result = parse_text_content(text, source)
     if damaged:
         problem = f"{damaged} undecodable byte sequence(s) replaced by U+FFFD (damaged or truncated file?)"
         result.warnings.insert(0, ParseWarning(source=source, problem=problem))
-    return kind, result
-
-
-def _parse_office(data: bytes, source: str) -> tuple[str, ParseResult]:
-    # Caps only (central directory); the reader runs the full check before inflating.
-    with open_office_zip(data, source) as zf:
-        kind = office_kind(zf)
-    if kind == "xlsx":
-        return "Excel workbook", _parse_xlsx(data, source)
-    if kind == "docx":
-        return "Word document", _parse_docx(data, source)
-    raise ParseError(source, f"zip archive is neither .xlsx nor .docx; supported: {SUPPORTED}")
+    return label, result
 
 
 def _grid_to_tables(rows: list[list[str | None]], source: str) -> ParseResult:
@@ -166,7 +154,7 @@ def parse_text_content(text: str, source: str) -> tuple[str, ParseResult]:
     if looks_like_html(text):
         return "HTML document", _parse_html(text, source)
     delim = sniff_delimiter(text)
-    if delim == "\t":
+    if delim == "\t" and not _fields_quoted(text):
         # Tab tables are what the text-table parser specialises in (shifted columns,
         # LaTeX); the plain grid is the fallback.
         try:
@@ -177,12 +165,21 @@ def parse_text_content(text: str, source: str) -> tuple[str, ParseResult]:
                 return "tab-separated text", grid_result
             raise
     if delim:
-        result = _grid_to_tables(read_csv_grid(text, delim), source)
+        grid = read_csv_grid(text, delim)
+        result = _grid_to_tables(grid, source)
         if result.tables:
             result.layout = result.layout or "csv"
             return "CSV", result
-        return "CSV", _try_parse_text(text, source) or result
+        # The text parsers get the cells, never the raw line with its quotes and commas.
+        unquoted = "\n".join("\t".join(c or "" for c in row) for row in grid)
+        return "CSV", _try_parse_text(unquoted, source) or result
     return "text", _parse_text(text, source)
+
+
+def _fields_quoted(text: str) -> bool:
+    """Most lines start with a quote: an export that quotes every field (``csv.QUOTE_ALL``)."""
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    return bool(lines) and sum(ln.lstrip().startswith('"') for ln in lines) * 2 > len(lines)
 
 
 def _parse_html(text: str, source: str) -> ParseResult:
@@ -220,7 +217,7 @@ def decode_text_counted(data: bytes, source: str) -> tuple[str, int]:
             break
     if text is None:
         if b"\x00" in data[:8192]:
-            raise ParseError(source, f"binary content, not a supported file type ({SUPPORTED})")
+            raise UnsupportedFileType(source, f"binary content, not a supported file type ({SUPPORTED})")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -233,7 +230,7 @@ def decode_text_counted(data: bytes, source: str) -> tuple[str, int]:
         except UnicodeDecodeError:
             text = _guess_decode(data)
     if text is None or _control_share(text) > MAX_CONTROL_SHARE or (bad and bad * 100 > len(text)):
-        raise ParseError(source, f"binary content or unknown text encoding; supported: {SUPPORTED}")
+        raise UnsupportedFileType(source, f"binary content or unknown text encoding; supported: {SUPPORTED}")
     return clean_text(text).lstrip("\ufeff"), bad
 
 
@@ -263,7 +260,9 @@ def _control_share(text: str) -> float:
         for ch in sample
         if ch not in "\t\n\r\f" and (unicodedata.category(ch) in ("Cc", "Cs", "Co") or ch == "\ufffd")
     )
-    return bad / len(sample)
+    # A short file may carry a stray control character or two (a paste from another
+    # program) and still be text: the share is taken of at least 400 characters.
+    return bad / max(len(sample), 400)
 
 
 def _looks_like_records(text: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import warnings
 
-from jixiao.corpus.errors import ParseError
+from jixiao.corpus.errors import DamagedFile, ParseError
 from jixiao.corpus.parsers.cells import clean_cell, clean_text, one_line, trim_grid
 from jixiao.corpus.parsers.zipsafe import safe_office_zip
 
@@ -82,7 +82,7 @@ def read_docx(data: bytes, source: str) -> tuple[Grid, str]:
             warnings.simplefilter("ignore")
             document = docx.Document(io.BytesIO(data))
     except Exception as e:  # python-docx raises many types on a damaged file
-        raise ParseError(source, f"cannot read Word document: {type(e).__name__}: {one_line(e)}") from e
+        raise DamagedFile(source, f"cannot read Word document: {type(e).__name__}: {one_line(e)}") from e
     grid: Grid = []
     for table in document.tables:
         part = trim_grid(table_grid(table._tbl))

@@ -382,7 +382,11 @@ class _GridParser:
         cols = _Columns.of(roles)
         # Cells left of the level columns count too: a row whose merged cells the
         # source left out starts at column 0.
-        items = [(j, c) for j, c in enumerate(cells) if c and not _is_row_label(c)]
+        items = [
+            (j, c)
+            for j, c in enumerate(cells)
+            if c and not _is_row_label(c) and not (j < cols.c1 and _SERIAL.fullmatch(c))
+        ]
         if not items or any(_UNIT_NOTE.match(c) for _, c in items):
             return  # nothing, or a ``单位：万元`` line between tables
         if len(items) == 1 and items[0][0] < min(cols.c1, cols.c2, cols.c3):
@@ -619,6 +623,10 @@ def _read_values(
                 parts[VALUE] = c
                 break
     return parts
+
+
+#: A row number in a 序号 column left of the levels (``1``, ``2.``, ``(3)``): never a name.
+_SERIAL = re.compile(r"[(（]?\d{1,4}[)）.、]?")
 
 
 def _is_row_label(cell: str) -> bool:

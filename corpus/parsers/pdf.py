@@ -10,75 +10,51 @@ from __future__ import annotations
 
 import io
 import logging
-import re
-import zlib
 
-from jixiao.corpus.errors import ParseError
+from jixiao.corpus.errors import ArchiveTooLarge, DamagedFile, ParseError
 from jixiao.corpus.parsers.cells import clean_text, join_wrapped, one_line, trim_grid
+from jixiao.corpus.parsers.pdf_budget import BudgetExceeded, inflate_budget
 
 #: More pages than any goal-table document; bounds the work a hostile PDF can cause.
 MAX_PDF_PAGES = 300
-#: pdfminer inflates every stream whole in memory, so a 20 MB upload of Flate streams
-#: could become gigabytes; the streams are inflated once here, within this budget.
+#: pdfminer inflates every stream whole in memory, so a 1 MB upload could become
+#: gigabytes; its decoders are bounded to this total per file (``pdf_budget``).
 MAX_PDF_INFLATED_BYTES = 200 * 1024 * 1024
 
-_STREAM = re.compile(rb"stream\r?\n")
-
 Grid = list[list[str | None]]
-
-
-def check_inflated_size(data: bytes, source: str) -> None:
-    """Refuse a PDF whose Flate streams inflate beyond MAX_PDF_INFLATED_BYTES (a PDF bomb)."""
-    total = 0
-    pos = 0
-    while m := _STREAM.search(data, pos):
-        end = data.find(b"endstream", m.end())
-        if end < 0:
-            break
-        pos = end + 9
-        d = zlib.decompressobj()
-        buf = data[m.end() : end]
-        try:
-            while buf:
-                out = d.decompress(buf, 1 << 20)
-                total += len(out)
-                if total > MAX_PDF_INFLATED_BYTES:
-                    raise ParseError(
-                        source,
-                        f"PDF streams inflate beyond {MAX_PDF_INFLATED_BYTES // (1024 * 1024)} MB "
-                        "uncompressed: refused (decompression bomb)",
-                    )
-                buf = d.unconsumed_tail
-                if not out:
-                    break
-        except zlib.error:
-            continue  # not a Flate stream (images, fonts in other filters)
 
 
 def read_pdf(data: bytes, source: str) -> tuple[Grid, str]:
     """(stacked grid of all tables, page text joined by newlines)."""
     import pdfplumber
 
-    check_inflated_size(data, source)
-
     for name in ("pdfminer", "pdfplumber"):
         logging.getLogger(name).setLevel(logging.ERROR)
     grid: Grid = []
     texts: list[str] = []
+    budget = None
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
+        with inflate_budget(MAX_PDF_INFLATED_BYTES) as budget, pdfplumber.open(io.BytesIO(data)) as pdf:
             if len(pdf.pages) > MAX_PDF_PAGES:
-                raise ParseError(
+                raise ArchiveTooLarge(
                     source, f"PDF has {len(pdf.pages)} pages, more than {MAX_PDF_PAGES}: refused"
                 )
             for page in pdf.pages:
                 for table in page.extract_tables():
-                    part = trim_grid([[join_wrapped(c) for c in row] for row in table])
+                    part = trim_grid([[join_wrapped(c) for c in row] for row in table], source)
                     if part:
                         grid.extend(part)
                 texts.append(clean_text(page.extract_text() or ""))
+                if budget.exceeded:  # pdfminer swallowed the refusal somewhere
+                    raise BudgetExceeded
     except ParseError:
         raise
     except Exception as e:  # pdfminer raises many types on a damaged file
-        raise ParseError(source, f"cannot read PDF: {type(e).__name__}: {one_line(e)}") from e
-    return trim_grid(grid), "\n".join(texts)
+        if budget is not None and budget.exceeded:  # BudgetExceeded, or what pdfminer made of it
+            raise ArchiveTooLarge(
+                source,
+                f"PDF streams inflate beyond {MAX_PDF_INFLATED_BYTES // (1024 * 1024)} MB "
+                "uncompressed: refused (decompression bomb)",
+            ) from e
+        raise DamagedFile(source, f"cannot read PDF: {type(e).__name__}: {one_line(e)}") from e
+    return trim_grid(grid, source), "\n".join(texts)

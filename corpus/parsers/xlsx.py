@@ -17,7 +17,7 @@ import re
 import warnings
 import zipfile
 
-from jixiao.corpus.errors import ParseError
+from jixiao.corpus.errors import ArchiveTooLarge, DamagedFile, ParseError
 from jixiao.corpus.parsers.cells import clean_cell, format_date, format_number, one_line, trim_grid
 from jixiao.corpus.parsers.zipsafe import safe_office_zip
 
@@ -85,7 +85,7 @@ def read_xlsx_grids(data: bytes, source: str) -> list[tuple[str, Grid]]:
     except ParseError:
         raise
     except Exception as e:  # openpyxl raises many types on a damaged file
-        raise ParseError(source, f"cannot read Excel workbook: {type(e).__name__}: {one_line(e)}") from e
+        raise DamagedFile(source, f"cannot read Excel workbook: {type(e).__name__}: {one_line(e)}") from e
     return grids
 
 
@@ -95,9 +95,9 @@ def _sheet_grid(ws, zf: zipfile.ZipFile, source: str) -> Grid:  # noqa: ANN001 -
     # The <dimension> element is often wrong in exports (``A1``); read what is stored.
     ws.reset_dimensions()
     for row in ws.iter_rows():
-        n_cells += len(row)
+        n_cells += max(len(row), 1)  # rows the file leaves out still become grid rows
         if n_cells > MAX_SHEET_CELLS:
-            raise ParseError(
+            raise ArchiveTooLarge(
                 source, f"sheet {ws.title!r} has more than {MAX_SHEET_CELLS} cells: not a goal table"
             )
         rows.append([cell_text(c.value, getattr(c, "number_format", None)) for c in row])
@@ -109,4 +109,4 @@ def _sheet_grid(ws, zf: zipfile.ZipFile, source: str) -> Grid:  # noqa: ANN001 -
             for c in range(c0 - 1, min(c1, len(row))):
                 if (r, c) != (r0 - 1, c0 - 1):
                     row[c] = None
-    return trim_grid(rows)
+    return trim_grid(rows, source)

@@ -16,7 +16,7 @@ import io
 import zipfile
 import zlib
 
-from jixiao.corpus.errors import ParseError
+from jixiao.corpus.errors import ArchiveTooLarge, DamagedFile, ParseError, UnsupportedArchive
 from jixiao.corpus.parsers.cells import one_line
 
 #: Caps for one uploaded .xlsx/.docx. Module constants so a deployment can change them.
@@ -26,23 +26,52 @@ MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 MIN_RATIO_CHECK_BYTES = 1024 * 1024
 
+#: What Office writes; zipfile also knows bzip2/lzma, which no .xlsx/.docx uses.
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+#: zipfile's own ceiling: a higher "version needed to extract" raises NotImplementedError.
+_MAX_VERSION = 63
+_ENCRYPTED = 0x1
+#: Everything zipfile and zlib raise on a damaged archive. NotImplementedError (method,
+#: version) and RuntimeError (encryption) are refused up front in ``open_office_zip``,
+#: and caught here too because the local header may disagree with the directory.
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    OSError,
+    ValueError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _CHUNK = 1 << 16
 
 
 def open_office_zip(data: bytes, source: str) -> zipfile.ZipFile:
-    """The archive, once it passed the caps; ParseError (one line) when it does not."""
+    """The archive, once it passed the caps; a typed ParseError (one line) when it does not."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError) as e:
-        raise ParseError(source, f"corrupt or truncated zip archive (.xlsx/.docx): {one_line(e)}") from e
+    except (NotImplementedError, RuntimeError) as e:  # a zip version or feature zipfile lacks
+        raise UnsupportedArchive(source, f"unsupported zip archive: {one_line(e)}") from e
+    except ZIP_ERRORS as e:
+        raise DamagedFile(source, f"corrupt or truncated zip archive (.xlsx/.docx): {one_line(e)}") from e
+    for i in infos:
+        if i.flag_bits & _ENCRYPTED:
+            raise UnsupportedArchive(source, f"zip entry {i.filename} is encrypted: remove the password and save again")
+        if i.compress_type not in _METHODS or i.extract_version > _MAX_VERSION:
+            raise UnsupportedArchive(
+                source,
+                f"zip entry {i.filename} uses an unsupported compression method ({i.compress_type}) "
+                f"or zip version ({i.extract_version / 10:.1f}): save the file again from Excel or Word",
+            )
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise ParseError(source, f"zip has too many entries ({len(infos)} > {MAX_ZIP_ENTRIES}): refused")
+        raise ArchiveTooLarge(source, f"zip has too many entries ({len(infos)} > {MAX_ZIP_ENTRIES}): refused")
     total = sum(i.file_size for i in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise ParseError(
+        raise ArchiveTooLarge(
             source,
             f"zip uncompressed size {total // (1024 * 1024)} MB exceeds the cap of "
             f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB: refused",
@@ -51,7 +80,7 @@ def open_office_zip(data: bytes, source: str) -> zipfile.ZipFile:
         if i.file_size > MIN_RATIO_CHECK_BYTES and i.file_size > MAX_COMPRESSION_RATIO * max(
             i.compress_size, 1
         ):
-            raise ParseError(
+            raise ArchiveTooLarge(
                 source,
                 f"zip entry {i.filename} has compression ratio {i.file_size // max(i.compress_size, 1)}:1 "
                 f"(cap {MAX_COMPRESSION_RATIO}:1), a zip bomb: refused",
@@ -74,8 +103,8 @@ def check_no_dtd(zf: zipfile.ZipFile, source: str) -> None:
                             source, f"zip entry {info.filename} declares a DTD/entities: refused"
                         )
                     tail = chunk[-16:]
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as e:
-            raise ParseError(source, f"corrupt or truncated zip archive (.xlsx/.docx): {one_line(e)}") from e
+        except ZIP_ERRORS as e:
+            raise DamagedFile(source, f"corrupt or truncated zip archive (.xlsx/.docx): {one_line(e)}") from e
 
 
 def office_kind(zf: zipfile.ZipFile) -> str | None:

@@ -14,19 +14,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from jixiao.corpus.errors import ParseError
 from jixiao.corpus.schema import ParseResult
 from jixiao.service.analysis import analyze_table, severity_counts
 from jixiao.service.annotate import XLSX_MEDIA_TYPE, annotated_workbook
 from jixiao.service.api_models import DEFAULT_THRESHOLD, UploadedTable, UploadResponse
 from jixiao.service.deps import Engine, get_engine, require_read_access, run_blocking
-from jixiao.service.limits import sniff_upload
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
 
 UPLOAD_PATH = "/v1/tables/upload"
-#: Words in a parser error that mean the archive was refused as a decompression bomb.
-_BOMB_WORDS = ("bomb", "uncompressed", "compression ratio", "too many entries", "解压", "压缩比", "条目")
-
 router = APIRouter(tags=["review"], dependencies=[Depends(require_read_access)], responses=PROBLEM_RESPONSES)
 
 _UPLOAD_BODY = {
@@ -46,19 +41,10 @@ _UPLOAD_BODY = {
 
 
 def parse_upload(data: bytes, filename: str) -> ParseResult:
-    """Sniff, then parse; parser refusals become 413 (bombs) or 422 problems."""
-    sniff_upload(data, filename)
+    """Sniff and parse (``parse_bytes``); its typed refusals become problems in ``problems.py``."""
     from jixiao.corpus.parsers import parse_bytes
 
-    try:
-        return parse_bytes(data, filename)
-    except ParseError as e:
-        problem = e.problem.lower()
-        if any(w in problem for w in _BOMB_WORDS):
-            raise ApiProblem(
-                413, f"文件“{filename}”解压后过大或条目过多，已拒绝处理（{e.problem}）", kind="zip-bomb"
-            ) from e
-        raise
+    return parse_bytes(data, filename)
 
 
 def analyze_upload(
@@ -66,6 +52,17 @@ def analyze_upload(
 ) -> tuple[ParseResult, list[UploadedTable]]:
     parsed = parse_upload(data, filename)
     return parsed, [analyze_table(engine, t, threshold) for t in parsed.tables]
+
+
+def annotated_disposition(filename: str) -> str:
+    """``attachment`` named after the upload's base name; ``/`` and ``\\`` never survive.
+
+    A crafted name (``../../x.xlsx``) must not suggest a path to the browser: the
+    directory part is dropped and every reserved character percent-encoded.
+    """
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0].strip(". ") or "upload"
+    return f"attachment; filename=\"annotated.xlsx\"; filename*=UTF-8''{quote(stem + '-审核.xlsx', safe='')}"
 
 
 async def _read_file(request: Request) -> tuple[bytes, str]:
@@ -103,13 +100,10 @@ async def upload(
     parsed, results = await run_blocking(request, analyze_upload, engine, data, filename, threshold)
     if format == "xlsx":
         content = await run_blocking(request, annotated_workbook, results)
-        stem = filename.rsplit(".", 1)[0] or "upload"
         return Response(
             content,
             media_type=XLSX_MEDIA_TYPE,
-            headers={
-                "Content-Disposition": f"attachment; filename=\"annotated.xlsx\"; filename*=UTF-8''{quote(stem + '-审核.xlsx')}"
-            },
+            headers={"Content-Disposition": annotated_disposition(filename)},
         )
     findings = [f for r in results for f in r.findings]
     return UploadResponse(

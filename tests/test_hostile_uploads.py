@@ -1,0 +1,275 @@
+"""Issue 12's reliability findings, one test each: hostile files get a typed refusal
+(a clear 4xx over HTTP, one line and exit 2 from the CLI), bounded memory, no 500."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from api_fakes import FakeEngine
+from fastapi.testclient import TestClient
+from hostile_files import (
+    flate_bomb,
+    hex_flate_bomb,
+    patch_zip,
+    pdf_with_content,
+    small_table,
+    sparse_xlsx,
+    stored_block_with_endstream,
+    xlsx_bytes,
+)
+
+from jixiao.corpus import writers
+from jixiao.corpus.errors import (
+    ArchiveTooLarge,
+    DamagedFile,
+    EmptyFile,
+    ParseError,
+    UnsupportedArchive,
+    UnsupportedFileType,
+)
+from jixiao.corpus.parsers import parse_bytes
+from jixiao.corpus.parsers.sniff import FileKind, sniff
+from jixiao.corpus.schema import Indicator
+from jixiao.service.app import create_app
+from jixiao.service.cli import main
+from jixiao.service.routes.tables import annotated_disposition
+from jixiao.settings import Settings
+
+UPLOAD = "/v1/tables/upload"
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def client(tmp_path):
+    app = create_app(Settings(home=tmp_path / "home"), engine=FakeEngine())
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def problem(r, status: int) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith(PROBLEM)
+    body = r.json()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"]), body
+    return body
+
+
+# ---- 1. damaged zip headers --------------------------------------------------------------
+
+DAMAGED_ZIPS = {
+    "version-20.0": {"version": 200},
+    "unknown-method": {"method": 99},
+    "encrypted": {"flags": 0x1},
+}
+
+
+@pytest.mark.parametrize("patch", DAMAGED_ZIPS.values(), ids=DAMAGED_ZIPS.keys())
+def test_patched_zip_header_is_a_typed_refusal(patch, client, tmp_path: Path, capsys) -> None:
+    data = patch_zip(xlsx_bytes(), **patch)
+    with pytest.raises(UnsupportedArchive):
+        parse_bytes(data, "damaged.xlsx")
+    problem(client.post(UPLOAD, files={"file": ("damaged.xlsx", data)}), 415)
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(data)
+    assert main(["parse", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+# ---- one sniffer, typed errors -----------------------------------------------------------
+
+
+def test_sniff_decides_the_kind_by_content() -> None:
+    assert sniff(xlsx_bytes(), "x.pdf") is FileKind.XLSX
+    assert sniff(b"%PDF-1.4\n", "x.xlsx") is FileKind.PDF
+    assert sniff("一级指标,二级指标\n".encode("gb18030"), "x.bin") is FileKind.TEXT
+    with pytest.raises(EmptyFile):
+        sniff(b" \n ", "x.csv")
+    with pytest.raises(UnsupportedFileType):
+        sniff(b"\x89PNG\r\n\x1a\n\x00\x00", "x.png")
+    with pytest.raises(DamagedFile):
+        sniff(b"PK\x03\x04" + b"\x00" * 50, "x.xlsx")
+
+
+def test_a_bomb_is_413_by_its_type_not_its_wording(client, monkeypatch) -> None:
+    # The message no longer contains "bomb" or "uncompressed": the status must not change.
+    def refuse(data, source):  # noqa: ANN001
+        raise ArchiveTooLarge(source, "refused")
+
+    monkeypatch.setattr("jixiao.corpus.parsers.detect.sniff", refuse)
+    problem(client.post(UPLOAD, files={"file": ("a.csv", b"a,b\n")}), 413)
+
+
+# ---- 2. control characters in ?format=xlsx, 8. formula injection ---------------------------
+
+
+def _csv_upload(rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+HOSTILE_ROWS = [
+    ["项目名称", "农村公路养护\x01"],
+    ["一级指标", "二级指标", "三级指标", "指标值"],
+    ["产出指标", "数量指标", "=cmd|' /C calc'!A0", "≥120公里"],
+    ["产出指标", "质量指标", "路况\x01优良率", "@SUM(1+1)"],
+    ["满意度指标", "服务对象满意度指标", "群众满意度", "≥90%"],
+]
+
+
+def test_annotated_workbook_with_control_characters_and_formulas(client) -> None:
+    r = client.post(UPLOAD + "?format=xlsx", files={"file": ("x.csv", _csv_upload(HOSTILE_ROWS))})
+    assert r.status_code == 200, r.text
+    wb = openpyxl.load_workbook(io.BytesIO(r.content))
+    formulas = [
+        (ws.title, c.coordinate, c.value)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
+    assert not formulas
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value]
+    assert "=cmd|' /C calc'!A0" in texts  # kept as text, on the table sheet and the findings sheet
+
+
+def test_neutralize_is_the_one_rule_for_xlsx_and_csv() -> None:
+    for lead in ("=1+1", "+cmd", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "\tx", "\rx"):
+        assert writers.neutralize(lead)[1], lead
+        assert writers.csv_field(lead).startswith("'")
+    for safe in ("-5", "+3%", "12.5", "≥90%", "养护里程", "-"):
+        assert writers.csv_field(safe) == safe or safe == "-"
+    assert writers.neutralize("a\x01b\x1fc")[0] == "abc"
+    t = small_table()
+    t.indicators.append(Indicator(level1="产出指标", level2="质量指标", name="=HYPERLINK(\"x\")", annual_value="=100%"))
+    text = writers.csv_text([t])
+    assert "'=HYPERLINK" in text and "'=100%" in text
+    # Our own CSV reads back without the apostrophes.
+    back = parse_bytes(text.encode("utf-8"), "t.csv").tables[0]
+    assert back.indicators[-1].name == '=HYPERLINK("x")' and back.indicators[-1].annual_value == "=100%"
+
+
+# ---- 4. PDF decompression bombs ------------------------------------------------------------
+
+GIB = 1024**3
+PDF_BOMBS = {
+    "flate": lambda: pdf_with_content(flate_bomb(GIB // 4)),
+    "hex-then-flate": lambda: pdf_with_content(hex_flate_bomb(GIB // 4), "[/ASCIIHexDecode /FlateDecode]"),
+    "stream-space": lambda: pdf_with_content(flate_bomb(GIB // 4), keyword=b"stream \n"),
+    "endstream-in-stored-block": lambda: pdf_with_content(stored_block_with_endstream(GIB // 4)),
+}
+
+
+@pytest.mark.parametrize("make", PDF_BOMBS.values(), ids=PDF_BOMBS.keys())
+def test_pdf_bombs_are_413_fast(make, client) -> None:
+    data = make()
+    assert len(data) < 2_000_000
+    start = time.monotonic()
+    with pytest.raises(ArchiveTooLarge):
+        parse_bytes(data, "bomb.pdf")
+    assert time.monotonic() - start < 10  # generous: the machine is shared; the bench measures
+    problem(client.post(UPLOAD, files={"file": ("bomb.pdf", data)}), 413)
+
+
+def test_pdf_budget_leaves_other_pdfminer_use_alone() -> None:
+    import zlib
+
+    from pdfminer import pdftypes
+
+    from jixiao.corpus.parsers.pdf_budget import BudgetExceeded, inflate_budget
+
+    with inflate_budget(10):
+        pass
+    big = zlib.compress(b"\0" * 1000)
+    assert pdftypes.zlib.decompress(big) == b"\0" * 1000  # no budget active: unbounded
+    with inflate_budget(100), pytest.raises(BudgetExceeded):
+        pdftypes.zlib.decompress(big)
+
+
+# ---- 5. sparse sheets ----------------------------------------------------------------------
+
+
+def test_sparse_sheet_is_refused_before_padding(client) -> None:
+    data = sparse_xlsx(20000)
+    assert len(data) < 10_000
+    start = time.monotonic()
+    with pytest.raises(ArchiveTooLarge):
+        parse_bytes(data, "sparse.xlsx")
+    assert time.monotonic() - start < 10
+    problem(client.post(UPLOAD, files={"file": ("sparse.xlsx", data)}), 413)
+
+
+def test_csv_row_of_commas_is_refused_before_padding() -> None:
+    data = ("一级指标,二级指标,三级指标,指标值" + "," * 100_000 + "x\n" + "a\n" * 50).encode()
+    with pytest.raises(ArchiveTooLarge):
+        parse_bytes(data, "wide.csv")
+
+
+# ---- 7. text over 64 KB -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pad", [0, 1, 2])
+def test_utf8_text_over_64k_is_not_415(pad, client) -> None:
+    head = "一级指标,二级指标,三级指标,指标值\n产出指标,数量指标,养护里程,≥120公里\n"
+    body = head + "x" * pad + "\n" + "说明文字。" * 5000 + "\n"
+    data = body.encode("utf-8")
+    assert len(data) > 65536
+    r = client.post(UPLOAD, files={"file": ("long.txt", data)})
+    assert r.status_code == 200, r.text
+
+
+# ---- 11. Content-Disposition ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../../x.xlsx", "..\\..\\x.xlsx", "/etc/x.xlsx", "a/b.xlsx"])
+def test_content_disposition_never_suggests_a_path(name) -> None:
+    header = annotated_disposition(name)
+    star = header.split("filename*=UTF-8''", 1)[1]
+    assert "/" not in star and "\\" not in star and ".." not in star.split("-")[0]
+    assert star.endswith("%E5%AE%A1%E6%A0%B8.xlsx")  # 审核.xlsx
+
+
+def test_upload_content_disposition_has_no_slash(client) -> None:
+    r = client.post(
+        UPLOAD + "?format=xlsx", files={"file": ("../../x.csv", _csv_upload(HOSTILE_ROWS[1:]))}
+    )
+    assert r.status_code == 200
+    assert "/" not in r.headers["content-disposition"].split("filename*=", 1)[1]
+
+
+# ---- parsing gaps: quoted CSV --------------------------------------------------------------
+
+QUOTED_ROWS = [
+    ["序号", "一级指标", "二级指标", "三级指标", "指标值"],
+    ["1", "产出指标", "数量指标", "养护里程，含沿线桥涵", "≥120公里"],
+    ["2", "产出指标", "质量指标", "路况优良率", "≥85%"],
+    ["3", "效益指标", "社会效益指标", "群众出行条件", "明显改善"],
+    ["4", "满意度指标", "服务对象满意度指标", "沿线群众满意度", "≥90%"],
+]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_quote_all_csv_with_a_serial_column(encoding, delimiter) -> None:
+    buf = io.StringIO()
+    csv.writer(buf, quoting=csv.QUOTE_ALL, delimiter=delimiter).writerows(QUOTED_ROWS)
+    (t,) = parse_bytes(buf.getvalue().encode(encoding), "q.csv").tables
+    got = [(i.level1, i.level2, i.name, i.annual_value) for i in t.indicators]
+    assert got == [tuple(r[1:]) for r in QUOTED_ROWS[1:]]
+
+
+def test_non_office_zip_and_damaged_zip_are_distinct() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(UnsupportedFileType):
+        parse_bytes(buf.getvalue(), "a.xlsx")
+    with pytest.raises(ParseError):
+        parse_bytes(xlsx_bytes()[:300], "cut.xlsx")
