@@ -13,10 +13,23 @@ inferred_levels]``) is also the labeled-fixture format; ``records.py`` converts 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from jixiao.corpus.taxonomy import TIERS, Scheme, TierCode
+
+
+def _not_a_boolean(value: object) -> object:
+    """JSON ``true``/``false`` is no year or amount; pydantic's lax mode would read 1 and 0."""
+    if isinstance(value, bool):
+        raise ValueError("应为数字，而不是 true/false")
+    return value
+
+
+#: A year or an amount as the OpenAPI schema says: a number, never a boolean.
+Year = Annotated[int, BeforeValidator(_not_a_boolean)]
+Amount = Annotated[float, BeforeValidator(_not_a_boolean)]
 
 
 class ValueKind(StrEnum):
@@ -72,10 +85,10 @@ class GoalTable(BaseModel):
     department: str | None = None
     unit: str | None = None
     project: str | None = None
-    amount: float | None = None
+    amount: Amount | None = None
     amount_raw: str | None = None
     period: str | None = None
-    year: int | None = None
+    year: Year | None = None
     period_goal: str | None = None
     annual_goal: str | None = None
     scheme: Scheme | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from jixiao.corpus.schema import Amount, Year
 from jixiao.corpus.taxonomy import TIERS, Scheme
 
 #: Longest project text (name + goal) a query may carry before it is cut. A goal table's
@@ -20,9 +21,9 @@ class ProjectQuery(BaseModel):
 
     name: str
     goal: str | None = None
-    amount: float | None = None  # 元
+    amount: Amount | None = None  # 元
     unit: str | None = None  # implementing unit / department
-    year: int | None = None
+    year: Year | None = None
     scheme: Scheme | None = None
 
 

@@ -23,6 +23,7 @@ from fastapi_offline import FastAPIOffline
 from jixiao import __version__
 from jixiao.service.deps import Engine, LibraryEngine
 from jixiao.service.limits import MAX_JSON_BYTES, BodySizeLimit
+from jixiao.service.openapi_security import install_security_scheme
 from jixiao.service.problems import CatchAll, install_problem_handlers
 from jixiao.service.routes import ROUTERS
 from jixiao.service.routes.tables import UPLOAD_PATH
@@ -72,6 +73,7 @@ def create_app(
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_security_scheme(app)
 
     @app.get("/", include_in_schema=False)
     def web_page() -> FileResponse:

@@ -125,7 +125,7 @@ def problem_response(
 #: Responses every route documents in OpenAPI.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": _TITLES[code]}
-    for code in (401, 413, 415, 422, 500, 504)
+    for code in (400, 401, 413, 415, 422, 500, 504)
 }
 
 

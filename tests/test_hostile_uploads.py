@@ -273,3 +273,130 @@ def test_non_office_zip_and_damaged_zip_are_distinct() -> None:
         parse_bytes(buf.getvalue(), "a.xlsx")
     with pytest.raises(ParseError):
         parse_bytes(xlsx_bytes()[:300], "cut.xlsx")
+
+
+# ---- 3. a 500 keeps the keep-alive connection ------------------------------------------------
+
+
+def test_a_500_keeps_the_connection_alive(tmp_path) -> None:
+    import http.client
+
+    from loopback_server import serve_in_thread
+
+    class Broken(FakeEngine):
+        def classify(self, inputs):  # noqa: ANN001
+            raise RuntimeError("boom")
+
+    app = create_app(Settings(home=tmp_path / "home"), engine=Broken())
+    with serve_in_thread(app) as hostport:
+        conn = http.client.HTTPConnection(hostport, timeout=10)
+        for _ in range(2):
+            conn.request("POST", "/v1/classify", body=b'{"rows": [{"name": "x"}]}', headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
+            assert r.status == 500 and r.getheader("content-type").startswith(PROBLEM)
+            r.read()
+        conn.request("GET", "/v1/health")  # the same socket: no reconnect, no RemoteDisconnected
+        assert conn.getresponse().status == 200
+        conn.close()
+
+
+# ---- 6. lone surrogates, 9./10. limits on JSON tables ----------------------------------------
+
+KEY = "k-12"
+
+
+@pytest.fixture
+def keyed(tmp_path):
+    app = create_app(Settings(home=tmp_path / "home", api_keys=(KEY,)), engine=FakeEngine())
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def _table_json(**extra) -> dict:  # noqa: ANN003
+    t = {
+        "id": "t1",
+        "project": "农村公路养护",
+        "indicators": [
+            {"name": "养护里程", "level1": "产出指标", "level2": "数量指标", "annual_value": "≥120公里"},
+            {"name": "群众满意度", "level1": "满意度指标", "level2": "服务对象满意度指标", "annual_value": "≥90%"},
+        ],
+    }
+    t.update(extra)
+    return t
+
+
+def _post_json(c: TestClient, path: str, text: str):
+    return c.post(path, content=text.encode("utf-8"), headers={"content-type": "application/json", "X-API-Key": KEY})
+
+
+def test_lone_surrogates_are_422_and_nothing_is_left_behind(keyed, tmp_path) -> None:
+    import json
+
+    review = json.dumps(_table_json(project="\ud800"))  # json escapes it as \ud800
+    problem(_post_json(keyed, "/v1/review", review), 422)
+    table = _table_json()
+    table["indicators"][0]["name"] = "养护\udfff里程"
+    problem(_post_json(keyed, "/v1/corpus/tables", json.dumps({"tables": [table]})), 422)
+    leftovers = [p for p in (tmp_path / "home").rglob("*") if p.is_file() and p.stat().st_size == 0]
+    assert not leftovers
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "1" + "]" * depth
+
+
+def test_deep_extra_field_is_refused_before_it_is_stored(keyed) -> None:
+    import json
+
+    body = json.dumps({"tables": [_table_json(extra="__DEEP__")]}).replace('"__DEEP__"', _nested(250))
+    problem(_post_json(keyed, "/v1/corpus/tables", body), 422)
+    # The corpus still takes writes: nothing was stored.
+    ok = _post_json(keyed, "/v1/corpus/tables", json.dumps({"tables": [_table_json(id="t2")]}))
+    assert ok.status_code == 201, ok.text
+    shallow = json.dumps({"tables": [_table_json(id="t3", extra={"source": {"page": [1, 2]}})]})
+    assert _post_json(keyed, "/v1/corpus/tables", shallow).status_code == 201
+
+
+@pytest.mark.parametrize("path", ["/v1/review", "/v1/corpus/tables"])
+def test_huge_tables_are_refused_at_once(keyed, path) -> None:
+    import json
+
+    many = _table_json()
+    many["indicators"] = many["indicators"] * 10_000  # 20,000 indicators
+    long_name = _table_json()
+    long_name["indicators"][0]["name"] = "长" * 1_000_000
+    for table in (many, long_name):
+        body = json.dumps(table if path == "/v1/review" else {"tables": [table]})
+        start = time.monotonic()
+        r = _post_json(keyed, path, body)
+        assert r.status_code in (413, 422), r.text[:200]
+        assert time.monotonic() - start < 20  # far from the 60 s timeout even on a shared machine
+
+
+@pytest.mark.parametrize("path", ["/v1/review", "/v1/suggest"])
+def test_boolean_year_is_422(client, path) -> None:
+    import json
+
+    body = _table_json(year=False) if path == "/v1/review" else {"name": "农村公路养护", "year": False}
+    problem(_post_json(client, path, json.dumps(body)), 422)
+
+
+# ---- 12. open routes and the OpenAPI security scheme, 13. documented statuses ---------------
+
+
+def test_open_routes_and_security_scheme(keyed) -> None:
+    for path in ("/", "/docs", "/redoc", "/openapi.json", "/v1/health"):
+        assert keyed.get(path).status_code == 200, path
+    problem(keyed.get("/v1/taxonomy"), 401)
+    spec = keyed.get("/openapi.json").json()
+    scheme = spec["components"]["securitySchemes"]["ApiKey"]
+    assert scheme == {**scheme, "type": "apiKey", "in": "header", "name": "X-API-Key"}
+    ops = {(p, m): op for p, item in spec["paths"].items() for m, op in item.items()}
+    assert ops[("/v1/corpus/tables", "post")]["security"] == [{"ApiKey": []}]
+    assert ops[("/v1/review", "post")]["security"] == [{"ApiKey": []}, {}]
+    assert "security" not in ops[("/v1/health", "get")]
+    for (path, _), op in ops.items():
+        if "security" in op:
+            assert "401" in op["responses"], path
+        if "requestBody" in op:
+            assert "400" in op["responses"] and "422" in op["responses"], path

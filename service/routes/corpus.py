@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from jixiao.corpus.review import complete_table
 from jixiao.service.api_models import AddTablesRequest, AddTablesResponse
 from jixiao.service.deps import get_engine, require_write_key, run_blocking
+from jixiao.service.input_limits import check_tables
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
 
 router = APIRouter(tags=["corpus"], dependencies=[Depends(require_write_key)], responses=PROBLEM_RESPONSES)
@@ -19,6 +20,7 @@ router = APIRouter(tags=["corpus"], dependencies=[Depends(require_write_key)], r
     summary="把审核通过的目标表加入语料库并增量更新索引",
 )
 async def add_tables(body: AddTablesRequest, request: Request) -> AddTablesResponse:
+    check_tables(body.tables)  # before anything is stored
     engine = get_engine(request)
     empty = [t.id for t in body.tables if not t.indicators]
     if empty:

@@ -8,6 +8,7 @@ from jixiao.corpus.schema import GoalTable
 from jixiao.service.analysis import analyze_table, severity_counts
 from jixiao.service.api_models import DEFAULT_THRESHOLD, ReviewResponse
 from jixiao.service.deps import get_engine, require_read_access, run_blocking
+from jixiao.service.input_limits import check_tables
 from jixiao.service.problems import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["review"], dependencies=[Depends(require_read_access)], responses=PROBLEM_RESPONSES)
@@ -22,6 +23,7 @@ async def review(
         DEFAULT_THRESHOLD, ge=0.0, le=1.0, description="模型与申报类别不一致时报告的最低置信度"
     ),
 ) -> ReviewResponse:
+    check_tables([table])
     engine = get_engine(request)
     result = await run_blocking(request, analyze_table, engine, table, threshold, classify)
     return ReviewResponse(
