@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 from jixiao.eval import classify_runner, suggest_runner
 from jixiao.eval.fixture_sets import load_fixtures, project_corpus
 from jixiao.eval.text_report import render_classify, render_suggest
