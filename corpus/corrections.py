@@ -23,6 +23,10 @@ class CorrectionError(JixiaoError):
     """A correction that cannot be applied (no such row, unknown tier, nothing to change)."""
 
 
+class CorrectionTargetMissing(CorrectionError):
+    """No such table in the store, or no such row in it."""
+
+
 @dataclass(frozen=True)
 class FieldChange:
     field: str
@@ -62,7 +66,7 @@ def apply_correction(
 ) -> tuple[GoalTable, list[FieldChange]]:
     """A corrected copy of ``table`` and the fields that really changed (old → new)."""
     if not 0 <= position < len(table.indicators):
-        raise CorrectionError(
+        raise CorrectionTargetMissing(
             f"目标表 {table.id} 没有第 {position} 行指标（共 {len(table.indicators)} 行，从 0 开始编号）"
         )
     unknown = sorted(set(wanted) - set(FIELDS))

@@ -167,6 +167,19 @@ class CorpusStore:
             tables = repo.load_tables(conn, after_version=version, upto_version=state.version)
         return CorpusSnapshot(tables, state.version, state.base_version)
 
+    def fingerprints_present(self, keys: Iterable[str]) -> set[str]:
+        """Which of these duplicate keys the store already holds (an import's dry run)."""
+        with self.engine.connect() as conn:
+            return repo.existing_fingerprints(conn, keys)
+
+    def corrected_rows(self) -> int:
+        """How many indicator rows carry at least one reviewer's correction."""
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            q = select(func.count()).select_from(indicators).where(indicators.c.corrected.is_(True))
+            return int(conn.execute(q).scalar() or 0)
+
     def count(self) -> int:
         with self.engine.connect() as conn:
             return repo.count_tables(conn)
@@ -196,6 +209,9 @@ class CorpusStore:
                     seen.add(keys[id(t)])
                 todo = kept
             stored = _unique_ids(conn, todo, prefix)
+            if not stored:  # nothing new: give the version back (rolled back with the transaction)
+                conn.rollback()
+                return AddResult([], duplicates, version - 1)
             repo.insert_tables(conn, stored, version, prov)
         return AddResult(stored, duplicates, version)
 
@@ -222,7 +238,7 @@ class CorpusStore:
         self, table_id: str, position: int, wanted: dict[str, str | None], who: str
     ) -> list[Correction]:
         """Apply a reviewer's correction to the stored labels, keeping the original."""
-        from jixiao.corpus.corrections import CorrectionError
+        from jixiao.corpus.corrections import CorrectionTargetMissing
 
         with write_transaction(self.engine) as conn:
             row = conn.execute(
@@ -231,7 +247,7 @@ class CorpusStore:
                 )
             ).first()
             if row is None:
-                raise CorrectionError(f"语料库中没有目标表 {table_id}")
+                raise CorrectionTargetMissing(f"语料库中没有目标表 {table_id}")
             table = GoalTable.model_validate_json(row.record)
             fixed, changes = apply_correction(table, position, wanted)
             version = repo.bump_version(conn)
