@@ -70,8 +70,9 @@ def load_fixtures(path: str | Path, corpus: Sequence[GoalTable]) -> FixtureSet:
     return FixtureSet(str(path), kept, excluded, [SkippedLine(p.line, p.problem) for p in problems])
 
 
-def project_corpus(settings: Settings | None = None) -> list[GoalTable]:
-    """The corpus the shipped models are trained and indexed on."""
+def project_corpus(settings: Settings | None = None, *, corrected: bool = True) -> list[GoalTable]:
+    """The corpus the shipped models are trained and indexed on (``corrected=False``: the
+    labels as first stored, before reviewers' corrections)."""
     from jixiao.corpus.store import load_corpus
 
-    return load_corpus(settings)
+    return load_corpus(settings, corrected=corrected)

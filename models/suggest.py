@@ -25,7 +25,7 @@ from jixiao.corpus.normalize import name_key, normalize_text
 from jixiao.corpus.schema import GoalTable, ValueKind
 from jixiao.corpus.taxonomy import LEVEL1_NAMES, REQUIRED_LEVEL1, TIERS, Scheme, to_scheme
 from jixiao.corpus.values import parse_value
-from jixiao.models.corpus_index import CorpusIndex, IndexMismatchError, IndexMissingError
+from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.embedding_base import Embedder, hash_embedder_for
 from jixiao.models.hybrid import FusionConfig
 from jixiao.models.suggest_schema import (
@@ -155,41 +155,45 @@ class Suggester:
         """
         settings = settings or get_settings()
         embedder = embedder or resolve_embedder(settings.embedding_model, settings)
-        tables = load_tables(settings)
-        version = _version(tables)
-        try:
-            index = CorpusIndex.load(
-                settings.index_dir, corpus_version=version, model_name=embedder.model_name, dim=embedder.dim
-            )
-        except (IndexMissingError, IndexMismatchError) as e:
-            if not rebuild:
-                raise
-            print(f"jixiao: building the index ({e})", file=sys.stderr)
-            index = CorpusIndex.build(
-                tables,
-                embedder,
-                corpus_version=version,
-                kind=index_kind or settings_index_kind(settings),
-                progress=progress,
-            )
-            index.save(settings.index_dir)
+        from jixiao.corpus.store import open_store
+        from jixiao.models.index_sync import sync_index
+
+        result = sync_index(
+            settings.index_dir,
+            embedder,
+            open_store(settings).snapshot(),
+            kind=index_kind or settings_index_kind(settings),
+            rebuild=rebuild,
+            progress=progress,
+        )
+        if result.how != "loaded":
+            print(f"jixiao: index {result.how} ({result.detail})", file=sys.stderr)
+        index = result.index
         return cls(index, embedder, _config(cfg), settings)
 
-    def add_tables(self, tables: Sequence[GoalTable], corpus_version: str | None = None) -> None:
-        """Index newly stored tables without a rebuild; persisted when loaded from settings.
+    def add_tables(
+        self, tables: Sequence[GoalTable], corpus_version: str | None = None, *, persist: bool = True
+    ) -> None:
+        """Index newly stored tables without a rebuild; saved when loaded from settings.
 
         The caller stores the tables first (``corpus.store.add_tables``) and passes the
-        stored copies, so the version saved here is the one ``load`` will compute.
+        stored copies and the store's version. An index saved without some table is
+        caught up on the next load, so ``persist=False`` (a worker catching up with
+        another's additions) loses nothing.
         """
         with self._lock:
             if corpus_version is None:
                 if self.settings is not None:
-                    corpus_version = _version(load_tables(self.settings))
+                    from jixiao.corpus.store import current_version
+
+                    corpus_version = current_version(self.settings)
                 else:
                     corpus_version = _version(list(tables)) + "+" + self.index.meta.corpus_version[:8]
             self.index.add_tables(tables, self.embedder, corpus_version=corpus_version)
-            if self.settings is not None:
-                self.index.save(self.settings.index_dir)
+            if self.settings is not None and persist:
+                from jixiao.models.index_sync import save_index
+
+                save_index(self.index, self.settings.index_dir)
 
     # ---- suggesting -----------------------------------------------------------------
 

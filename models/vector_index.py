@@ -17,7 +17,7 @@ import faiss
 import numpy as np
 
 from jixiao.corpus.errors import JixiaoError
-from jixiao.settings import env_number
+from jixiao.settings import get_settings
 
 KINDS = ("auto", "flat", "ivf", "hnsw")
 #: Above this many vectors ``auto`` builds HNSW instead of a flat index.
@@ -33,7 +33,7 @@ def _limit_threads() -> None:
     Done on first use, not at import: every CLI command imports this module, and a typo in
     the variable must be a one-line error, not a traceback before the CLI can catch it.
     """
-    faiss.omp_set_num_threads(int(env_number("JIXIAO_FAISS_THREADS", "2", int)))
+    faiss.omp_set_num_threads(get_settings().faiss_threads)
 
 
 def factory_string(kind: str, n: int) -> str:

@@ -8,6 +8,7 @@ endpoint needs (lengths, counts), which pydantic turns into 422 problems.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -130,3 +131,63 @@ class HealthResponse(BaseModel):
 
 
 DEFAULT_THRESHOLD = DEFAULT_DISAGREEMENT_THRESHOLD
+
+
+# ---- corpus: corrections and imports (issue 10) ------------------------------------------
+
+
+class IndicatorCorrection(BaseModel):
+    """Fields a reviewer corrects on one indicator row; only the fields sent are changed."""
+
+    model_config = {"extra": "forbid"}
+
+    code: str | None = Field(None, description="二级类别代码或名称，如 22 或 22-社会效益指标", max_length=40)
+    name: str | None = Field(None, max_length=500)
+    period_value: str | None = Field(None, max_length=500)
+    annual_value: str | None = Field(None, max_length=500)
+
+
+class CorrectionOut(BaseModel):
+    id: int
+    table_id: str
+    position: int
+    field: str
+    old: str | None
+    new: str | None
+    who: str
+    at: datetime
+    version: int
+
+
+class CorrectionResponse(BaseModel):
+    table_id: str
+    position: int
+    corrections: list[CorrectionOut]
+    corpus_version: str
+
+
+class CorrectionsList(BaseModel):
+    corrections: list[CorrectionOut]
+
+
+class ImportFileOut(BaseModel):
+    file: str
+    sha256: str | None
+    tables: int
+    rows: int
+    duplicates: int
+    warnings: int
+    warning_lines: list[str]
+    failure: str | None
+
+
+class ImportResponse(BaseModel):
+    import_id: int | None
+    source: str
+    dry_run: bool
+    files: list[ImportFileOut]
+    tables: int
+    rows: int
+    duplicates: int
+    failures: int
+    corpus_version: str | None

@@ -26,6 +26,7 @@ from jixiao.service.limits import MAX_JSON_BYTES, BodySizeLimit
 from jixiao.service.openapi_security import install_security_scheme
 from jixiao.service.problems import CatchAll, install_problem_handlers
 from jixiao.service.routes import ROUTERS
+from jixiao.service.routes.corpus import IMPORT_PATH
 from jixiao.service.routes.tables import UPLOAD_PATH
 from jixiao.settings import Settings, get_settings
 
@@ -87,7 +88,7 @@ def create_app(
     app.add_middleware(
         BodySizeLimit,
         upload_limit=int(settings.max_upload_mb * 1024 * 1024),
-        upload_paths=(UPLOAD_PATH,),
+        upload_paths=(UPLOAD_PATH, IMPORT_PATH),
         json_limit=MAX_JSON_BYTES,
     )
     return app

@@ -12,7 +12,7 @@ import importlib
 import sys
 
 from jixiao import __version__
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 
 COMMANDS = ("parse", "corpus", "model", "index", "suggest", "classify", "review", "train", "eval", "serve")
 

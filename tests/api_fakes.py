@@ -120,7 +120,7 @@ class FakeEngine:
             ],
         )
 
-    def add_tables(self, tables: list[GoalTable]) -> list[GoalTable]:
+    def add_tables(self, tables: list[GoalTable], who: str | None = None) -> list[GoalTable]:
         stored = [t.model_copy(update={"id": f"added-{t.id}"}) for t in tables]
         with self._lock:
             self.tables.extend(stored)

@@ -77,7 +77,10 @@ def test_added_table_is_stored_indexed_and_suggested(client, tmp_path):
     assert r.status_code == 201, r.text
     assert r.json()["added"] == ["added-tide-2025"]
     assert r.json()["index_size"] == before["index_size"] + 3
-    assert (tmp_path / "home" / "corpus" / "added.jsonl").read_text(encoding="utf-8").count("tide-2025") == 1
+    from jixiao.corpus.store import load_corpus
+
+    stored = [t for t in load_corpus(client.app.state.settings) if "tide-2025" in t.id]
+    assert [t.id for t in stored] == ["added-tide-2025"]
     s = client.post("/v1/suggest", json={"name": "潮汐能电站巡检维护", "goal": "保障潮汐能电站发电安全"})
     assert s.status_code == 200, s.text
     body = s.json()

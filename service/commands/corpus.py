@@ -1,28 +1,41 @@
-"""``jixiao corpus build|stats``: the normalised store every other command reads."""
+"""``jixiao corpus build|stats|import``: the store every other command reads."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from jixiao.corpus.store import BuildReport, build_store, corpus_version, load_corpus, origin
+from jixiao.corpus.store import BuildReport, build_store, load_corpus, open_store, origin
 from jixiao.corpus.taxonomy import TIERS
+from jixiao.errors import JixiaoError
 from jixiao.settings import get_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("corpus", help="build or inspect the corpus store")
+    p = sub.add_parser("corpus", help="build, inspect or import into the corpus store")
     csub = p.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
-    b = csub.add_parser("build", help="parse the packaged seeds and labeled tables into $JIXIAO_HOME/corpus")
+    b = csub.add_parser("build", help="(re)parse the packaged seeds and labeled tables into the store")
     b.add_argument("--top-duplicates", type=int, default=15, help="how many repeated indicator names to list")
     b.set_defaults(func=_build)
     s = csub.add_parser("stats", help="counts of the current store (built on first use)")
     s.set_defaults(func=_stats)
+    i = csub.add_parser(
+        "import",
+        help="import goal tables from files and folders (.xlsx .docx .csv .txt .md .pdf .jsonl, recursive)",
+    )
+    i.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    i.add_argument("--source", default="import", help="a name for where these tables come from (kept as provenance)")
+    i.add_argument("--dry-run", action="store_true", help="parse and report, write nothing")
+    i.add_argument("--report", metavar="FILE.xlsx", help="also write the per-file report as .xlsx")
+    i.add_argument("--no-index", action="store_true", help="do not update the index afterwards")
+    i.add_argument("--quiet", action="store_true", help="no progress bar")
+    i.set_defaults(func=_import)
 
 
-def _print_counts(tables, per_source, per_tier, duplicates, top: int) -> None:  # noqa: ANN001
+def _print_counts(tables, per_source, per_tier, duplicates, top: int, version: str) -> None:  # noqa: ANN001
     n_ind = sum(len(t.indicators) for t in tables)
-    print(f"corpus version {corpus_version(tables)}: {len(tables)} tables, {n_ind} indicators")
+    print(f"corpus version {version}: {len(tables)} tables, {n_ind} indicators")
     print("\nper source")
     for src, n in sorted(per_source.items()):
         rows = sum(len(t.indicators) for t in tables if origin(t) == src)
@@ -38,16 +51,64 @@ def _print_counts(tables, per_source, per_tier, duplicates, top: int) -> None:  
 
 def _build(args: argparse.Namespace) -> int:
     settings = get_settings()
-    report = build_store(settings)
-    for w in report.warnings:
+    built = build_store(settings)
+    for w in built.warnings:
         print(f"warning: {w.source}:{w.line or '?'}: {w.problem}: {w.text[:60]}", file=sys.stderr)
-    print(f"wrote {settings.corpus_dir / 'tables.jsonl'}")
-    _print_counts(report.tables, report.per_source, report.per_tier, report.duplicates, args.top_duplicates)
+    r = BuildReport(load_corpus(settings))
+    store = open_store(settings)
+    print(f"rebuilt the packaged tables in {store.engine.url.render_as_string(hide_password=True)}")
+    version = str(store.state().version)
+    _print_counts(r.tables, r.per_source, r.per_tier, r.duplicates, args.top_duplicates, version)
     return 0
 
 
 def _stats(args: argparse.Namespace) -> int:
-    tables = load_corpus()
-    r = BuildReport(tables)
-    _print_counts(tables, r.per_source, r.per_tier, r.duplicates, 15)
+    snap = open_store().snapshot()
+    r = BuildReport(snap.tables)
+    _print_counts(snap.tables, r.per_source, r.per_tier, r.duplicates, 15, str(snap.version))
     return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from jixiao.corpus.importer import collect_paths, import_items, path_items
+    from jixiao.service.import_report import render_table, report_xlsx
+
+    if args.report and not args.report.lower().endswith(".xlsx"):
+        raise JixiaoError(f"--report {args.report}: 报告文件名须以 .xlsx 结尾")
+    settings = get_settings()
+    paths, missing = collect_paths(args.paths)
+    if not paths and missing:
+        raise JixiaoError(f"没有可导入的文件：{missing[0].file} 不存在")
+    store = open_store(settings)
+    with tqdm(total=len(paths), desc="导入", unit="文件", file=sys.stderr, disable=args.quiet) as bar:
+
+        def step(fr) -> None:  # noqa: ANN001 - a FileReport
+            bar.update(1)
+            bar.set_postfix(表=fr.tables, refresh=False)
+
+        report = import_items(
+            path_items(paths), store, source=args.source, who="cli", dry_run=args.dry_run, on_file=step
+        )
+    report.files = missing + report.files
+    print(render_table(report))
+    if args.report:
+        Path(args.report).write_bytes(report_xlsx(report))
+        print(f"报告已写入 {args.report}", file=sys.stderr)
+    if report.tables and not args.dry_run and not args.no_index:
+        _update_index(settings)
+    return 0
+
+
+def _update_index(settings) -> None:  # noqa: ANN001
+    """Catch the saved index up with the new tables, when there is one to catch up."""
+    from jixiao.models.corpus_index import CorpusIndex
+    from jixiao.models.suggest import Suggester
+
+    try:
+        CorpusIndex.read_meta(settings.index_dir)
+    except JixiaoError:
+        print("尚无索引：下次启动 `jixiao serve` 或运行 `jixiao index build` 时会建立", file=sys.stderr)
+        return
+    Suggester.load(settings, progress=True)

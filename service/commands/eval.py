@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 from jixiao.eval import classify_runner, suggest_runner
 from jixiao.eval.fixture_sets import load_fixtures, project_corpus
 from jixiao.eval.text_report import render_classify, render_suggest
@@ -69,6 +69,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="embedding model for the approaches (default: $JIXIAO_EMBEDDING_MODEL); 'hash' for a quick run",
     )
+    corr = c.add_mutually_exclusive_group()
+    corr.add_argument(
+        "--with-corrections",
+        dest="corrections",
+        action="store_true",
+        default=True,
+        help="score against the labels with reviewers' corrections applied (default)",
+    )
+    corr.add_argument(
+        "--without-corrections",
+        dest="corrections",
+        action="store_false",
+        help="score against the labels as first stored, ignoring reviewers' corrections",
+    )
     c.set_defaults(func=run_classify)
     s = tasks.add_parser("suggest", help="score suggested tables against drafted ones")
     _common(s)
@@ -95,6 +109,31 @@ def _emit(result, args: argparse.Namespace, render, write_report) -> int:
     return 0
 
 
+def _corpus(args: argparse.Namespace) -> list:
+    """The project corpus with or without reviewers' corrections (``--without-corrections``)."""
+    if getattr(args, "corrections", True):
+        return load_corpus()
+    return project_corpus(corrected=False)
+
+
+def with_recorded_corrections(tables: list) -> list:
+    """Fixture tables with the corrections reviewers recorded for the same table ids."""
+    from jixiao.corpus.corrections import apply_correction
+    from jixiao.corpus.store import open_store
+
+    recorded = open_store().corrections(limit=1_000_000)
+    by_table: dict[str, list] = {}
+    for c in reversed(recorded):  # oldest first, so the latest correction wins
+        by_table.setdefault(c.table_id, []).append(c)
+    out = []
+    for t in tables:
+        for c in by_table.get(t.id, []):
+            if c.position < len(t.indicators) and getattr(t.indicators[c.position], c.field, None) != c.new:
+                t = apply_correction(t, c.position, {c.field: c.new})[0]
+        out.append(t)
+    return out
+
+
 def run_classify(args: argparse.Namespace) -> int:
     from jixiao.eval.report import write_classify_report
 
@@ -108,14 +147,16 @@ def run_classify(args: argparse.Namespace) -> int:
         # trained on (a model trained with --holdout), else against the whole corpus.
         from jixiao.models.classifier.shipped import shipped_training_tables
 
-        fixtures = load_fixtures(args.fixtures, shipped_training_tables() or load_corpus())
+        fixtures = load_fixtures(args.fixtures, shipped_training_tables() or _corpus(args))
+        if args.corrections:
+            fixtures.tables[:] = with_recorded_corrections(fixtures.tables)
         classifier = shipped_classifier() if fixtures.tables else None
         name = f"shipped ({getattr(classifier, 'approach', '?')})" if classifier is not None else "shipped"
         result = classify_runner.evaluate_fixtures(fixtures, classifier, approach=name, merge_cost=merge)
     else:
         approaches = select_approaches(args.approach, args.embedder)
         result = classify_runner.cross_validate(
-            load_corpus(),
+            _corpus(args),
             approaches,
             folds=args.folds,
             seed=args.seed,

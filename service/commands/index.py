@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from jixiao.corpus.store import corpus_version, load_corpus
+from jixiao.corpus.store import open_store
 from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.suggest import resolve_embedder, settings_index_kind
 from jixiao.models.vector_index import KINDS
@@ -36,17 +36,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _build(args: argparse.Namespace) -> int:
     settings = get_settings()
     embedder = resolve_embedder(args.embedder or settings.embedding_model, settings)
-    tables = load_corpus(settings)
+    snapshot = open_store(settings).snapshot()
+    tables = snapshot.tables
     start = time.perf_counter()
     index = CorpusIndex.build(
         tables,
         embedder,
-        corpus_version=corpus_version(tables),
+        corpus_version=str(snapshot.version),
         kind=args.kind or settings_index_kind(settings),
         progress=True,
         batch_size=args.batch_size,
     )
-    path = index.save(settings.index_dir)
+    from jixiao.models.index_sync import save_lock
+
+    with save_lock(settings.index_dir):
+        path = index.save(settings.index_dir)
     m = index.meta
     print(
         f"indexed {m.n_tables} tables, {m.n_indicators} indicators "

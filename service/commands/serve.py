@@ -13,7 +13,7 @@ import argparse
 import logging
 import sys
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 from jixiao.settings import get_settings
 
 DEFAULT_FACTORY = "jixiao.service.app:create_app"

@@ -1,5 +1,7 @@
 """``jixiao train``: rebuild the shipped tier classifier from the corpus, on CPU.
 
+Trains on the store's labels, which are the corrected ones wherever a reviewer
+recorded a correction (``PATCH /v1/corpus/tables/{id}/indicators/{n}``).
 Reproducible from scratch: the corpus store, the embedding model (converted on first
 use) and the classifier's internal folds are all deterministic. Progress on stderr; the
 artifact folder on stdout, so scripts can pick it up.
@@ -8,6 +10,7 @@ artifact folder on stdout, so scripts can pick it up.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from jixiao.models.classifier import APPROACHES, SHIPPED_APPROACH, train_shipped
 
@@ -36,6 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from jixiao.corpus.store import open_store
+
+    corrected = open_store().corrected_rows()
+    if not args.quiet:
+        # The store returns corrected labels, so training learns from reviewers' corrections.
+        print(f"[train] {corrected} indicator rows carry reviewers' corrections", file=sys.stderr)
     path = train_shipped(progress=not args.quiet, approach=args.approach, holdout=args.holdout)
     print(path)
     return 0

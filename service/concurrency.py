@@ -1,0 +1,78 @@
+"""Concurrency helpers of the service: a writer-preferring read/write lock, and running
+blocking work (embedding, FAISS, parsing, database) in a worker thread under the
+request timeout, so one slow request cannot hold the event loop or a client forever.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import anyio
+from fastapi import Request
+
+from jixiao.service.problems import ApiProblem
+
+T = TypeVar("T")
+
+
+class ReadWriteLock:
+    """Many concurrent readers (suggest) or one writer (add tables to the index).
+
+    A waiting writer goes before readers that arrive after it: under steady suggest
+    traffic the reader count never drops to zero, so an addition would otherwise wait
+    past its request timeout and still be applied after the client was told 504.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer or self._writers_waiting:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._writers_waiting += 1
+            try:
+                while self._writer or self._readers:
+                    self._cond.wait()
+            finally:
+                self._writers_waiting -= 1
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
+async def run_blocking(request: Request, fn: Callable[..., T], *args: object) -> T:
+    """Run ``fn`` in a worker thread; give up after the request timeout with a 504.
+
+    The thread cannot be killed, so it is abandoned and finishes in the background;
+    the client gets its answer on time and the event loop stays free.
+    """
+    timeout = request.app.state.settings.request_timeout_s
+    try:
+        with anyio.fail_after(timeout):
+            return await anyio.to_thread.run_sync(lambda: fn(*args), abandon_on_cancel=True)
+    except TimeoutError as e:
+        raise ApiProblem(504, f"处理时间超过 {timeout:g} 秒的上限，请缩小请求或稍后重试") from e

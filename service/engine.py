@@ -1,0 +1,246 @@
+"""The engine routes serve: everything with a model behind it (classifier, suggester, corpus).
+
+It is an interface so that tests and the load benchmark's fake server can inject a small
+engine, while ``jixiao serve`` loads the shipped one; routes never know which.
+
+Several workers (or hosts) share one corpus database. Each keeps its own in-memory
+index and, before serving, asks the database for its version (one primary-key lookup,
+at most once per ``JIXIAO_CORPUS_POLL_S``). When the database is ahead, the tables added
+since are fetched and indexed incrementally, so no worker serves an index more than
+about a second older than an acknowledged addition.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from jixiao.corpus.schema import GoalTable
+from jixiao.errors import JixiaoError
+from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
+from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
+from jixiao.service.concurrency import ReadWriteLock
+from jixiao.settings import Settings
+
+if TYPE_CHECKING:
+    from jixiao.corpus.store import CorpusStore
+
+log = logging.getLogger("jixiao.service")
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    model: str
+    classifier: str
+    corpus_version: str
+    corpus_tables: int
+    index_size: int | None
+
+
+class Engine(Protocol):
+    """The model-backed operations the API serves. Implementations must be thread-safe."""
+
+    def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]: ...
+
+    def suggest(self, query: ProjectQuery, k: int) -> SuggestedTable: ...
+
+    def add_tables(self, tables: list[GoalTable], who: str | None = None) -> list[GoalTable]: ...
+
+    def status(self) -> EngineStatus: ...
+
+
+class LibraryEngine:
+    """The engine over the library: a trained classifier, a Suggester and the corpus store.
+
+    Construct it from parts (tests pass a HashEmbedder-backed suggester and classifier)
+    or with ``load`` for the shipped artifacts. Only an engine given a ``store`` follows
+    the database; one built from parts indexes exactly the tables it was given plus
+    the ones added through it.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        classifier,  # noqa: ANN001 - a TierClassifier
+        suggester,  # noqa: ANN001 - a jixiao.models.suggest.Suggester
+        tables: list[GoalTable],
+        model_name: str,
+        max_concurrency: int | None = None,
+        store: CorpusStore | None = None,
+        version: int | None = None,
+    ):
+        self.settings = settings
+        self.classifier = classifier
+        self.suggester = suggester
+        self._n_tables = len(tables)
+        self.model_name = model_name
+        self._lock = ReadWriteLock()
+        self._store = store
+        self._seen = version if version is not None else -1
+        self._checked = 0.0
+        self._sync_lock = threading.Lock()
+        # Model calls are CPU-bound: more of them at once than cores only adds
+        # contention, so requests queue here (inside their timeout) instead.
+        self._compute = threading.BoundedSemaphore(max_concurrency or settings.max_concurrency)
+
+    @classmethod
+    def load(cls, settings: Settings, progress: bool = True) -> LibraryEngine:
+        """Load everything ``jixiao serve`` needs, building what is missing (first start).
+
+        Order matters: the corpus store first (the index and the classifier are built on
+        it), then the embedding model (converted on first use), the index, the classifier.
+        Any unusable artifact raises JixiaoError with the command that fixes it.
+        """
+        from jixiao.corpus.store import open_store
+        from jixiao.models.classifier import load_shipped, train_shipped
+        from jixiao.models.index_sync import sync_index
+        from jixiao.models.suggest import Suggester, resolve_embedder, settings_index_kind
+
+        t0 = time.perf_counter()
+        _limit_torch_threads(settings)
+        store = open_store(settings)
+        log.info("corpus store %s", store.engine.url.render_as_string(hide_password=True))
+        snapshot = store.snapshot()
+        if not snapshot.tables:
+            raise JixiaoError("语料库为空；请运行 `jixiao corpus build`")
+        log.info(
+            "corpus: %d tables at version %d; loading embedding model %s",
+            len(snapshot.tables),
+            snapshot.version,
+            settings.embedding_model,
+        )
+        embedder = resolve_embedder(settings.embedding_model, settings)
+        log.info("embedding model ready (%s, dim %d); loading index", embedder.model_name, embedder.dim)
+        result = sync_index(
+            settings.index_dir, embedder, snapshot, kind=settings_index_kind(settings), progress=progress
+        )
+        log.info("index %s%s", result.how, f" ({result.detail})" if result.detail else "")
+        suggester = Suggester(result.index, embedder, settings=settings)
+        size = _index_size(suggester)
+        if size == 0:
+            raise JixiaoError(f"the index in {settings.index_dir} is empty; run `jixiao index build`")
+        log.info("index ready (%s entries); loading classifier", size)
+        try:
+            classifier = load_shipped(settings)
+        except JixiaoError as e:
+            log.info("classifier not usable (%s); training it now", e)
+            train_shipped(settings, progress=progress, embedder=embedder)
+            classifier = load_shipped(settings)
+        log.info("engine ready in %.1f s", time.perf_counter() - t0)
+        return cls(
+            settings,
+            classifier,
+            suggester,
+            snapshot.tables,
+            embedder.model_name,
+            store=store,
+            version=snapshot.version,
+        )
+
+    # ---- following the database -----------------------------------------------------
+
+    def sync(self, force: bool = False) -> int:
+        """Index what other workers (or imports) added since we last looked; returns how many.
+
+        At most one check per poll interval unless ``force``; the check is one indexed
+        query, and only a database ahead of us costs more.
+        """
+        if self._store is None:
+            return 0
+        now = time.monotonic()
+        if not force and now - self._checked < self.settings.corpus_poll_s:
+            return 0
+        with self._sync_lock:
+            if not force and now - self._checked < self.settings.corpus_poll_s:
+                return 0  # another thread checked while we waited
+            state = self._store.state()
+            self._checked = time.monotonic()
+            if state.version <= self._seen:
+                return 0
+            if state.base_version > self._seen:
+                return self._reload()
+            snap = self._store.tables_since(self._seen)
+            with self._lock.write():
+                held = set(self.suggester.index.tables.ids)
+                new = [t for t in snap.tables if t.id not in held]
+                if new:
+                    self.suggester.add_tables(new, corpus_version=str(snap.version), persist=False)
+                self._n_tables += len(new)
+                self._seen = snap.version
+            if new:
+                log.info("caught up with the corpus: %d tables added up to version %d", len(new), snap.version)
+            return len(new)
+
+    def _reload(self) -> int:
+        """The packaged data was rebuilt under us: bring the index in line with the store."""
+        from jixiao.models.index_sync import sync_index
+        from jixiao.models.suggest import settings_index_kind
+
+        assert self._store is not None
+        snapshot = self._store.snapshot()
+        result = sync_index(
+            self.settings.index_dir, self.suggester.embedder, snapshot, kind=settings_index_kind(self.settings)
+        )
+        with self._lock.write():
+            self.suggester.index = result.index
+            self._n_tables = len(snapshot.tables)
+            self._seen = snapshot.version
+        log.info("corpus rebuilt at version %d: index %s", snapshot.version, result.how)
+        return len(snapshot.tables)
+
+    # ---- serving --------------------------------------------------------------------
+
+    def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]:
+        if not inputs:
+            return []
+        with self._compute:
+            return list(self.classifier.predict(inputs))
+
+    def suggest(self, query: ProjectQuery, k: int) -> SuggestedTable:
+        self.sync()
+        with self._compute, self._lock.read():
+            return self.suggester.suggest(query, k=k)
+
+    def add_tables(self, tables: list[GoalTable], who: str | None = None) -> list[GoalTable]:
+        """Store first (one transaction: acknowledged once committed), then index.
+
+        A crash between the two loses nothing: the next start catches the index up.
+        """
+        from jixiao.corpus.db.repository import Provenance
+        from jixiao.corpus.store import open_store
+
+        store = self._store or open_store(self.settings)
+        result = store.add(tables, Provenance(origin="added", source="api", who=who))
+        if self._store is not None:
+            self.sync(force=True)
+            return result.stored
+        with self._lock.write():  # an engine built from parts: index exactly what it stored
+            self.suggester.add_tables(result.stored, corpus_version=str(result.version))
+            self._n_tables += len(result.stored)
+        return result.stored
+
+    def status(self) -> EngineStatus:
+        self.sync()
+        with self._lock.read():
+            return EngineStatus(
+                model=self.model_name,
+                classifier=type(self.classifier).__name__,
+                corpus_version=str(self._seen) if self._store is not None else self.suggester.index.meta.corpus_version,
+                corpus_tables=self._n_tables,
+                index_size=_index_size(self.suggester),
+            )
+
+
+def _limit_torch_threads(settings: Settings) -> None:
+    """At most JIXIAO_TORCH_THREADS (default 2) intra-op threads per model call."""
+    import torch
+
+    torch.set_num_threads(settings.torch_threads)
+
+
+def _index_size(suggester) -> int:  # noqa: ANN001 - a jixiao.models.suggest.Suggester
+    """The number of indexed indicator rows."""
+    return int(suggester.index.meta.n_indicators)
