@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, APIRouter
 
@@ -23,8 +24,17 @@ from jixiao.service.routes import ROUTERS
 SCHEME = "ApiKey"
 
 
+def _calls(dependant: Dependant) -> set[object]:
+    """Every dependency callable of a route, however it is declared (route, router or parameter)."""
+    found: set[object] = set()
+    for sub in dependant.dependencies:
+        found.add(sub.call)
+        found |= _calls(sub)
+    return found
+
+
 def _access(route: APIRoute, router: APIRouter) -> str | None:
-    calls = {d.dependency for d in [*router.dependencies, *route.dependencies]}
+    calls = {d.dependency for d in [*router.dependencies, *route.dependencies]} | _calls(route.dependant)
     if require_write_key in calls:
         return "write"
     if require_read_access in calls:
