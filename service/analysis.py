@@ -19,21 +19,10 @@ from jixiao.corpus.review import (
     review_table,
 )
 from jixiao.corpus.schema import GoalTable, Indicator
-from jixiao.corpus.taxonomy import Scheme, level1_code, merge_cost, resolve
-from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
+from jixiao.corpus.taxonomy import Scheme, agrees, level1_code, resolve
+from jixiao.models.classifier.contract import ClassifyInput
 from jixiao.service.api_models import ClassifyRow, RowClassification, UploadedTable
 from jixiao.service.deps import Engine
-
-
-def agreement(pred: TierPrediction, code: str | None, level1: str | None) -> bool | None:
-    """Does a prediction agree with what was declared? Cost of scheme A and B is one tier."""
-    if code:
-        return merge_cost(code) == merge_cost(pred.code)
-    if level1:
-        if merge_cost(pred.code) == "14" and level1 in ("1", "4"):
-            return True
-        return pred.code[0] == level1
-    return None
 
 
 def declared_for_row(row: ClassifyRow) -> tuple[str | None, str | None]:
@@ -74,7 +63,7 @@ def _classified(
         p = pred.in_scheme(scheme)
         out.append(
             RowClassification(
-                index=i, name=x.name, prediction=p, declared_code=code, agrees=agreement(p, code, l1)
+                index=i, name=x.name, prediction=p, declared_code=code, agrees=agrees(p.code, code, l1, scheme)
             )
         )
     return out
