@@ -66,7 +66,9 @@ class _CostEngine:
     def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]:
         return [_pred("14" if "成本" in x.name else "11") for x in inputs]
 
-    def classify_table(self, inputs: list[ClassifyInput], scheme: Scheme | None = None) -> list[TierPrediction]:
+    def classify_table(
+        self, inputs: list[ClassifyInput], scheme: Scheme | None = None
+    ) -> list[TierPrediction]:
         return self.classify(inputs)
 
 
@@ -75,7 +77,9 @@ class _CostModel(_CostEngine):
         return self.classify(inputs)
 
 
-@pytest.mark.parametrize(("scheme", "expected"), [(Scheme.A, [True, True, True]), (Scheme.B, [True, False, True])])
+@pytest.mark.parametrize(
+    ("scheme", "expected"), [(Scheme.A, [True, True, True]), (Scheme.B, [True, False, True])]
+)
 def test_cli_api_and_review_agree(monkeypatch, scheme, expected):
     from jixiao.service.analysis import analyze_table
     from jixiao.service.commands import classify as classify_cmd
@@ -85,6 +89,8 @@ def test_cli_api_and_review_agree(monkeypatch, scheme, expected):
     monkeypatch.setattr(classify_cmd, "load_shipped", lambda: _CostModel())
     cli = [r["agrees"] for r in classify_cmd.classify_tables([table], Scheme.A)[0]["indicators"]]
     preds = [_pred("14"), _pred("14"), _pred("11")]
-    flagged = {f.indicator_index for f in check_disagreements(table, preds) if f.rule is Rule.TIER_DISAGREEMENT}
+    flagged = {
+        f.indicator_index for f in check_disagreements(table, preds) if f.rule is Rule.TIER_DISAGREEMENT
+    }
     review = [i not in flagged for i in range(3)]
     assert api == cli == review == expected
