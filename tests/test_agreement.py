@@ -43,7 +43,8 @@ def test_agrees(predicted, code, level1, scheme, expected):
 
 
 def _pred(code: str) -> TierPrediction:
-    probs = [0.99 if c == code else 0.01 / (len(LABELS) - 1) for c in LABELS]
+    """Overwhelmingly sure, so that table-aware decoding (the CLI's) keeps it even outside a printed level 1."""
+    probs = [1 - 1e-7 if c == code else 1e-7 / (len(LABELS) - 1) for c in LABELS]
     return make_prediction(LABELS, probs)
 
 
@@ -87,7 +88,9 @@ def test_cli_api_and_review_agree(monkeypatch, scheme, expected):
     table = _table(scheme)
     api = [c.agrees for c in analyze_table(_CostEngine(), table).classifications]
     monkeypatch.setattr(classify_cmd, "load_shipped", lambda: _CostModel())
-    cli = [r["agrees"] for r in classify_cmd.classify_tables([table], Scheme.A)[0]["indicators"]]
+    cli_rows = classify_cmd.classify_tables([table], Scheme.A)[0]["indicators"]
+    cli = [r["agrees"] for r in cli_rows]
+    assert [r["prediction"]["outside_declared"] for r in cli_rows] == [not x for x in expected]
     preds = [_pred("14"), _pred("14"), _pred("11")]
     flagged = {
         f.indicator_index for f in check_disagreements(table, preds) if f.rule is Rule.TIER_DISAGREEMENT

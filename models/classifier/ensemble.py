@@ -6,7 +6,9 @@ Their log-probabilities are added with weights chosen on grouped internal folds 
 component fitted without the rows it then predicts), part of the class prior is divided
 out so the rare tiers are not drowned by 数量 (how much, again chosen on those folds),
 and one temperature on top makes the result calibrated again. Weight 0 drops a component, so the ensemble can never be
-chosen worse than its best part on those folds.
+chosen worse than its best part on those folds. The same out-of-fold probabilities tune
+the table-aware decoder (``table.py``), so it learns how much to trust a table's
+structure against rows it has not memorised.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from jixiao.models.classifier.knn import KnnClassifier
 from jixiao.models.classifier.labels import LABELS, training_labels
 from jixiao.models.classifier.linear import LinearClassifier
 from jixiao.models.classifier.rules import RulesClassifier
+from jixiao.models.classifier.table import fit_decoder
 
 _WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 _BALANCE = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -94,8 +97,12 @@ class EnsembleClassifier(EmbeddingApproach):
         freq = np.bincount(y_idx, minlength=len(self.classes)) / len(y_idx)
         self.log_freq_ = np.log(np.clip(freq, 1e-6, 1.0))
         folds = grouped_folds(self.groups(X), self.inner_folds)
+        oof_probs = None
         if len(folds) >= 2 and len(set(labels)) > 1:
-            self._choose(self._out_of_fold(X, labels, emb, folds), y_idx)
+            oof = self._out_of_fold(X, labels, emb, folds)
+            self._choose(oof, y_idx)
+            oof_probs = self._calibrated(oof)
+        self.table_decoder_ = fit_decoder(self.classes, X, labels, oof_probs)
         self.rules_, self.linear_, self.knn_ = self._fit_parts(X, labels, emb, calibrate=False)
         self.remember(X, labels, emb)
         return self
@@ -132,11 +139,13 @@ class EnsembleClassifier(EmbeddingApproach):
         self.balance_ = max(_BALANCE, key=lambda a: (_macro_f1(combined - a * self.log_freq_, y_idx), -a))
         self.temperature_ = fit_temperature(tempered(combined - self.balance_ * self.log_freq_, 1.0), y_idx)
 
-    def predict_proba_emb(self, X: list[ClassifyInput], emb: np.ndarray) -> np.ndarray:
-        logs = self._log_parts((self.rules_, self.linear_, self.knn_), X, emb)
+    def _calibrated(self, logs: dict[str, np.ndarray]) -> np.ndarray:
         return tempered(
             self._combine(logs, self.weights_) - self.balance_ * self.log_freq_, self.temperature_
         )
+
+    def predict_proba_emb(self, X: list[ClassifyInput], emb: np.ndarray) -> np.ndarray:
+        return self._calibrated(self._log_parts((self.rules_, self.linear_, self.knn_), X, emb))
 
     def explain_rules(self, x: ClassifyInput) -> list[str]:
         return self.rules_.explain(x)

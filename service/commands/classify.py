@@ -2,7 +2,9 @@
 
 A reviewer's question is "is each indicator under the right category?", so next to the
 predicted tier and its confidence we print the category the table declares and whether
-the two agree. Input is anything ``jixiao parse`` reads, or labeled record JSONL.
+the two agree. Each table is decoded as a whole (tiers come in blocks, in order, under the
+printed level 1s; see ``models/classifier/table.py``). Input is anything ``jixiao parse``
+reads, or labeled record JSONL.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from jixiao.corpus.review import declared_code, declared_level1
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import TIERS, Scheme, agrees, to_scheme
 from jixiao.models.classifier import TierPrediction, inputs_from_table, load_shipped
+from jixiao.models.classifier.table import classify_table
 from jixiao.service.commands.parse import display_width, format_warning, pad
 
 
@@ -71,7 +74,7 @@ def classify_tables(tables: list[GoalTable], scheme: Scheme | None) -> list[dict
     out = []
     for t in tables:
         out_scheme = scheme or t.scheme or Scheme.A
-        preds = model.predict(inputs_from_table(t)) if t.indicators else []
+        preds = classify_table(model, inputs_from_table(t), t.scheme) if t.indicators else []
         rows = []
         for ind, pred in zip(t.indicators, preds, strict=True):
             p = pred.in_scheme(out_scheme)
