@@ -77,7 +77,7 @@ class EmbeddingApproach:
 
     def _proba(self, head, F: np.ndarray) -> np.ndarray:  # noqa: ANN001 - a fitted scikit-learn classifier
         """A head's probabilities over all of ``self.classes`` (a fold may lack a class)."""
-        out = np.zeros((len(F), len(self.classes)))
+        out = np.zeros((F.shape[0], len(self.classes)))
         out[:, head.classes_] = head.predict_proba(F)
         return out
 
