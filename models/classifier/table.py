@@ -40,8 +40,11 @@ from jixiao.models.classifier.labels import make_prediction, training_label
 OUTSIDE_DECLARED = 1e-3
 #: The transition kinds, in the order of ``TableDecoder.kind_probs``.
 KINDS = ("stay", "forward", "next-level1", "back")
+#: Pseudo-counts per tier pulling pair transitions towards their kind's share.
+PAIR_STRENGTH = 10.0
 _WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 _PRIOR = (0.0, 0.5, 1.0)
+_STRENGTHS = (2.0, 5.0, 10.0, 30.0, 100.0)
 
 
 def _kind(a: str, b: str) -> int:
@@ -66,19 +69,29 @@ class TableDecoder:
     log_trans: np.ndarray
     log_prior: np.ndarray
     kind_probs: dict[str, float] = field(default_factory=dict)
+    kind_trans: np.ndarray | None = None  # the four-kind transition structure, row-normalised
+    pair_counts: np.ndarray | None = None  # consecutive (tier, tier) pairs in the training tables
+    pair_strength: float = PAIR_STRENGTH
     weight: float = 1.0  # how much the table's structure counts against a row's own evidence
     prior: float = 0.0  # how far the class prior is divided out of row probabilities
     temperature: float = 1.0
 
     @classmethod
-    def from_sequences(cls, classes: Sequence[str], sequences: Sequence[Sequence[str]]) -> TableDecoder:
-        """Start, transition and class frequencies counted on gold tier sequences (add-one smoothed)."""
+    def from_sequences(
+        cls, classes: Sequence[str], sequences: Sequence[Sequence[str]], pair_strength: float = PAIR_STRENGTH
+    ) -> TableDecoder:
+        """Start, transition and class frequencies counted on gold tier sequences (add-one smoothed).
+
+        Transitions are counted per pair of tiers (22 → 24 is commoner than 22 → 21),
+        smoothed towards the four-kind structure with ``pair_strength`` pseudo-counts per
+        tier, so a pair never seen in training still gets its kind's share."""
         classes = list(classes)
         index = {c: i for i, c in enumerate(classes)}
         k = len(classes)
         start = np.ones(k)
         freq = np.ones(k)
         kinds = np.ones(len(KINDS))
+        pairs = np.zeros((k, k))
         for seq in sequences:
             seq = [c for c in (training_label(s) for s in seq) if c in index]
             if not seq:
@@ -88,6 +101,7 @@ class TableDecoder:
                 freq[index[c]] += 1
             for a, b in zip(seq, seq[1:], strict=False):
                 kinds[_kind(a, b)] += 1
+                pairs[index[a], index[b]] += 1
         kinds = kinds / kinds.sum()
         trans = np.zeros((k, k))
         for i, a in enumerate(classes):
@@ -96,13 +110,23 @@ class TableDecoder:
             for j, kd in enumerate(kind_of):
                 trans[i, j] = kinds[kd] / counts[kd]  # a kind's mass shared by its tiers
             trans[i] /= trans[i].sum()  # the last tier has nowhere forward to go
-        return cls(
+        decoder = cls(
             classes=classes,
             log_start=np.log(start / start.sum()),
-            log_trans=np.log(trans),
+            log_trans=np.zeros((k, k)),
             log_prior=np.log(freq / freq.sum()),
             kind_probs={name: round(float(p), 4) for name, p in zip(KINDS, kinds, strict=True)},
+            kind_trans=trans,
+            pair_counts=pairs,
         )
+        decoder.set_pair_strength(pair_strength)
+        return decoder
+
+    def set_pair_strength(self, strength: float) -> None:
+        """Pair counts smoothed towards the kind structure by ``strength`` pseudo-counts per tier."""
+        self.pair_strength = strength
+        trans = self.pair_counts + strength * self.kind_trans
+        self.log_trans = np.log(trans / trans.sum(axis=1, keepdims=True))
 
     # -- decoding ----------------------------------------------------------------------
     def allowed(self, declared: Sequence[str | None], scheme: Scheme | None) -> np.ndarray:
@@ -149,7 +173,8 @@ class TableDecoder:
         self,
         tables: Sequence[tuple[np.ndarray, np.ndarray, Sequence[str | None]]],
     ) -> TableDecoder:
-        """Choose weight and prior by decoded accuracy (ties: NLL), then the temperature by NLL.
+        """Choose pair smoothing, weight and prior by decoded accuracy (ties: NLL), then the
+        temperature by NLL.
 
         ``tables`` holds, per training table, out-of-fold row probabilities, gold class
         indices and the printed level 1s. Every setting is scored both with and without
@@ -170,15 +195,18 @@ class TableDecoder:
             )
 
         best = None
-        for w in _WEIGHTS:
-            for b in _PRIOR:
-                post = [decoded(w, b, flag) for flag in (False, True)]
-                acc = sum(float((p.argmax(axis=1) == gold).mean()) for p in post)
-                loss = sum(nll(p, gold) for p in post)
-                key = (round(acc, 6), -loss, -w)
-                if best is None or key > best[0]:
-                    best = (key, w, b)
-        _, self.weight, self.prior = best
+        for strength in _STRENGTHS:
+            self.set_pair_strength(strength)
+            for w in _WEIGHTS:
+                for b in _PRIOR:
+                    post = [decoded(w, b, flag) for flag in (False, True)]
+                    acc = sum(float((p.argmax(axis=1) == gold).mean()) for p in post)
+                    loss = sum(nll(p, gold) for p in post)
+                    key = (round(acc, 6), -loss, -w)
+                    if best is None or key > best[0]:
+                        best = (key, w, b, strength)
+        _, self.weight, self.prior, strength = best
+        self.set_pair_strength(strength)
         raw = np.concatenate([decoded(self.weight, self.prior, flag) for flag in (False, True)])
         self.temperature = fit_temperature(raw, np.concatenate([gold, gold]))
         return self
