@@ -29,6 +29,7 @@ from jixiao.corpus.taxonomy import (
     REQUIRED_LEVEL1,
     TIERS,
     Scheme,
+    agrees,
     detect_scheme,
     level1_code,
     merge_cost,
@@ -143,10 +144,8 @@ def declared_level1(ind: Indicator) -> str | None:
 
 
 def _same_level1(l1: str, code: str) -> bool:
-    """Does a tier code sit under a declared level 1? Cost counts under 产出 (A) and 成本 (B)."""
-    if merge_cost(code) == "14" and l1 in ("1", "4"):
-        return True
-    return code[0] == l1
+    """Does a tier code sit under a declared level 1 (scheme not yet known)? See ``agrees``."""
+    return bool(agrees(code, None, l1))
 
 
 def _in_level1(code: str, l1: str | None) -> str:
@@ -353,16 +352,14 @@ def check_disagreements(
             continue
         declared = declared_code(ind)
         predicted = TIERS[pred.code]  # type: ignore[union-attr]
+        l1 = declared_level1(ind)
         if declared is not None:
-            agrees = merge_cost(declared) == merge_cost(predicted.code)
             shown = TIERS[declared].label
-        else:
-            l1 = declared_level1(ind)
-            if l1 is None:
-                continue
-            agrees = _same_level1(l1, predicted.code)
+        elif l1 is not None:
             shown = LEVEL1_NAMES[l1]
-        if not agrees:
+        else:
+            continue
+        if not agrees(predicted.code, declared, l1, table.scheme):
             findings.append(
                 _row(
                     table,

@@ -255,3 +255,34 @@ def detect_scheme(codes: list[str]) -> Scheme | None:
     if "14" in codes:
         return Scheme.A
     return None
+
+
+def agrees(
+    predicted: str,
+    declared_code: str | None = None,
+    declared_level1: str | None = None,
+    scheme: Scheme | str | None = None,
+) -> bool | None:
+    """Does a predicted tier agree with what a table declares for the row? The one rule
+    the CLI, the API and the review findings share.
+
+    - A declared level 2 is compared code to code, with cost merged: 14 (scheme A) and
+      41-43 (scheme B) are one category, since the classifier learns cost as one tier
+      and a table's scheme, not the row, decides how it is printed.
+    - A declared level 1 alone is compared with the predicted level 1. Cost belongs to
+      成本指标 (4) in either scheme, and to 产出指标 (1) unless the table follows scheme B,
+      where cost has left 产出: a cost row filed under 产出 in a scheme-B table is misfiled.
+    - Nothing declared gives None (nothing to compare).
+
+    ``predicted`` and ``declared_code`` are canonical codes, ``declared_level1`` a level-1
+    code (``1``-``4``), ``scheme`` the table's scheme when known.
+    """
+    if declared_code:
+        return merge_cost(declared_code) == merge_cost(predicted)
+    if declared_level1:
+        if merge_cost(predicted) == "14":
+            if declared_level1 == "4":
+                return True
+            return declared_level1 == "1" and (scheme is None or Scheme(scheme) is Scheme.A)
+        return predicted[:1] == declared_level1
+    return None

@@ -32,6 +32,11 @@ from jixiao.eval.splits import grouped_kfold
 ClassifierFactory = Callable[[], Any]  # () -> TierClassifier (fit / predict)
 MAX_ERRORS_LISTED = 50
 
+#: How predictions are made, side by side for every approach: each row alone; the whole
+#: table decoded together from its row order only; and the same with the level 1 the
+#: table prints (where it prints one; a level 1 filled in by hand is never given).
+DECODINGS = ("row", "table", "table+L1")
+
 
 @dataclass
 class Misclassified:
@@ -46,6 +51,7 @@ class Misclassified:
 @dataclass
 class ApproachResult:
     approach: str
+    decoding: str = "row"
     rows: int = 0
     folds: int | None = None
     metrics: ClassificationMetrics | None = None
@@ -54,6 +60,14 @@ class ApproachResult:
     top_confusions: list[tuple[str, str, int]] = field(default_factory=list)
     errors: list[Misclassified] = field(default_factory=list)  # the first MAX_ERRORS_LISTED wrong rows
     error: str | None = None  # why the approach could not be scored
+    #: The same scores on the rows whose level 2 the table did not print (``inferred_levels``):
+    #: where a reviewer needs the model most.
+    inferred_rows: int = 0
+    inferred: ClassificationMetrics | None = None
+
+    @property
+    def label(self) -> str:
+        return self.approach if self.decoding == "row" else f"{self.approach} [{self.decoding}]"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -98,8 +112,9 @@ def labeled_rows(tables: Sequence[GoalTable]) -> tuple[list[_Row], int]:
     return rows, skipped
 
 
-def _input(row: _Row) -> Any:
+def _input(row: _Row, with_declared: bool = False) -> Any:
     from jixiao.models.classifier.contract import ClassifyInput
+    from jixiao.models.classifier.examples import printed_level1
 
     t = row.table
     return ClassifyInput(
@@ -109,7 +124,38 @@ def _input(row: _Row) -> Any:
         goal=t.goal,
         group=t.source or t.id,
         table_id=t.id,
+        declared_level1=printed_level1(row.indicator) if with_declared else None,
     )
+
+
+def predict_decodings(model: Any, rows: list[_Row]) -> dict[str, list[Any]]:
+    """Predictions for ``rows`` under every decoding in ``DECODINGS`` (row order kept).
+
+    Rows are predicted once; the table-aware decodings re-decode them one table at a
+    time with the model's fitted decoder (rows of a table are consecutive in ``rows``).
+    A model whose predictions carry no probabilities is scored row by row only.
+    """
+    from jixiao.models.classifier.table import decode_predictions, decoder_of
+
+    plain = [_input(r) for r in rows]
+    row_preds = list(model.predict(plain)) if rows else []
+    if len(row_preds) != len(rows) or not all(getattr(p, "probabilities", None) for p in row_preds):
+        return {"row": row_preds}  # without probabilities there is nothing to decode
+    out: dict[str, list[Any]] = {"row": row_preds, "table": [], "table+L1": []}
+    decoder = decoder_of(model, row_preds)
+    start = 0
+    while start < len(rows):
+        end = start
+        while end < len(rows) and rows[end].table is rows[start].table:
+            end += 1
+        scheme = rows[start].table.scheme
+        for name, declared in (("table", False), ("table+L1", True)):
+            inputs = [_input(r, with_declared=declared) for r in rows[start:end]]
+            out[name] += decode_predictions(
+                decoder, inputs, row_preds[start:end], scheme if declared else None
+            )
+        start = end
+    return out
 
 
 def _predicted_code(pred: Any, row: _Row, merge_cost: bool) -> str:
@@ -119,21 +165,40 @@ def _predicted_code(pred: Any, row: _Row, merge_cost: bool) -> str:
 
 
 def _score(
-    approach: str, rows: list[_Row], preds: list[Any], merge_cost: bool, folds: int | None
+    approach: str,
+    rows: list[_Row],
+    preds: list[Any],
+    merge_cost: bool,
+    folds: int | None,
+    decoding: str = "row",
 ) -> ApproachResult:
     if not rows:
-        return ApproachResult(approach=approach, folds=folds, error="nothing to score: no labeled rows")
+        return ApproachResult(
+            approach=approach, decoding=decoding, folds=folds, error="nothing to score: no labeled rows"
+        )
     if len(preds) != len(rows):
         raise JixiaoError(f"approach {approach!r} returned {len(preds)} predictions for {len(rows)} rows")
     gold = [r.indicator.code for r in rows]
     pred = [_predicted_code(p, r, merge_cost) for p, r in zip(preds, rows, strict=True)]
     conf = [float(p.confidence) for p in preds]
     metrics = classification_metrics(gold, pred, conf, merge_cost=merge_cost)
+    inferred = [i for i, r in enumerate(rows) if "level2" in r.indicator.inferred_levels]
+    inferred_metrics = (
+        classification_metrics(
+            [gold[i] for i in inferred],
+            [pred[i] for i in inferred],
+            [conf[i] for i in inferred],
+            merge_cost=merge_cost,
+        )
+        if inferred
+        else None
+    )
     norm = _merge_cost if merge_cost else (lambda c: c)
     wrong = [(r, g, p, c) for r, g, p, c in zip(rows, gold, pred, conf, strict=True) if norm(g) != norm(p)]
     confusions = Counter((norm(g), norm(p)) for _, g, p, _ in wrong)
     return ApproachResult(
         approach=approach,
+        decoding=decoding,
         rows=len(rows),
         folds=folds,
         metrics=metrics,
@@ -142,7 +207,15 @@ def _score(
             Misclassified(r.table.id, r.indicator.name, r.indicator.value, norm(g), norm(p), round(c, 4))
             for r, g, p, c in sorted(wrong, key=lambda w: -w[3])[:MAX_ERRORS_LISTED]
         ],
+        inferred_rows=len(inferred),
+        inferred=inferred_metrics,
     )
+
+
+def _score_all(
+    approach: str, rows: list[_Row], preds: dict[str, list[Any]], merge_cost: bool, folds: int | None
+) -> list[ApproachResult]:
+    return [_score(approach, rows, preds[d], merge_cost, folds, d) for d in DECODINGS if d in preds]
 
 
 def evaluate_fixtures(
@@ -151,14 +224,15 @@ def evaluate_fixtures(
     """Score an already trained classifier on the fixture tables it never saw."""
     rows, unlabeled = labeled_rows(fixtures.tables)
     t0 = time.perf_counter()
-    preds = classifier.predict([_input(r) for r in rows]) if rows else []
-    result = _score(approach, rows, list(preds), merge_cost, None)
-    result.predict_seconds = round(time.perf_counter() - t0, 3)
+    preds = predict_decodings(classifier, rows) if rows else {"row": []}
+    results = _score_all(approach, rows, preds, merge_cost, None)
+    for result in results:
+        result.predict_seconds = round(time.perf_counter() - t0, 3)
     return ClassifyEvalResult(
         mode="fixtures",
         merge_cost=merge_cost,
         tables=len(fixtures.tables),
-        approaches=[result],
+        approaches=results,
         fixtures=fixtures,
         unlabeled_rows=unlabeled,
     )
@@ -184,7 +258,7 @@ def cross_validate(
     results = []
     for name, make in approaches.items():
         try:
-            results.append(_cv_one(name, make, tables, splits, merge_cost, progress))
+            results += _cv_one(name, make, tables, splits, merge_cost, progress)
         except (JixiaoError, ImportError, ValueError) as e:
             if len(approaches) == 1:
                 raise
@@ -204,9 +278,9 @@ def _cv_one(
     splits: list,
     merge_cost: bool,
     progress: bool,
-) -> ApproachResult:
+) -> list[ApproachResult]:
     pooled_rows: list[_Row] = []
-    pooled_preds: list[Any] = []
+    pooled: dict[str, list[Any]] = {}
     fit_s = pred_s = 0.0
     for fold in tqdm(splits, desc=f"cv {name}", unit="fold", file=sys.stderr, disable=not progress):
         train_rows, _ = labeled_rows([tables[i] for i in fold.train])
@@ -216,21 +290,25 @@ def _cv_one(
         if not train_rows:
             raise JixiaoError(f"a fold of approach {name!r} has no labeled training rows")
         t0 = time.perf_counter()
-        model = make().fit([_input(r) for r in train_rows], [r.indicator.code for r in train_rows])
+        model = make().fit(
+            [_input(r, with_declared=True) for r in train_rows], [r.indicator.code for r in train_rows]
+        )
         t1 = time.perf_counter()
-        preds = list(model.predict([_input(r) for r in test_rows]))
+        preds = predict_decodings(model, test_rows)
         pred_s += time.perf_counter() - t1
         fit_s += t1 - t0
-        if len(preds) != len(test_rows):
+        if len(preds["row"]) != len(test_rows):
             raise JixiaoError(
-                f"approach {name!r} returned {len(preds)} predictions for {len(test_rows)} rows"
+                f"approach {name!r} returned {len(preds['row'])} predictions for {len(test_rows)} rows"
             )
         pooled_rows += test_rows
-        pooled_preds += preds
-    result = _score(name, pooled_rows, pooled_preds, merge_cost, len(splits))
-    result.fit_seconds = round(fit_s, 3)
-    result.predict_seconds = round(pred_s, 3)
-    return result
+        for d, p in preds.items():
+            pooled.setdefault(d, []).extend(p)
+    results = _score_all(name, pooled_rows, pooled, merge_cost, len(splits))
+    for result in results:
+        result.fit_seconds = round(fit_s, 3)
+        result.predict_seconds = round(pred_s, 3)
+    return results
 
 
 def available_approaches() -> dict[str, ClassifierFactory]:

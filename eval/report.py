@@ -112,60 +112,75 @@ def _level_html(level: LevelMetrics, title: str) -> str:
 
 
 def _comparison_html(approaches: list[ApproachResult]) -> str:
+    """Every approach and decoding side by side; the ``inferred`` columns score only the
+    rows whose level 2 the table did not print, where a reviewer needs the model most."""
     rows = []
     for a in approaches:
-        m = a.metrics
+        m, inf = a.metrics, a.inferred
         if m is None:
-            rows.append([a.approach, a.rows, a.error or "", "", "", "", "", "", ""])
+            rows.append([a.label, a.rows, a.error or "", "", "", "", "", "", "", "", "", "", ""])
             continue
         rows.append(
             [
-                a.approach,
+                a.label,
                 a.rows,
                 _f(m.level1.accuracy),
                 _f(m.level1.macro_f1),
                 _f(m.level2.accuracy),
                 _f(m.level2.macro_f1),
                 _f(m.ece),
+                a.inferred_rows,
+                _f(inf.level1.accuracy if inf else None),
+                _f(inf.level2.accuracy if inf else None),
+                _f(inf.level2.macro_f1 if inf else None),
                 f"{a.fit_seconds:.1f}",
                 f"{a.predict_seconds:.1f}",
             ]
         )
     head = [
-        "approach",
+        "approach [decoding]",
         "rows",
         "L1 accuracy",
         "L1 macro-F1",
         "L2 accuracy",
         "L2 macro-F1",
         "ECE",
+        "inferred rows",
+        "inferred L1 acc",
+        "inferred L2 acc",
+        "inferred L2 macro-F1",
         "fit s",
         "predict s",
     ]
-    return "<h2>Approach comparison</h2>" + _table(head, rows)
+    note = (
+        "<p>Decodings: <b>row</b> predicts each row alone; <b>table</b> decodes each table's rows together "
+        "(blocks, canonical order); <b>table+L1</b> also uses the level 1 the table prints, where it prints "
+        "one (never a level filled in by hand).</p>"
+    )
+    return "<h2>Approach comparison</h2>" + note + _table(head, rows)
 
 
 def _approach_html(a: ApproachResult, out: Path, prefix: str) -> tuple[str, list[str]]:
     m = a.metrics
     if m is None:
-        return f"<h2>{escape(a.approach)}</h2><p>{escape(a.error or '')}</p>", []
+        return f"<h2>{escape(a.label)}</h2><p>{escape(a.error or '')}</p>", []
     cm = plots.confusion_heatmap(
-        m.level2, out / f"{prefix}confusion.png", LEVEL2_NAMES, f"{a.approach}: level 2"
+        m.level2, out / f"{prefix}confusion.png", LEVEL2_NAMES, f"{a.label}: 二级指标"
     )
     rel = plots.reliability_diagram(
-        m.reliability, m.ece, out / f"{prefix}reliability.png", f"{a.approach}: reliability"
+        m.reliability, m.ece, out / f"{prefix}reliability.png", f"{a.label}: 校准"
     )
     prf = plots.grouped_bars(
         m.level2.labels,
         {
-            "precision": [c.precision for c in m.level2.per_class],
-            "recall": [c.recall for c in m.level2.per_class],
+            plots.axis_title("精确率", "precision"): [c.precision for c in m.level2.per_class],
+            plots.axis_title("召回率", "recall"): [c.recall for c in m.level2.per_class],
             "F1": [c.f1 for c in m.level2.per_class],
         },
         out / f"{prefix}per_class.png",
         LEVEL2_NAMES,
-        f"{a.approach}: per class (level 2)",
-        "score",
+        f"{a.label}: 各二级指标",
+        plots.axis_title("得分", "score"),
     )
     summary = _table(
         ["metric", "value"],
@@ -179,9 +194,18 @@ def _approach_html(a: ApproachResult, out: Path, prefix: str) -> tuple[str, list
             ["cost tiers merged", "yes" if m.merge_cost else "no"],
         ],
     )
+    confusions = _table(
+        ["gold", "predicted", "rows"],
+        [
+            [f"{g} {LEVEL2_NAMES.get(g, '')}", f"{p} {LEVEL2_NAMES.get(p, '')}", n]
+            for g, p, n in a.top_confusions
+        ],
+    )
     parts = [
-        f"<h2>{escape(a.approach)}</h2>",
+        f"<h2>{escape(a.label)}</h2>",
         summary,
+        "<h3>Most frequent confusions (level 2)</h3>",
+        confusions,
         _level_html(m.level2, "Level 2"),
         _level_html(m.level1, "Level 1"),
     ]
@@ -239,7 +263,7 @@ def write_classify_report(result: ClassifyEvalResult, out: Path) -> list[Path]:
     scored = [a for a in result.approaches if a.metrics is not None]
     if len(scored) > 1:
         p = plots.grouped_bars(
-            [a.approach for a in scored],
+            [a.label for a in scored],
             {
                 "L2 accuracy": [a.metrics.level2.accuracy for a in scored],
                 "L2 macro-F1": [a.metrics.level2.macro_f1 for a in scored],
@@ -253,7 +277,7 @@ def write_classify_report(result: ClassifyEvalResult, out: Path) -> list[Path]:
         names.append(p.name)
     codes: set[str] = set()
     for a in result.approaches:
-        prefix = "" if len(result.approaches) == 1 else f"{_slug(a.approach)}_"
+        prefix = "" if len(result.approaches) == 1 else f"{_slug(a.label)}_"
         html, files = _approach_html(a, out, prefix)
         body.append(html)
         names += files

@@ -47,16 +47,25 @@ def fixture_lines(fx: FixtureSet | None) -> list[str]:
 
 
 def comparison_lines(approaches: list[ApproachResult]) -> list[str]:
-    head = f"{'approach':<12} {'rows':>5} {'L1 acc':>7} {'L1 F1':>7} {'L2 acc':>7} {'L2 F1':>7} {'ECE':>6} {'fit s':>7}"
+    """One line per approach and decoding; the right-hand columns repeat the level scores
+    on the rows whose level 2 the table did not print (``inferred``)."""
+    width = max([22, *(len(a.label) for a in approaches)])
+    head = (
+        f"{'approach':<{width}} {'rows':>5} {'L1 acc':>7} {'L1 F1':>7} {'L2 acc':>7} {'L2 F1':>7} {'ECE':>6} "
+        f"{'| inf.':>6} {'L1 acc':>7} {'L2 acc':>7} {'L2 F1':>7} {'fit s':>7}"
+    )
     lines = [head, "-" * len(head)]
     for a in approaches:
         if a.metrics is None:
-            lines.append(f"{a.approach:<12} {a.error}")
+            lines.append(f"{a.label:<{width}} {a.error}")
             continue
-        m = a.metrics
+        m, inf = a.metrics, a.inferred
         lines.append(
-            f"{a.approach:<12} {a.rows:>5} {_f(m.level1.accuracy):>7} {_f(m.level1.macro_f1):>7} "
-            f"{_f(m.level2.accuracy):>7} {_f(m.level2.macro_f1):>7} {_f(m.ece):>6} {a.fit_seconds:>7.1f}"
+            f"{a.label:<{width}} {a.rows:>5} {_f(m.level1.accuracy):>7} {_f(m.level1.macro_f1):>7} "
+            f"{_f(m.level2.accuracy):>7} {_f(m.level2.macro_f1):>7} {_f(m.ece):>6} "
+            f"{'| ' + str(a.inferred_rows):>6} {_f(inf.level1.accuracy if inf else None):>7} "
+            f"{_f(inf.level2.accuracy if inf else None):>7} {_f(inf.level2.macro_f1 if inf else None):>7} "
+            f"{a.fit_seconds:>7.1f}"
         )
     return lines
 
@@ -87,16 +96,14 @@ def render_classify(r: ClassifyEvalResult) -> str:
     lines += fixture_lines(r.fixtures)
     lines.append("")
     lines += comparison_lines(r.approaches)
-    scored = [a for a in r.approaches if a.metrics is not None]
-    if len(r.approaches) == 1 and scored and scored[0].rows:
-        m = scored[0].metrics
-        lines += ["", "level 2 per class:"] + per_class_lines(m.level2)
-        lines += ["", "level 2 confusion:"] + confusion_lines(m.level2)
-        if scored[0].top_confusions:
-            lines += ["", "top confusions (gold → predicted: rows):"]
-            lines += [
-                f"  {g} {label_name(g)} → {p} {label_name(p)}: {n}" for g, p, n in scored[0].top_confusions
-            ]
+    scored = [a for a in r.approaches if a.metrics is not None and a.rows]
+    if len({a.approach for a in r.approaches}) == 1:  # one approach: details for each decoding
+        for a in scored:
+            lines += ["", f"== {a.label}", "level 2 per class:"] + per_class_lines(a.metrics.level2)
+            lines += ["", "level 2 confusion:"] + confusion_lines(a.metrics.level2)
+            if a.top_confusions:
+                lines += ["", "top confusions (gold → predicted: rows):"]
+                lines += [f"  {g} {label_name(g)} → {p} {label_name(p)}: {n}" for g, p, n in a.top_confusions]
     return "\n".join(lines)
 
 

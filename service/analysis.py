@@ -19,21 +19,11 @@ from jixiao.corpus.review import (
     review_table,
 )
 from jixiao.corpus.schema import GoalTable, Indicator
-from jixiao.corpus.taxonomy import Scheme, level1_code, merge_cost, resolve
-from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
+from jixiao.corpus.taxonomy import Scheme, agrees, level1_code, resolve
+from jixiao.models.classifier.contract import ClassifyInput
+from jixiao.models.classifier.examples import inputs_from_table
 from jixiao.service.api_models import ClassifyRow, RowClassification, UploadedTable
 from jixiao.service.deps import Engine
-
-
-def agreement(pred: TierPrediction, code: str | None, level1: str | None) -> bool | None:
-    """Does a prediction agree with what was declared? Cost of scheme A and B is one tier."""
-    if code:
-        return merge_cost(code) == merge_cost(pred.code)
-    if level1:
-        if merge_cost(pred.code) == "14" and level1 in ("1", "4"):
-            return True
-        return pred.code[0] == level1
-    return None
 
 
 def declared_for_row(row: ClassifyRow) -> tuple[str | None, str | None]:
@@ -56,25 +46,43 @@ def classify_rows(
     scheme: Scheme | None = None,
     project: str | None = None,
     goal: str | None = None,
+    as_table: bool = False,
 ) -> list[RowClassification]:
+    """Each row alone, or (``as_table``) the rows as one table in order, decoded together."""
     declared = [declared_for_row(r) for r in rows]  # validate before spending model time
     inputs = [
-        ClassifyInput(name=r.name, value=r.value, project=r.project or project, goal=r.goal or goal)
-        for r in rows
+        ClassifyInput(
+            name=r.name,
+            value=r.value,
+            project=r.project or project,
+            goal=r.goal or goal,
+            declared_level1=(code[0] if code else l1) if as_table else None,
+        )
+        for r, (code, l1) in zip(rows, declared, strict=True)
     ]
-    return _classified(engine, inputs, declared, scheme or Scheme.A)
+    return _classified(engine, inputs, declared, scheme or Scheme.A, as_table)
 
 
 def _classified(
-    engine: Engine, inputs: list[ClassifyInput], declared: list[tuple[str | None, str | None]], scheme: Scheme
+    engine: Engine,
+    inputs: list[ClassifyInput],
+    declared: list[tuple[str | None, str | None]],
+    scheme: Scheme,
+    as_table: bool = False,
+    table_scheme: Scheme | None = None,
 ) -> list[RowClassification]:
     """Predictions expressed in ``scheme``, each compared with the (code, level 1) declared for its row."""
+    preds = engine.classify_table(inputs, table_scheme) if as_table else engine.classify(inputs)
     out = []
-    for i, (x, pred, (code, l1)) in enumerate(zip(inputs, engine.classify(inputs), declared, strict=True)):
+    for i, (x, pred, (code, l1)) in enumerate(zip(inputs, preds, declared, strict=True)):
         p = pred.in_scheme(scheme)
         out.append(
             RowClassification(
-                index=i, name=x.name, prediction=p, declared_code=code, agrees=agreement(p, code, l1)
+                index=i,
+                name=x.name,
+                prediction=p,
+                declared_code=code,
+                agrees=agrees(p.code, code, l1, scheme),
             )
         )
     return out
@@ -83,17 +91,17 @@ def _classified(
 def analyze_table(
     engine: Engine, table: GoalTable, threshold: float = DEFAULT_DISAGREEMENT_THRESHOLD, classify: bool = True
 ) -> UploadedTable:
-    """Every row classified (in the table's scheme) and the table reviewed with those predictions."""
+    """Every row classified (in the table's scheme, the rows decoded together as the table
+    they are) and the table reviewed with those predictions."""
     table = complete_table(table)
     scheme = table.scheme or Scheme.A
     classifications: list[RowClassification] = []
     if classify and table.indicators:
-        inputs = [
-            ClassifyInput(name=i.name, value=i.value, project=table.project, goal=table.goal)
-            for i in table.indicators
-        ]
+        inputs = inputs_from_table(table)
         declared = [(declared_code(i), declared_level1(i)) for i in table.indicators]
-        classifications = _classified(engine, inputs, declared, scheme)
+        classifications = _classified(
+            engine, inputs, declared, scheme, as_table=True, table_scheme=table.scheme
+        )
     findings = review_table(table, [c.prediction for c in classifications], threshold)
     return UploadedTable(table=table, classifications=classifications, findings=findings)
 

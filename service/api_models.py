@@ -56,6 +56,9 @@ class ClassifyRequest(BaseModel):
     #: Project context applied to rows that carry none.
     project: ShortText | None = None
     goal: LongText | None = None
+    #: The rows are one table, in order: decode them together (tiers form blocks in the
+    #: canonical order; a printed level 1 bounds the level 2). Off: each row alone.
+    table: bool = False
 
 
 class RowClassification(BaseModel):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from jixiao.corpus.schema import GoalTable
+from jixiao.corpus.taxonomy import Scheme
 from jixiao.errors import JixiaoError
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
@@ -44,6 +45,10 @@ class Engine(Protocol):
     """The model-backed operations the API serves. Implementations must be thread-safe."""
 
     def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]: ...
+
+    def classify_table(self, inputs: list[ClassifyInput], scheme: Scheme | None = None) -> list[TierPrediction]:
+        """The rows of one table, in order, decoded together (``models.classifier.table``)."""
+        ...
 
     def suggest(self, query: ProjectQuery, k: int) -> SuggestedTable: ...
 
@@ -198,6 +203,14 @@ class LibraryEngine:
             return []
         with self._compute:
             return list(self.classifier.predict(inputs))
+
+    def classify_table(self, inputs: list[ClassifyInput], scheme: Scheme | None = None) -> list[TierPrediction]:
+        if not inputs:
+            return []
+        from jixiao.models.classifier.table import classify_table
+
+        with self._compute:
+            return classify_table(self.classifier, inputs, scheme)
 
     def suggest(self, query: ProjectQuery, k: int) -> SuggestedTable:
         self.sync()

@@ -25,6 +25,9 @@ class ClassifyInput:
     ``group`` (the source document) and ``table_id`` are only used while training:
     ``group`` keeps copies of one document together in the internal calibration folds,
     ``table_id`` lets an explanation point at the labeled table a neighbour came from.
+    ``declared_level1`` is the level-1 code (``1``-``4``) the table prints for the row,
+    where it prints one; table-aware decoding (``classify_table``) keeps the predicted
+    level 2 inside it unless the row's own evidence is overwhelming.
     """
 
     name: str
@@ -33,6 +36,7 @@ class ClassifyInput:
     goal: str | None = None
     group: str | None = None
     table_id: str | None = None
+    declared_level1: str | None = None
 
 
 class Neighbor(BaseModel):
@@ -54,6 +58,12 @@ class TierPrediction(BaseModel):
     confidence: float
     probabilities: dict[str, float]
     explanation: Explanation = Field(default_factory=Explanation)
+    #: Table-aware predictions only: what the row alone predicted, before the table's
+    #: structure was taken into account.
+    row_code: str | None = None
+    #: Table-aware predictions only: the row's evidence overrode the printed level 1, so
+    #: the prediction lies outside it (a disagreement to flag).
+    outside_declared: bool = False
 
     def in_scheme(self, scheme: Scheme | str) -> TierPrediction:
         """The same prediction in scheme A (cost = 14) or B (cost = 41).
@@ -79,6 +89,9 @@ class TierPrediction(BaseModel):
                 "confidence": probs.get(tier.code, self.confidence),
                 "probabilities": probs,
                 "explanation": Explanation(neighbors=neighbors, rules=list(self.explanation.rules)),
+                "row_code": to_scheme(TIERS[self.row_code], scheme).code
+                if self.row_code in TIERS
+                else self.row_code,
             }
         )
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, Neighbor, TierPrediction
 from jixiao.models.classifier.examples import embedding_text, group_of
 from jixiao.models.classifier.labels import LABELS, make_prediction
@@ -43,6 +44,7 @@ class EmbeddingApproach:
         self.train_names_: list[str] = []
         self.train_codes_: list[str] = []
         self.train_tables_: list[str | None] = []
+        self.table_decoder_ = None  # a TableDecoder, where the approach fits one
 
     @property
     def embedder(self):  # noqa: ANN201
@@ -75,7 +77,7 @@ class EmbeddingApproach:
 
     def _proba(self, head, F: np.ndarray) -> np.ndarray:  # noqa: ANN001 - a fitted scikit-learn classifier
         """A head's probabilities over all of ``self.classes`` (a fold may lack a class)."""
-        out = np.zeros((len(F), len(self.classes)))
+        out = np.zeros((F.shape[0], len(self.classes)))
         out[:, head.classes_] = head.predict_proba(F)
         return out
 
@@ -105,6 +107,14 @@ class EmbeddingApproach:
             )
             for n, x in enumerate(X)
         ]
+
+    def classify_table(
+        self, X: list[ClassifyInput], scheme: Scheme | str | None = None
+    ) -> list[TierPrediction]:
+        """The rows of one table, in order, decoded together (see ``table.py``)."""
+        from jixiao.models.classifier.table import classify_table
+
+        return classify_table(self, X, scheme)
 
     def neighbors(self, sims_row: np.ndarray, k: int | None = None) -> list[Neighbor]:
         """The most similar training rows; one per distinct name, so copies do not crowd the list."""

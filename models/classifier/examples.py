@@ -6,8 +6,10 @@ level 2 here would teach the classifier its own guesses.
 
 from __future__ import annotations
 
+from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text, normalize_value
-from jixiao.corpus.schema import GoalTable
+from jixiao.corpus.schema import GoalTable, Indicator
+from jixiao.corpus.taxonomy import level1_code
 from jixiao.models.classifier.contract import ClassifyInput
 
 
@@ -28,6 +30,7 @@ def examples_from_tables(tables: list[GoalTable]) -> tuple[list[ClassifyInput], 
                     goal=t.goal,
                     group=group,
                     table_id=t.id,
+                    declared_level1=printed_level1(ind),
                 )
             )
             y.append(ind.code)
@@ -37,9 +40,27 @@ def examples_from_tables(tables: list[GoalTable]) -> tuple[list[ClassifyInput], 
 def inputs_from_table(table: GoalTable) -> list[ClassifyInput]:
     """Every indicator of a table as an input (labeled or not), in row order."""
     return [
-        ClassifyInput(name=i.name, value=i.value, project=table.project, goal=table.goal, table_id=table.id)
+        ClassifyInput(
+            name=i.name,
+            value=i.value,
+            project=table.project,
+            goal=table.goal,
+            table_id=table.id,
+            declared_level1=printed_level1(i),
+        )
         for i in table.indicators
     ]
+
+
+def printed_level1(ind: Indicator) -> str | None:
+    """The level-1 code a table prints for a row; None when it prints none, when the level 1
+    was filled in by hand (``inferred_levels``), or when the name is not a category."""
+    if not ind.level1 or "level1" in ind.inferred_levels:
+        return None
+    try:
+        return level1_code(ind.level1)
+    except UnknownCategoryError:
+        return None
 
 
 def embedding_text(x: ClassifyInput) -> str:

@@ -13,6 +13,7 @@ from jixiao.models.classifier.contract import TierClassifier
 from jixiao.models.classifier.ensemble import EnsembleClassifier
 from jixiao.models.classifier.knn import KnnClassifier
 from jixiao.models.classifier.linear import LinearClassifier
+from jixiao.models.classifier.ngram import NgramClassifier
 from jixiao.models.classifier.rules import RulesClassifier
 from jixiao.models.classifier.setfit import SetFitClassifier
 
@@ -41,6 +42,22 @@ def _ensemble(embedder: Any = None) -> TierClassifier:
     return EnsembleClassifier(embedder)
 
 
+def _ngram(embedder: Any = None) -> TierClassifier:
+    return NgramClassifier(embedder, value=False)
+
+
+def _ngram_value(embedder: Any = None) -> TierClassifier:
+    return NgramClassifier(embedder, value=True)
+
+
+def _ngram_value_project(embedder: Any = None) -> TierClassifier:
+    return NgramClassifier(embedder, value=True, project=True)
+
+
+def _ensemble_ngram(embedder: Any = None) -> TierClassifier:
+    return EnsembleClassifier(embedder, with_ngram=True)
+
+
 APPROACHES: dict[str, Callable[..., TierClassifier]] = {
     "rules": _rules,
     "linear": _linear,
@@ -48,6 +65,10 @@ APPROACHES: dict[str, Callable[..., TierClassifier]] = {
     "knn": _knn,
     "setfit": _setfit,
     "ensemble": _ensemble,
+    "ngram": _ngram,
+    "ngram+value": _ngram_value,
+    "ngram+value+project": _ngram_value_project,
+    "ensemble+ngram": _ensemble_ngram,
 }
 
 #: Chosen by grouped 5-fold CV (`jixiao eval classify --cv --approach all`; see the README numbers).

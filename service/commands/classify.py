@@ -2,7 +2,9 @@
 
 A reviewer's question is "is each indicator under the right category?", so next to the
 predicted tier and its confidence we print the category the table declares and whether
-the two agree. Input is anything ``jixiao parse`` reads, or labeled record JSONL.
+the two agree. Each table is decoded as a whole (tiers come in blocks, in order, under the
+printed level 1s; see ``models/classifier/table.py``). Input is anything ``jixiao parse``
+reads, or labeled record JSONL.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Any
 
 from jixiao.corpus.parsers import parse_file
 from jixiao.corpus.records import read_records
+from jixiao.corpus.review import declared_code, declared_level1
 from jixiao.corpus.schema import GoalTable, Indicator
-from jixiao.corpus.taxonomy import TIERS, Scheme, to_scheme
+from jixiao.corpus.taxonomy import TIERS, Scheme, agrees, to_scheme
 from jixiao.models.classifier import TierPrediction, inputs_from_table, load_shipped
+from jixiao.models.classifier.table import classify_table
 from jixiao.service.commands.parse import display_width, format_warning, pad
 
 
@@ -60,14 +64,9 @@ def declared(ind: Indicator, scheme: Scheme) -> str | None:
     return ind.level1 or None
 
 
-def agreement(ind: Indicator, pred: TierPrediction, scheme: Scheme) -> bool | None:
-    """True/False against the declared code; against the level 1 when only that is printed; None without either."""
-    d = declared(ind, scheme)
-    if d is None:
-        return None
-    if d in TIERS:
-        return d == pred.code
-    return d == pred.level1
+def agreement(ind: Indicator, pred: TierPrediction, table_scheme: Scheme | None) -> bool | None:
+    """``taxonomy.agrees`` on what the row declares (code, else level 1), in the table's own scheme."""
+    return agrees(pred.code, declared_code(ind), declared_level1(ind), table_scheme)
 
 
 def classify_tables(tables: list[GoalTable], scheme: Scheme | None) -> list[dict[str, Any]]:
@@ -75,7 +74,7 @@ def classify_tables(tables: list[GoalTable], scheme: Scheme | None) -> list[dict
     out = []
     for t in tables:
         out_scheme = scheme or t.scheme or Scheme.A
-        preds = model.predict(inputs_from_table(t)) if t.indicators else []
+        preds = classify_table(model, inputs_from_table(t), t.scheme) if t.indicators else []
         rows = []
         for ind, pred in zip(t.indicators, preds, strict=True):
             p = pred.in_scheme(out_scheme)
@@ -84,7 +83,7 @@ def classify_tables(tables: list[GoalTable], scheme: Scheme | None) -> list[dict
                     "name": ind.name,
                     "value": ind.value,
                     "declared": declared(ind, out_scheme),
-                    "agrees": agreement(ind, p, out_scheme),
+                    "agrees": agreement(ind, p, t.scheme),
                     "prediction": p.model_dump(mode="json"),
                 }
             )

@@ -16,6 +16,6 @@ router = APIRouter(tags=["review"], dependencies=[Depends(require_read_access)],
 async def classify(body: ClassifyRequest, request: Request) -> ClassifyResponse:
     engine = get_engine(request)
     results = await run_blocking(
-        request, classify_rows, engine, body.rows, body.scheme, body.project, body.goal
+        request, classify_rows, engine, body.rows, body.scheme, body.project, body.goal, body.table
     )
     return ClassifyResponse(scheme=body.scheme or "A", results=results)

@@ -1,0 +1,118 @@
+"""Table-aware decoding: rows of a table decoded together (blocks, canonical order, printed level 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jixiao.corpus.data_paths import EXTERNAL_TABLES
+from jixiao.corpus.records import read_records
+from jixiao.models.classifier import ClassifyInput, examples_from_tables, inputs_from_table
+from jixiao.models.classifier.ensemble import EnsembleClassifier
+from jixiao.models.classifier.labels import LABELS, make_prediction
+from jixiao.models.classifier.table import KINDS, TableDecoder, classify_table, decode_predictions
+from jixiao.models.embedding_base import HashEmbedder
+
+ORDERED = [
+    ["11", "11", "12", "13", "14", "22", "22", "31"],
+    ["11", "12", "12", "13", "21", "22", "24", "31"],
+    ["11", "11", "11", "12", "13", "22", "23", "31", "31"],
+]
+
+
+def _probs(*rows: dict[str, float]) -> np.ndarray:
+    """Probability rows over LABELS: the given mass, the rest spread evenly."""
+    out = []
+    for r in rows:
+        rest = (1 - sum(r.values())) / (len(LABELS) - len(r))
+        out.append([r.get(c, rest) for c in LABELS])
+    return np.array(out)
+
+
+def _row(code: str, p: float = 0.9):
+    return make_prediction(LABELS, _probs({code: p})[0])
+
+
+def test_transitions_are_learned_from_block_structure():
+    d = TableDecoder.from_sequences(LABELS, ORDERED)
+    assert set(d.kind_probs) == set(KINDS)
+    assert d.kind_probs["stay"] > d.kind_probs["back"]
+    i11, i12, i31 = LABELS.index("11"), LABELS.index("12"), LABELS.index("31")
+    assert d.log_trans[i11, i11] > d.log_trans[i11, i12] > d.log_trans[i11, i31] > d.log_trans[i31, i11]
+    assert np.allclose(np.exp(d.log_trans).sum(axis=1), 1.0)
+
+
+def test_an_ambiguous_row_follows_its_block():
+    d = TableDecoder.from_sequences(LABELS, ORDERED)
+    # Row 2 alone leans to 22 (0.45 vs 0.40), but sits between two sure 质量 rows.
+    probs = _probs({"12": 0.95}, {"22": 0.45, "12": 0.40}, {"12": 0.95})
+    post = d.posteriors(probs)
+    assert [LABELS[i] for i in post.argmax(axis=1)] == ["12", "12", "12"]
+    assert np.allclose(post.sum(axis=1), 1.0)
+    d.weight = 0.0  # no structure: each row alone again
+    assert LABELS[d.posteriors(probs)[1].argmax()] == "22"
+
+
+def test_printed_level1_bounds_the_level2_unless_evidence_is_overwhelming():
+    d = TableDecoder.from_sequences(LABELS, ORDERED)
+    rows = [
+        ClassifyInput(name="受益人次", declared_level1="2"),
+        ClassifyInput(name="满意度", declared_level1="1"),
+    ]
+    preds = [_row("11", 0.8), make_prediction(LABELS, _probs({"31": 1 - 1e-7})[0])]
+    out = decode_predictions(d, rows, preds)
+    assert out[0].code[0] == "2" and out[0].row_code == "11" and not out[0].outside_declared
+    assert any("逐行判断" in r for r in out[0].explanation.rules)
+    assert out[1].code == "31" and out[1].outside_declared  # overwhelming: kept, and flagged
+    assert any("不一致" in r for r in out[1].explanation.rules)
+
+
+def test_scheme_b_cost_level1():
+    d = TableDecoder.from_sequences(LABELS, ORDERED)
+    rows = [
+        ClassifyInput(name="人均成本", declared_level1="4"),
+        ClassifyInput(name="设备费用", declared_level1="1"),
+    ]
+    out = decode_predictions(d, rows, [_row("14", 0.6), _row("14", 0.6)])
+    assert out[0].code == "14" and not out[0].outside_declared
+    assert out[1].code != "14"  # scheme B (a row prints 成本指标 as level 1): cost is not under 产出
+    assert out[1].in_scheme("B").row_code == "41"
+
+
+@pytest.mark.parametrize("n", [1, 5000])
+def test_one_row_and_long_tables_get_an_answer(n):
+    d = TableDecoder.from_sequences(LABELS, ORDERED)
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(len(LABELS)), size=n)
+    post = d.posteriors(probs, ["1"] * n)
+    assert post.shape == (n, len(LABELS)) and np.isfinite(post).all()
+    assert np.allclose(post.sum(axis=1), 1.0)
+
+
+@pytest.fixture(scope="module")
+def ensemble():
+    tables = read_records(EXTERNAL_TABLES)[0]
+    X, y = examples_from_tables(tables[:40])
+    return EnsembleClassifier(HashEmbedder()).fit(X, y), tables[40:]
+
+
+def test_ensemble_fits_a_tuned_decoder_and_classifies_whole_tables(ensemble):
+    model, held = ensemble
+    d = model.table_decoder_
+    assert d is not None and d.classes == model.classes and d.temperature > 0
+    for t in held[:5]:
+        rows = inputs_from_table(t)
+        out = model.classify_table(rows)
+        assert len(out) == len(rows)
+        for p in out:
+            assert abs(sum(p.probabilities.values()) - 1) < 1e-6 and p.row_code in LABELS
+            assert p.confidence == max(p.probabilities.values())
+
+
+def test_bad_tables_get_an_answer(ensemble):
+    model, _ = ensemble
+    assert classify_table(model, []) == []
+    same = [ClassifyInput(name="服务对象满意度", value="≥90%", declared_level1="3")] * 4
+    assert {p.code for p in classify_table(model, same)} == {"31"}
+    blank = [ClassifyInput(name=""), ClassifyInput(name="  ", value="≥90%"), ClassifyInput(name="培训人次")]
+    assert len(classify_table(model, blank)) == 3
