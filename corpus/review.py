@@ -262,13 +262,22 @@ def check_values(table: GoalTable, codes: Sequence[str | None]) -> list[Finding]
         if code == "11" and pv.kind is ValueKind.DATE and pv.deadline:
             mismatch = "数量指标的指标值是日期或时限，应为数量；完成时限应列在时效指标下", "tier"
         elif merge_cost(code) == "14" and pv.unit in _RATE_UNITS and not _COST_RATIO_NAME.search(ind.name):
-            mismatch = "成本指标的指标值是百分比但未说明基数，建议写明金额（元、万元）或“…控制率”的口径", "value"
+            mismatch = (
+                "成本指标的指标值是百分比但未说明基数，建议写明金额（元、万元）或“…控制率”的口径",
+                "value",
+            )
         elif code == "31" and pv.kind is ValueKind.DATE and pv.deadline:
             mismatch = "满意度指标的指标值是日期，应为满意度比例（如 ≥90%）", "tier"
         if mismatch:
             findings.append(
                 row_finding(
-                    table.id, i, ind.name, Rule.VALUE_TIER_MISMATCH, Severity.WARNING, mismatch[0], mismatch[1]
+                    table.id,
+                    i,
+                    ind.name,
+                    Rule.VALUE_TIER_MISMATCH,
+                    Severity.WARNING,
+                    mismatch[0],
+                    mismatch[1],
                 )
             )
     return findings

@@ -26,9 +26,41 @@ BOILERPLATE_RE = re.compile(
 _GOAL_BOILERPLATE = re.compile(r"保障|确保|正常|顺利|运转|开展|工作|提高|提升|促进|推动|加强|进一步")
 #: Words every goal and indicator uses: they would make everything match everything.
 _STOP = (
-    "工作", "项目", "开展", "完成", "提高", "提升", "保障", "实施", "相关", "有效", "进一步", "确保",
-    "数量", "人数", "次数", "个数", "情况", "按时", "及时", "年度", "全年", "本年", "指标", "目标",
-    "资金", "经费", "专项", "以上", "不少", "达到", "服务", "水平", "质量", "合格", "完成率",
+    "工作",
+    "项目",
+    "开展",
+    "完成",
+    "提高",
+    "提升",
+    "保障",
+    "实施",
+    "相关",
+    "有效",
+    "进一步",
+    "确保",
+    "数量",
+    "人数",
+    "次数",
+    "个数",
+    "情况",
+    "按时",
+    "及时",
+    "年度",
+    "全年",
+    "本年",
+    "指标",
+    "目标",
+    "资金",
+    "经费",
+    "专项",
+    "以上",
+    "不少",
+    "达到",
+    "服务",
+    "水平",
+    "质量",
+    "合格",
+    "完成率",
 )
 #: Verbs that introduce a deliverable in a goal text (建设X, 发放X, 培训X).
 _DELIVER = re.compile(
@@ -69,7 +101,11 @@ def check_goal(table: GoalTable) -> list[Finding]:
     if not goal:
         return [
             table_finding(
-                table.id, Rule.MISSING_GOAL, Severity.ERROR, "未填写绩效目标（年度目标或实施周期总目标）", "goal"
+                table.id,
+                Rule.MISSING_GOAL,
+                Severity.ERROR,
+                "未填写绩效目标（年度目标或实施周期总目标）",
+                "goal",
             )
         ]
     content = "".join(_CJK.findall(_GOAL_BOILERPLATE.sub("", goal)))

@@ -116,5 +116,10 @@ def grade_table(findings: Sequence[Finding]) -> TableGrade:
         low = min(scores, key=lambda s: s.score)
         reason = f"{head}：综合得分 {total} 分，{low.title}得分最低（{low.score} 分）"
     return TableGrade(
-        grade=grade, title=GRADE_TITLES[grade], action=GRADE_ACTIONS[grade], score=total, reason=reason, scores=scores
+        grade=grade,
+        title=GRADE_TITLES[grade],
+        action=GRADE_ACTIONS[grade],
+        score=total,
+        reason=reason,
+        scores=scores,
     )

@@ -25,7 +25,9 @@ from jixiao.corpus.values import parse_value
 #: The rate or degree a name ends in, which makes targets comparable across projects.
 _PATTERN = re.compile(r"([\u4e00-\u9fff]{2}(?:率|度))$")
 #: Rates where lower is better: a low target is the point, never a weakness.
-_LOWER_BETTER = re.compile(r"发生|差错|错误|投诉|事故|失误|逾期|超支|偏差|降低|下降|减少|流失|辍学|返贫|不合格|违规")
+_LOWER_BETTER = re.compile(
+    r"发生|差错|错误|投诉|事故|失误|逾期|超支|偏差|降低|下降|减少|流失|辍学|返贫|不合格|违规"
+)
 _RATE_UNITS = ("%", "百分比")
 #: Peers needed before a comparison is made, and the share of them that must be stricter.
 MIN_PEERS = 5
@@ -149,7 +151,14 @@ def check_cost(table: GoalTable, codes: list[str | None]) -> list[Finding]:
     for i, ind in enumerate(table.indicators):
         pv = parsed(ind)
         code = codes[i] if i < len(codes) else None
-        if code and code[0] == "1" and code != "14" and pv.kind is ValueKind.NUMERIC and pv.number and pv.unit:
+        if (
+            code
+            and code[0] == "1"
+            and code != "14"
+            and pv.kind is ValueKind.NUMERIC
+            and pv.number
+            and pv.unit
+        ):
             quantities.setdefault(pv.unit, (i, pv.number))
     for i, ind in enumerate(table.indicators):
         code = codes[i] if i < len(codes) else None

@@ -166,7 +166,9 @@ class Finding(BaseModel):
         return self
 
 
-def row_finding(table_id: str | None, i: int, name: str | None, rule: Rule, severity: Severity, message: str, field: str) -> Finding:
+def row_finding(
+    table_id: str | None, i: int, name: str | None, rule: Rule, severity: Severity, message: str, field: str
+) -> Finding:
     """A finding about row ``i`` (0-based) of a table."""
     return Finding(
         rule=rule,
@@ -179,6 +181,8 @@ def row_finding(table_id: str | None, i: int, name: str | None, rule: Rule, seve
     )
 
 
-def table_finding(table_id: str | None, rule: Rule, severity: Severity, message: str, field: str | None = None) -> Finding:
+def table_finding(
+    table_id: str | None, rule: Rule, severity: Severity, message: str, field: str | None = None
+) -> Finding:
     """A finding about the whole table (a missing tier, the goal text)."""
     return Finding(rule=rule, severity=severity, message=message, table_id=table_id, field=field)

@@ -45,6 +45,8 @@ class Settings:
     request_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_REQUEST_TIMEOUT", "60"))
     #: FAISS index kind for retrieval: auto (flat, HNSW above 200k texts), flat, ivf, hnsw.
     index_kind: str = field(default_factory=lambda: os.environ.get("JIXIAO_INDEX_KIND", "auto"))
+    #: Time limit of one batch review (a whole submission), in seconds.
+    batch_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_BATCH_TIMEOUT", "300"))
 
     @property
     def models_dir(self) -> Path:

@@ -35,7 +35,13 @@ def table(*extra, goal: str | None = GOAL, amount: float | None = None, **kw) ->
         *extra,
     ]
     return GoalTable(
-        id="t1", project="2024年医疗救助", annual_goal=goal, amount=amount, indicators=rows, scheme=Scheme.A, **kw
+        id="t1",
+        project="2024年医疗救助",
+        annual_goal=goal,
+        amount=amount,
+        indicators=rows,
+        scheme=Scheme.A,
+        **kw,
     )
 
 
@@ -82,7 +88,8 @@ def test_boilerplate_and_off_goal_indicators():
 
 def test_target_below_what_peers_set():
     peers = [
-        GoalTable(id=f"p{i}", indicators=[make_indicator("项目验收合格率", annual_value="100%")]) for i in range(9)
+        GoalTable(id=f"p{i}", indicators=[make_indicator("项目验收合格率", annual_value="100%")])
+        for i in range(9)
     ] + [GoalTable(id="p9", indicators=[make_indicator("验收合格率", annual_value="80%")])]
     norms = PeerNorms.build(peers)
     t = table(make_indicator("工程验收合格率", "产出指标", "质量指标", annual_value="≥80%"))
@@ -102,7 +109,9 @@ def test_satisfaction_of_100_percent():
 
 
 def test_cost_against_the_amount():
-    over = table(make_indicator("项目总成本", "产出指标", "成本指标", annual_value="≤500万元"), amount=3_000_000)
+    over = table(
+        make_indicator("项目总成本", "产出指标", "成本指标", annual_value="≤500万元"), amount=3_000_000
+    )
     assert [f.indicator_index for f in found(over, Rule.COST_EXCEEDS_AMOUNT)] == [6]
     # 3000 元/人 × 1000 人次 = 300 万元: fits a 300 万元 budget, not a 100 万元 one
     assert found(table(amount=3_000_000), Rule.UNIT_COST_MISMATCH) == []
