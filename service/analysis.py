@@ -32,7 +32,7 @@ from jixiao.corpus.review import (
     review_table,
 )
 from jixiao.corpus.schema import GoalTable, Indicator
-from jixiao.corpus.taxonomy import Scheme, level1_code, resolve
+from jixiao.corpus.taxonomy import LEVEL1_NAMES, TIERS, Scheme, level1_code, resolve
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
 from jixiao.settings import Settings
 
@@ -66,6 +66,8 @@ class RowClassification(BaseModel):
     name: str
     prediction: TierPrediction
     declared_code: str | None = None
+    #: The declared tier by name (产出指标-数量指标, or only 产出指标), for people to read.
+    declared_tier: str | None = None
     #: Whether the prediction agrees with the declared tier (cost tiers of A and B count
     #: as one); None when nothing was declared.
     agrees: bool | None = None
@@ -83,6 +85,13 @@ class TableReview(BaseModel):
 
 def _classify_fn(classifier: RowClassifier) -> ClassifyFn:
     return classifier.classify if hasattr(classifier, "classify") else classifier  # type: ignore[return-value, union-attr]
+
+
+def tier_name(code: str | None, level1: str | None) -> str | None:
+    """产出指标-数量指标 for a code, 产出指标 for a level 1 alone, None when nothing was declared."""
+    if code in TIERS:
+        return f"{TIERS[code].level1}-{TIERS[code].level2}"
+    return LEVEL1_NAMES.get(level1 or "")
 
 
 def declared_for_row(row: DeclaredRow) -> tuple[str | None, str | None]:
@@ -111,7 +120,12 @@ def _compare(
         p = pred.in_scheme(scheme)
         out.append(
             RowClassification(
-                index=i, name=x.name, prediction=p, declared_code=code, agrees=agrees(p.code, code, l1)
+                index=i,
+                name=x.name,
+                prediction=p,
+                declared_code=code,
+                declared_tier=tier_name(code, l1),
+                agrees=agrees(p.code, code, l1),
             )
         )
     return out
