@@ -302,7 +302,7 @@ def check_disagreements(
         if verdict is not False:
             continue
         predicted = TIERS[pred.code]  # type: ignore[union-attr]
-        shown = TIERS[declared].label if declared else LEVEL1_NAMES[l1]  # type: ignore[index]
+        shown = f"{TIERS[declared].level1}-{TIERS[declared].level2}" if declared else LEVEL1_NAMES[l1]  # type: ignore[index]
         findings.append(
             row_finding(
                 table.id,

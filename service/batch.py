@@ -67,10 +67,11 @@ class BatchReview(BaseModel):
     grades: dict[str, int]  # 优 良 中 差 → count of tables
 
     def tables(self) -> list[tuple[str, TableReview]]:
-        """(file name, table) of every reviewed table, by grade (优 first), in file order within a grade."""
+        """(file name, table) of every reviewed table, by grade (优 first), then by score, then in file order."""
         rows = [(f.name, t) for f in self.files for t in f.tables]
         return sorted(
-            rows, key=lambda r: GRADE_ORDER.index(r[1].grade.grade) if r[1].grade else len(GRADE_ORDER)
+            rows,
+            key=lambda r: (GRADE_ORDER.index(r[1].grade.grade), -r[1].grade.score) if r[1].grade else (9, 0),
         )
 
 

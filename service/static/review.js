@@ -118,7 +118,7 @@ function renderUpload(r) {
 function renderBatch(b) {
   const rows = [];
   for (const f of b.files || []) for (const t of f.tables || []) rows.push([f.name, t]);
-  rows.sort((a, b2) => GRADE_RANK[a[1].grade.title] - GRADE_RANK[b2[1].grade.title]);
+  rows.sort((a, b2) => GRADE_RANK[a[1].grade.title] - GRADE_RANK[b2[1].grade.title] || b2[1].grade.score - a[1].grade.score);
   const counts = Object.entries(b.grades || {}).map(([g, n]) => `${esc(g)} ${n} 张`).join("，");
   let html = `<h3>批量审核：共 ${rows.length} 张表（${counts}）</h3><table id="batch-list"><tr><th>等级</th><th>得分</th><th>文件</th><th>项目名称</th><th>等级说明</th></tr>`;
   rows.forEach(([name, t], k) => {
@@ -135,6 +135,11 @@ function renderBatch(b) {
   $("batch-list").addEventListener("click", (ev) => { const tr = ev.target.closest("tr[data-pick]"); if (tr) show(Number(tr.dataset.pick)); });
   if (rows.length) show(0); else $("upload-out").innerHTML = "";
 }
+
+$("file").addEventListener("change", () => {
+  const files = selectedFiles();
+  $("file-names").textContent = !files.length ? "未选择文件" : files.length === 1 ? files[0].name : `已选择 ${files.length} 个文件`;
+});
 
 $("upload-out").addEventListener("click", (ev) => {
   const btn = ev.target.closest(".explain-btn");
