@@ -100,7 +100,7 @@ def check_targets(table: GoalTable, codes: list[str | None], norms: PeerNorms | 
                         ind.name,
                         Rule.SATISFACTION_FULL,
                         Severity.WARNING,
-                        f"满意度目标“{ind.value}”为 100%，难以实现也难以考核{typical}，建议设为 ≥90% 左右",
+                        f"满意度目标“{ind.value}”要求人人满意，难以实现也难以考核{typical}，建议设为 ≥90% 左右",
                         "value",
                     )
                 )

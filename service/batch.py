@@ -33,6 +33,8 @@ log = logging.getLogger("jixiao.service.batch")
 
 #: Most files one submission may hold (after unpacking archives).
 MAX_BATCH_FILES = 2_000
+#: Most bytes one submission may inflate to, all archives together.
+MAX_BATCH_BYTES = 2 * zipsafe.MAX_UNCOMPRESSED_BYTES
 _OFFICE_PARTS = ("xl/workbook.xml", "word/document.xml")
 
 
@@ -147,10 +149,34 @@ def _office_bytes(data: bytes) -> bool:
         return False
 
 
+def _declared_size(data: bytes) -> int:
+    """What a zip says it inflates to (its central directory; nothing is inflated)."""
+    try:
+        return sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return len(data)
+
+
 def expand(files: Sequence[tuple[str, bytes]]) -> list[Member]:
-    """Every file of the submission, archives unpacked one level, names made unique."""
+    """Every file of the submission, archives unpacked one level, names made unique.
+
+    Besides the caps per archive, the whole submission may not inflate past
+    ``MAX_BATCH_BYTES``: many small archives must not add up to a bomb.
+    """
     members: list[Member] = []
+    budget = MAX_BATCH_BYTES
     for name, data in files:
+        size = _declared_size(data) if data.startswith(b"PK\x03\x04") else len(data)
+        if size > budget:
+            members.append(
+                Member(
+                    name,
+                    None,
+                    f"整批文件解压后超过 {MAX_BATCH_BYTES // (1024 * 1024)} MB 的上限，此文件未处理",
+                )
+            )
+            continue
+        budget -= size
         if data.startswith(b"PK\x03\x04"):
             members.extend(_unpack(name, data))
         else:
@@ -216,4 +242,10 @@ def review_files(
             )
         )
     counts = Counter(t.grade.grade for f in results for t in f.tables if t.grade)
+    log.info(
+        "batch review: %d files, %d tables, %d files refused",
+        len(results),
+        len(tables),
+        sum(not f.ok for f in results),
+    )
     return BatchReview(files=results, grades={GRADE_TITLES[g]: counts.get(g, 0) for g in GRADE_ORDER})

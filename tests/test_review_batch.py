@@ -94,6 +94,14 @@ def test_member_caps_apply_to_every_member():
     assert len(members) == 1 and members[0].data is None and "压缩比" in members[0].problem
 
 
+def test_a_submission_cannot_add_up_to_a_bomb(monkeypatch):
+    from jixiao.service import batch
+
+    monkeypatch.setattr(batch, "MAX_BATCH_BYTES", 3000)
+    members = expand([("a.zip", zip_of({"a.txt": b"1" * 2000})), ("b.zip", zip_of({"b.txt": b"2" * 2000}))])
+    assert members[0].data is not None and members[1].data is None and "上限" in members[1].problem
+
+
 def make_client(tmp_path: Path) -> TestClient:
     app = create_app(Settings(home=tmp_path / "home"), engine=FakeEngine())
     return TestClient(app, raise_server_exceptions=False)
