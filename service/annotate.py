@@ -63,6 +63,14 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 LINE_HEIGHT = 15
 
 
+def put(ws: Worksheet, row: int, column: int, value: object):  # noqa: ANN201 - an openpyxl Cell
+    """Write a cell; text that looks like a formula (a project named ``=HYPERLINK(…)``) stays text."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
 def _worst(findings: Sequence[Finding]) -> Severity:
     return max((f.severity for f in findings), key=_RANK.__getitem__)
 
@@ -135,7 +143,7 @@ def _annotate_sheet(ws: Worksheet, result: TableReview) -> None:
     for r, row in enumerate(lay.rows, 1):  # amounts as printed
         if r - 1 < lay.header_row and row[0] == "预算金额(元)":
             ws.cell(row=r, column=1, value="预算金额")
-            ws.cell(row=r, column=2, value=amount_as_printed(table)).number_format = "General"
+            put(ws, r, 2, amount_as_printed(table)).number_format = "General"
     for h in ANNOTATION_HEADERS:
         cell = ws.cell(row=header_row, column=COL[h], value=h)
         cell.font, cell.border, cell.alignment = _BOLD, _BORDER, _WRAP
@@ -233,7 +241,7 @@ def write_verdict_sheet(ws: Worksheet, results: Sequence[TableReview], sheets: S
             g.reason if g else "",
         )
         for col, v in enumerate(vals, 1):
-            cell = ws.cell(row=r, column=col, value=v)
+            cell = put(ws, r, col, v)
             cell.border, cell.alignment = _BORDER, _WRAP
         if g:
             ws.cell(row=r, column=4).fill = PatternFill(
@@ -266,7 +274,7 @@ def write_findings_sheet(ws: Worksheet, results: Sequence[TableReview], sheets: 
                 f.message,
             )
             for col, v in enumerate(vals, 1):
-                ws.cell(row=r, column=col, value=v).alignment = _WRAP
+                put(ws, r, col, v).alignment = _WRAP
             ws.cell(row=r, column=7).fill = FILLS[f.severity]
             r += 1
     ws.freeze_panes = "A2"

@@ -29,6 +29,7 @@ from jixiao.service.annotate import (
     finding_line,
     fit_row_heights,
     print_setup,
+    put,
     write_findings_sheet,
 )
 from jixiao.service.batch import BatchReview
@@ -88,7 +89,7 @@ def summary_workbook(batch: BatchReview) -> bytes:
             top,
         )
         for col, v in enumerate(vals, 1):
-            cell = ws.cell(row=r, column=col, value=v)
+            cell = put(ws, r, col, v)
             cell.border, cell.alignment = _BORDER, _WRAP
         if g:
             fill = GRADE_FILLS[g.title]
@@ -100,17 +101,17 @@ def summary_workbook(batch: BatchReview) -> bytes:
         ws.cell(row=r, column=1, value="未能审核的文件").font = _BOLD
         r += 1
         for f in failed:
-            ws.cell(row=r, column=2, value=f.name).alignment = _WRAP
+            put(ws, r, 2, f.name).alignment = _WRAP
             reason = f.problem or "文件中没有识别到绩效目标表"
             if f.note:
                 reason += f"（{f.note}）"
-            ws.cell(row=r, column=6, value=reason).alignment = _WRAP
+            put(ws, r, 6, reason).alignment = _WRAP
             ws.merge_cells(start_row=r, start_column=6, end_row=r, end_column=len(HEAD))
             r += 1
     notes = [f for f in batch.files if f.ok and f.note]
     for f in notes:
-        ws.cell(row=r, column=2, value=f.name).alignment = _WRAP
-        ws.cell(row=r, column=6, value=f.note).alignment = _WRAP
+        put(ws, r, 2, f.name).alignment = _WRAP
+        put(ws, r, 6, f.note).alignment = _WRAP
         ws.merge_cells(start_row=r, start_column=6, end_row=r, end_column=len(HEAD))
         r += 1
     counts = "，".join(f"{k} {v} 张" for k, v in batch.grades.items())

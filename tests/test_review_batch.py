@@ -187,3 +187,21 @@ def test_cli_without_any_table_is_a_one_line_error(tmp_path, capsys):
 def test_cli_missing_path(tmp_path, capsys, missing):
     code = main(["review", str(tmp_path / missing), "--no-model"])
     assert code == 2 and "不存在" in capsys.readouterr().err
+
+
+def test_workbook_text_that_looks_like_a_formula_stays_text():
+    from jixiao.corpus.records import make_indicator
+    from jixiao.corpus.schema import GoalTable
+    from jixiao.service.analysis import review_tables
+    from jixiao.service.annotate import annotated_workbook
+
+    t = GoalTable(
+        id="f",
+        project='=HYPERLINK("http://x","点我")',
+        amount_raw="=1+1",
+        indicators=[make_indicator("人次", "产出指标", "数量指标", annual_value="=100人次")],
+    )
+    wb = load_workbook(io.BytesIO(annotated_workbook(review_tables(None, [t]))))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(c.value.startswith("=HYPERLINK") for c in cells)
+    assert all(c.data_type == "s" for c in cells if c.value.startswith("="))
