@@ -12,7 +12,9 @@ in ``$JIXIAO_HOME``; ``jixiao serve`` prepares them):
    JSON and the summary workbook;
 3. times the library call the route makes (``review_files``) with rows classified in large
    batches (the shipped setting), against a baseline in the same run that classifies table
-   by table, as reviewing one upload after another does.
+   by table, as reviewing one upload after another does. Both run after the HTTP calls, so
+   the engine's embedding cache is warm for them: the ratio is the cost of many small model
+   calls, not of encoding new text.
 
 Prints seconds, tables/s and the ratio against the baseline, and whether the ≤ 60 s target
 holds. The machine may be shared: run it on a quiet machine for figures to compare.
@@ -36,7 +38,8 @@ TARGET_S = 60.0
 
 def submission(n_tables: int, per_file: int) -> tuple[bytes, int, int]:
     """(zip bytes, tables, rows): corpus tables cycled with a varied project name and amount."""
-    corpus = [t for t in load_corpus(get_settings()) if t.indicators]
+    # Tables with at least five rows, as submitted tables usually are (≈ 7.5 rows each).
+    corpus = [t for t in load_corpus(get_settings()) if len(t.indicators) >= 5]
     tables: list[GoalTable] = []
     for i in range(n_tables):
         src = corpus[i % len(corpus)]

@@ -169,7 +169,7 @@ def check_goal_coverage(table: GoalTable) -> list[Finding]:
 
 def check_indicator_relevance(table: GoalTable, codes: list[str | None]) -> list[Finding]:
     """Boilerplate indicators, and quantity indicators about something the goal never mentions."""
-    goal = goal_text(table)
+    goal = goal_text(table) if not check_goal(table) else ""  # a vague goal cannot rule an indicator out
     context = _bigrams(f"{goal} {table.project or ''}")
     out: list[Finding] = []
     for i, ind in enumerate(table.indicators):
