@@ -148,6 +148,8 @@ def test_batch_route_json_and_summary_workbook(tmp_path):
 
 def test_batch_route_bad_forms(tmp_path):
     with make_client(tmp_path) as c:
+        body = c.get("/openapi.json").json()["paths"]["/v1/review/batch"]["post"]["requestBody"]
+        assert "multipart/form-data" in body["content"]
         r = c.post("/v1/review/batch", content=b"x", headers={"content-type": "text/plain"})
         assert r.status_code == 415 and "multipart" in r.json()["detail"]
         r = c.post("/v1/review/batch", data={"a": "b"}, files={"other": ("a.txt", b"x")})
