@@ -124,3 +124,22 @@ def test_no_english_on_the_page():
             continue  # a fragment of a template literal: the browser test reads the rendered page
         text = re.sub(r"<[^>]*>", "", re.sub(r"\$\{[^}]*\}", "", raw))
         assert set(ENGLISH.findall(text)) <= PAGE_ALLOWED, text
+
+
+@pytest.mark.parametrize(
+    ("problem", "expected"),
+    [
+        ("unknown layout: no goal-table layout recognised (tried a, b)", "未识别出绩效目标表"),
+        ("zip has too many entries (10001 > 2000): refused", "条目过多"),
+        ("empty file", "为空"),
+        ("no indicator name in this row", "没有指标名称"),
+        ("the PDF has no text layer (a scan?): OCR it first", "文字层"),
+        ("指标类别无法识别", "指标类别无法识别"),  # already Chinese: kept
+        ("something nobody wrote a translation for", "无法识别该内容"),
+    ],
+)
+def test_parser_problems_are_shown_in_chinese(problem, expected):
+    from jixiao.service.review_text import zh_problem
+
+    shown = zh_problem(problem)
+    assert expected in shown and not set(ENGLISH.findall(shown)) - PAGE_ALLOWED
