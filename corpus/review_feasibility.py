@@ -50,9 +50,9 @@ def budget_year(table: GoalTable) -> int | None:
 def check_quantified(table: GoalTable, codes: list[str | None]) -> list[Finding]:
     """Qualitative values and numbers without a unit.
 
-    A qualitative value is a warning under 产出 and 成本 (they must be counted) and a note
-    under 效益 and 满意度, where qualitative wording is allowed but weak. The phrase only
-    shapes the message, never the severity.
+    A qualitative value is a warning under 产出, 成本 and 满意度 (they are counted, or a share
+    of people satisfied) and a note under 效益, where qualitative wording is allowed but
+    weak. The phrase only shapes the message, never the severity.
     """
     out: list[Finding] = []
     for i, ind in enumerate(table.indicators):
@@ -61,7 +61,7 @@ def check_quantified(table: GoalTable, codes: list[str | None]) -> list[Finding]
         field = value_field(ind)
         if pv.kind is ValueKind.QUALITATIVE:
             text = normalize_text(pv.text)
-            strict = code is None or code[0] in ("1", "4")
+            strict = code is None or code[0] in ("1", "3", "4")
             m = VAGUE_RE.search(text)
             msg = (
                 f"指标值“{text}”为定性表述（“{m.group(0)}”），难以考核，建议量化为“运算符+数值+单位”"

@@ -101,6 +101,7 @@ def test_level1_only_rows_count_with_predictions():
         ("推动工作发展", "效益指标", "社会效益指标", Severity.INFO),
         ("有效提升", "产出指标", "质量指标", Severity.WARNING),
         ("有效降低", "产出指标", "质量指标", Severity.WARNING),
+        ("满意", "满意度指标", "服务对象满意度指标", Severity.WARNING),
     ],
 )
 def test_vague_value_severity_follows_the_tier_not_the_phrase(value, level1, level2, severity):
