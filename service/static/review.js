@@ -111,7 +111,10 @@ function renderUpload(r) {
   let html = "";
   for (const t of r.tables || []) html += tableHtml(t, null);
   html += skippedHtml(r.warnings, null);
-  $("batch-out").innerHTML = "";
+  const counts = {};
+  for (const t of r.tables || []) counts[t.grade.title] = (counts[t.grade.title] || 0) + 1;
+  const line = Object.keys(GRADE_RANK).filter((g) => counts[g]).map((g) => `${g} ${counts[g]} 张`).join("，");
+  $("batch-out").innerHTML = (r.tables || []).length > 1 ? `<h3>${esc(r.filename)}：共 ${r.tables.length} 张表（${line}）</h3>` : "";
   $("upload-out").innerHTML = html || "<p>未识别到指标</p>";
 }
 
@@ -157,6 +160,7 @@ $("upload-form").addEventListener("submit", (ev) => {
       if (!resp.ok) { $("upload-out").innerHTML = `<p class="error">${esc(await problem(resp))}</p>`; return; }
       const body = await resp.json();
       await loadTierNames();
+      $("review-section").classList.add("wide");
       if (lastBatch) renderBatch(body); else renderUpload(body);
     } catch (e) { $("upload-out").innerHTML = `<p class="error">请求失败：${esc(e.message || e)}</p>`; }
   });
