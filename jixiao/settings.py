@@ -84,6 +84,8 @@ class Settings:
     @property
     def named_keys(self) -> tuple[ApiKey, ...]:
         return parse_api_keys(self.api_keys)
+    #: Time limit of one batch review (a whole submission), in seconds.
+    batch_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_BATCH_TIMEOUT", "300"))
 
     @property
     def models_dir(self) -> Path:

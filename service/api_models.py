@@ -13,11 +13,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD, Finding, Severity
+from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD, Finding, Severity, TableGrade
 from jixiao.corpus.schema import GoalTable, ParseWarning
 from jixiao.corpus.taxonomy import Scheme
-from jixiao.models.classifier.contract import TierPrediction
 from jixiao.models.suggest_schema import ProjectQuery
+from jixiao.service.analysis import RowClassification, TableReview
 
 MAX_ROWS = 500  # rows per classify request: a large table has ~40
 MAX_TABLES = 100  # tables per corpus addition
@@ -61,16 +61,6 @@ class ClassifyRequest(BaseModel):
     table: bool = False
 
 
-class RowClassification(BaseModel):
-    index: int
-    name: str
-    prediction: TierPrediction
-    declared_code: str | None = None
-    #: Whether the prediction agrees with the declared tier (cost tiers of A and B count
-    #: as one); None when nothing was declared.
-    agrees: bool | None = None
-
-
 class ClassifyResponse(BaseModel):
     scheme: Scheme
     results: list[RowClassification]
@@ -82,12 +72,11 @@ class ReviewResponse(BaseModel):
     findings: list[Finding]
     counts: dict[Severity, int]
     classifications: list[RowClassification] = Field(default_factory=list)
+    grade: TableGrade | None = None
 
 
-class UploadedTable(BaseModel):
-    table: GoalTable
-    classifications: list[RowClassification]
-    findings: list[Finding]
+#: One uploaded table as reviewed (rows classified, findings, grade): the library's result type.
+UploadedTable = TableReview
 
 
 class UploadResponse(BaseModel):

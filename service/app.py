@@ -27,6 +27,7 @@ from jixiao.service.openapi_security import install_security_scheme
 from jixiao.service.problems import CatchAll, install_problem_handlers
 from jixiao.service.routes import ROUTERS
 from jixiao.service.routes.corpus import IMPORT_PATH
+from jixiao.service.routes.review import BATCH_PATH
 from jixiao.service.routes.tables import UPLOAD_PATH
 from jixiao.settings import Settings, get_settings
 
@@ -39,7 +40,8 @@ DESCRIPTION = """
 - `POST /v1/suggest`：按项目名称和目标推荐三级指标与指标值，并起草绩效目标；
 - `POST /v1/classify`：判断指标的一级、二级类别（附置信度与依据）；
 - `POST /v1/tables/upload`：上传 .xlsx .docx .csv .txt .md .pdf，返回解析、分类与审核意见（`?format=xlsx` 返回标注工作簿）；
-- `POST /v1/review`：审核 JSON 格式的目标表；
+- `POST /v1/review`：审核 JSON 格式的目标表（四项审核标准得分与优/良/中/差等级）；
+- `POST /v1/review/batch`：批量审核多个文件或 zip 压缩包（`?format=xlsx` 返回汇总工作簿）；
 - `POST /v1/corpus/tables`：把审核通过的目标表加入语料库（需 `X-API-Key`）。
 
 错误一律以 `application/problem+json` 返回。
@@ -88,7 +90,7 @@ def create_app(
     app.add_middleware(
         BodySizeLimit,
         upload_limit=int(settings.max_upload_mb * 1024 * 1024),
-        upload_paths=(UPLOAD_PATH, IMPORT_PATH),
+        upload_paths=(UPLOAD_PATH, IMPORT_PATH, BATCH_PATH),
         json_limit=MAX_JSON_BYTES,
     )
     return app

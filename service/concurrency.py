@@ -64,13 +64,13 @@ class ReadWriteLock:
                 self._cond.notify_all()
 
 
-async def run_blocking(request: Request, fn: Callable[..., T], *args: object) -> T:
-    """Run ``fn`` in a worker thread; give up after the request timeout with a 504.
+async def run_blocking(request: Request, fn: Callable[..., T], *args: object, timeout: float | None = None) -> T:
+    """Run ``fn`` in a worker thread; give up after the request timeout (or ``timeout``) with a 504.
 
     The thread cannot be killed, so it is abandoned and finishes in the background;
     the client gets its answer on time and the event loop stays free.
     """
-    timeout = request.app.state.settings.request_timeout_s
+    timeout = timeout or request.app.state.settings.request_timeout_s
     try:
         with anyio.fail_after(timeout):
             return await anyio.to_thread.run_sync(lambda: fn(*args), abandon_on_cancel=True)

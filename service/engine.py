@@ -46,8 +46,10 @@ class Engine(Protocol):
 
     def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]: ...
 
-    def classify_table(self, inputs: list[ClassifyInput], scheme: Scheme | None = None) -> list[TierPrediction]:
-        """The rows of one table, in order, decoded together (``models.classifier.table``)."""
+    def classify_tables(
+        self, tables: list[list[ClassifyInput]], schemes: list[Scheme | None]
+    ) -> list[list[TierPrediction]]:
+        """Each table's rows, in order, decoded together (``models.classifier.table``)."""
         ...
 
     def suggest(self, query: ProjectQuery, k: int) -> SuggestedTable: ...
@@ -204,13 +206,13 @@ class LibraryEngine:
         with self._compute:
             return list(self.classifier.predict(inputs))
 
-    def classify_table(self, inputs: list[ClassifyInput], scheme: Scheme | None = None) -> list[TierPrediction]:
-        if not inputs:
-            return []
-        from jixiao.models.classifier.table import classify_table
+    def classify_tables(
+        self, tables: list[list[ClassifyInput]], schemes: list[Scheme | None]
+    ) -> list[list[TierPrediction]]:
+        from jixiao.models.classifier.table import classify_tables
 
         with self._compute:
-            return classify_table(self.classifier, inputs, scheme)
+            return classify_tables(self.classifier, tables, schemes)
 
     def suggest(self, query: ProjectQuery, k: int) -> SuggestedTable:
         self.sync()

@@ -166,7 +166,9 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 def parse_problem(exc: ParseError) -> ApiProblem:
     """The status of a refused file comes from the error's type, never from its wording."""
-    name, why = exc.source, exc.problem
+    from jixiao.service.review_text import zh_problem
+
+    name, why = exc.source, zh_problem(exc.problem)
     if isinstance(exc, ArchiveTooLarge):
         return ApiProblem(413, f"文件“{name}”解压后过大或条目过多，已拒绝处理（{why}）", kind="zip-bomb")
     if isinstance(exc, UnsupportedFileType):

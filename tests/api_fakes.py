@@ -29,18 +29,18 @@ def rule_code(x: ClassifyInput) -> tuple[str, str]:
     name = x.name
     v = parse_value(x.value)
     if "满意" in name:
-        return "31", "name mentions 满意"
+        return "31", "名称含“满意”"
     if v.kind.value == "date" or "及时" in name or "时间" in name:
-        return "13", "a date or 及时"
+        return "13", "指标值是日期或名称含“及时”"
     if v.unit in ("元", "万元") or "成本" in name or "标准" in name:
-        return "14", "a money unit"
+        return "14", "指标值是金额"
     if "收入" in name or "增收" in name or "经济" in name:
-        return "21", "an income word"
+        return "21", "名称含收入类词语"
     if "率" in name:
-        return "12", "a rate"
+        return "12", "名称含“率”"
     if v.kind.value == "qualitative":
-        return "22", "a qualitative effect"
-    return "11", "default: a quantity"
+        return "22", "指标值是定性描述"
+    return "11", "默认：数量"
 
 
 class FakeEngine:

@@ -356,23 +356,37 @@ def test_upload_xlsx_format_returns_an_annotated_workbook(client):
     assert "attachment" in r.headers["content-disposition"]
     wb = load_workbook(io.BytesIO(r.content))
     tables = json_body["tables"]
-    assert len(wb.sheetnames) == len(tables) + 1 and wb.sheetnames[-1] == "审核意见"
-    for ws, t in zip(wb.worksheets, tables, strict=False):
+    assert len(wb.sheetnames) == len(tables) + 2
+    assert wb.sheetnames[0] == "审核结论" and wb.sheetnames[-1] == "审核意见"
+    verdict = list(wb["审核结论"].iter_rows(values_only=True))
+    assert verdict[0][3:9] == ("等级", "得分", "完整性", "相关性", "适当性", "可行性")
+    assert [row[3] for row in verdict[1:]] == [t["grade"]["title"] for t in tables]
+    for ws, t in zip(wb.worksheets[1:], tables, strict=False):
+        assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
         rows = list(ws.iter_rows(values_only=True))
         header = next(i for i, row in enumerate(rows) if row[:3] == ("一级指标", "二级指标", "三级指标"))
-        assert rows[header][5:10] == ("预测编码", "预测类别", "置信度", "与申报一致", "审核意见")
+        assert ws.print_title_rows == f"${header + 1}:${header + 1}"
+        assert rows[header][5:9] == ("审核意见", "模型判断类别", "置信度", "与申报一致")
         body = rows[header + 1 : header + 1 + len(t["table"]["indicators"])]
         assert [row[2] for row in body] == [i["name"] for i in t["table"]["indicators"]]
-        assert [row[5] for row in body] == [c["prediction"]["code"] for c in t["classifications"]]
+        assert [row[6] for row in body] == [
+            f"{c['prediction']['level1']}-{c['prediction']['level2']}" for c in t["classifications"]
+        ]
         row_findings = [f for f in t["findings"] if f["indicator_index"] is not None]
         for f in row_findings:
-            assert f["message"] in (body[f["indicator_index"]][9] or "")
-        flagged = [c for row in ws.iter_rows() for c in row if c.comment is not None]
-        assert bool(flagged) == any(f["field"] for f in row_findings)
-        assert all(c.fill.fgColor.rgb.endswith(("FFC7CE", "FFEB9C", "DDEBF7")) for c in flagged)
+            assert f["message"] in (body[f["indicator_index"]][5] or "")
+        # a highlighted cell in the indicator rows always has a finding on its row
+        with_findings = {f["indicator_index"] for f in row_findings}
+        for k in range(len(body)):
+            cells = [ws.cell(row=header + 2 + k, column=c) for c in range(1, 7)]
+            coloured = [c for c in cells if c.fill.fill_type == "solid"]
+            assert bool(coloured) == (k in with_findings), (ws.title, k)
+        assert all(not c.comment for row in ws.iter_rows() for c in row)  # comments overlap rows in LibreOffice
         table_level = [f["message"] for f in t["findings"] if f["indicator_index"] is None]
         notes = [row[1] for row in rows if row[0] == "整表意见"]
         assert [n.split("] ", 1)[1] for n in notes] == table_level
+        amount = next(row[1] for row in rows if row[0] == "预算金额")
+        assert amount == (t["table"]["amount_raw"] or t["table"]["amount"])
     n_findings = sum(len(t["findings"]) for t in tables)
     assert n_findings and wb["审核意见"].max_row - 1 == n_findings
 

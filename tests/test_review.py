@@ -8,7 +8,7 @@ import pytest
 
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.records import make_indicator, read_records
-from jixiao.corpus.review import Finding, Rule, Severity, complete_table, review_table
+from jixiao.corpus.review import Criterion, Finding, Rule, Severity, complete_table, review_table
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import Scheme
 
@@ -30,7 +30,8 @@ def complete_a(*extra: Indicator) -> GoalTable:
         make_indicator("服务对象满意度", "满意度指标", "服务对象满意度指标", annual_value="≥90%"),
         *extra,
     ]
-    return GoalTable(id="t1", project="医疗救助", indicators=rows, scheme=Scheme.A)
+    goal = "2024年为困难群众提供医疗救助不少于1000人次，救助资金发放准确率不低于98%，减轻困难群众医疗负担"
+    return GoalTable(id="t1", project="医疗救助", annual_goal=goal, indicators=rows, scheme=Scheme.A)
 
 
 def rules(findings: list[Finding]) -> list[Rule]:
@@ -67,6 +68,7 @@ def test_level1_only_rows_count_with_predictions():
     """Seed 001 prints only level 1: level 2 comes from the classifier, not a complaint."""
     t = GoalTable(
         id="s1",
+        annual_goal="为困难群众提供医疗救助不少于1000人次，减轻困难群众医疗负担",
         indicators=[
             make_indicator("救助人次", "产出指标", annual_value="≥1000人次"),
             make_indicator("发放准确率", "产出指标", annual_value="≥98%"),
@@ -91,11 +93,20 @@ def test_level1_only_rows_count_with_predictions():
 
 
 @pytest.mark.parametrize(
-    ("value", "severity"),
-    [("有效提高", Severity.WARNING), ("明显改善", Severity.WARNING), ("推动工作发展", Severity.INFO)],
+    ("value", "level1", "level2", "severity"),
+    [
+        ("有效提高", "效益指标", "社会效益指标", Severity.INFO),
+        ("有效降低", "效益指标", "社会效益指标", Severity.INFO),
+        ("明显改善", "效益指标", "社会效益指标", Severity.INFO),
+        ("推动工作发展", "效益指标", "社会效益指标", Severity.INFO),
+        ("有效提升", "产出指标", "质量指标", Severity.WARNING),
+        ("有效降低", "产出指标", "质量指标", Severity.WARNING),
+        ("满意", "满意度指标", "服务对象满意度指标", Severity.WARNING),
+    ],
 )
-def test_vague_value(value, severity):
-    t = complete_a(make_indicator("服务水平", "效益指标", "社会效益指标", annual_value=value))
+def test_vague_value_severity_follows_the_tier_not_the_phrase(value, level1, level2, severity):
+    """The issue's complaint: 有效降低 was a note and 有效提升 a warning. Now the tier decides."""
+    t = complete_a(make_indicator("服务水平", level1, level2, annual_value=value))
     found = [f for f in review_table(t) if f.rule is Rule.VAGUE_VALUE]
     assert len(found) == 1
     assert (
@@ -103,6 +114,7 @@ def test_vague_value(value, severity):
         and found[0].indicator_index == 6
         and found[0].indicator_name == "服务水平"
     )
+    assert found[0].criterion is Criterion.FEASIBILITY and found[0].location.startswith("第 7 行")
 
 
 def test_empty_value_and_missing_unit():
@@ -110,7 +122,7 @@ def test_empty_value_and_missing_unit():
         make_indicator("培训场次", "产出指标", "数量指标", annual_value=""),
         make_indicator("培训人数", "产出指标", "数量指标", annual_value="≥120"),
     )
-    found = review_table(t)
+    found = [f for f in review_table(t) if f.criterion is not Criterion.RELEVANCE]
     assert [(f.rule, f.indicator_index) for f in found] == [(Rule.EMPTY_VALUE, 6), (Rule.MISSING_UNIT, 7)]
 
 

@@ -291,12 +291,40 @@ def decoder_of(model: Any, row_preds: Sequence[TierPrediction]) -> TableDecoder:
     return decoder
 
 
+def classify_tables(
+    model: Any, tables: Sequence[Sequence[ClassifyInput]], schemes: Sequence[Scheme | str | None]
+) -> list[list[TierPrediction]]:
+    """Many tables in one ``predict`` call (the encoder is far quicker on a batch than row
+    by row), each table's rows then decoded together as the table they are."""
+    flat = [x for rows in tables for x in rows]
+    row_preds = list(model.predict(flat)) if flat else []
+    decoder = decoder_of(model, row_preds)
+    out, start = [], 0
+    for rows, scheme in zip(tables, schemes, strict=True):
+        n = len(rows)
+        out.append(decode_predictions(decoder, list(rows), row_preds[start : start + n], scheme))
+        start += n
+    return out
+
+
 def classify_table(
     model: Any, rows: Sequence[ClassifyInput], scheme: Scheme | str | None = None
 ) -> list[TierPrediction]:
     """Predict a whole table, rows in order: any approach's row predictions, decoded together."""
-    rows = list(rows)
-    if not rows:
-        return []
-    row_preds = list(model.predict(rows))
-    return decode_predictions(decoder_of(model, row_preds), rows, row_preds, scheme)
+    return classify_tables(model, [list(rows)], [scheme])[0]
+
+
+class TableAwareClassifier:
+    """A fitted model seen through the review's classifier interface (``classify`` and
+    ``classify_tables``), so the CLI decodes tables exactly as the service engine does."""
+
+    def __init__(self, model: Any):
+        self.model = model
+
+    def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]:
+        return list(self.model.predict(inputs)) if inputs else []
+
+    def classify_tables(
+        self, tables: list[list[ClassifyInput]], schemes: list[Scheme | None]
+    ) -> list[list[TierPrediction]]:
+        return classify_tables(self.model, tables, schemes)

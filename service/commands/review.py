@@ -1,81 +1,161 @@
-"""``jixiao review FILE [--xlsx OUT] [--json]``: what a reviewer gets from the upload route, offline.
+"""``jixiao review PATH… [--summary OUT.xlsx] [--xlsx OUT] [--json]``: a whole submission, offline.
 
-The same library calls as ``POST /v1/tables/upload`` (parse, classify every row in the
-table's scheme, run the review rules), so a finance bureau can batch-review files
-without running the server, and get the same annotated workbook.
+The same library calls as ``POST /v1/review/batch`` (parse, classify every row in the
+table's scheme, review under the four criteria, grade), so a finance bureau can review
+a folder or a zip of tables without running the server and get the same summary
+workbook. A PATH is a file, a folder (every file in it, recursively) or a zip; labeled
+record JSONL is read as tables. A file that cannot be read is reported on its own line
+and the batch goes on; the command fails (exit 2) only when no table was found at all.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from jixiao.corpus.errors import JixiaoError
+from jixiao.corpus.records import read_records
 from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD
-from jixiao.models.classifier import ClassifyInput, TierPrediction, load_shipped
-from jixiao.service.analysis import analyze_table, severity_counts
-from jixiao.service.commands.classify import read_tables
-from jixiao.service.commands.parse import display_width, pad
-
-
-class _ClassifierEngine:
-    """The part of the service engine review needs: classification, no index."""
-
-    def __init__(self) -> None:
-        self._model = load_shipped()
-
-    def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]:
-        return self._model.predict(inputs)
+from jixiao.service.analysis import corpus_norms, review_tables
+from jixiao.service.annotate import finding_line
+from jixiao.service.batch import BatchReview, FileReview, review_files
+from jixiao.settings import get_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("review", help="classify every row of a table file and list the review findings")
-    p.add_argument(
-        "file", metavar="FILE", help="a goal-table file (.xlsx .docx .pdf .csv .txt .md) or record JSONL"
+    p = sub.add_parser(
+        "review", help="review goal-table files (or folders, or zips of them): findings and a grade per table"
     )
-    p.add_argument("--xlsx", metavar="OUT", help="also write the annotated workbook to OUT")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="goal-table files (.xlsx .docx .pdf .csv .txt .md, record JSONL), folders or .zip archives",
+    )
+    p.add_argument(
+        "--summary", metavar="OUT.xlsx", help="write the summary workbook (one row and one sheet per table)"
+    )
+    p.add_argument(
+        "--xlsx", metavar="OUT", help="write the annotated workbook of the tables (no summary sheet)"
+    )
     p.add_argument(
         "--threshold",
         type=float,
         default=DEFAULT_DISAGREEMENT_THRESHOLD,
-        help="confidence above which a disagreement is flagged",
+        help="confidence above which a disagreement with the declared tier is flagged",
     )
+    p.add_argument("--no-model", action="store_true", help="review without the classifier (no tier check)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
 
+def collect(paths: list[str]) -> tuple[list[tuple[str, bytes]], list[Path]]:
+    """(name, bytes) of every file under the paths, and the record-JSONL files among them."""
+    files: list[tuple[str, bytes]] = []
+    records: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise JixiaoError(f"{raw}：文件或文件夹不存在")
+        found = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
+        for f in found:
+            name = str(f.relative_to(p.parent)) if p.is_dir() else f.name
+            if f.suffix.lower() == ".jsonl":
+                records.append(f)
+                continue
+            try:
+                files.append((name, f.read_bytes()))
+            except OSError as e:
+                raise JixiaoError(f"{f}：无法读取（{e.strerror or e}）") from e
+    return files, records
+
+
+def _classifier(no_model: bool):  # noqa: ANN202 - a RowClassifier or None
+    if no_model:
+        return None
+    from jixiao.models.classifier import load_shipped
+    from jixiao.models.classifier.table import TableAwareClassifier
+
+    return TableAwareClassifier(load_shipped())
+
+
+def review_paths(
+    paths: list[str], threshold: float, no_model: bool = False, progress: bool = True
+) -> BatchReview:
+    files, records = collect(paths)
+    classifier = _classifier(no_model)
+    norms = corpus_norms(get_settings())
+    bars: list[tqdm] = []
+
+    def tick(done: int, total: int) -> None:
+        if not progress:
+            return
+        if not bars:  # only once there is a table to review
+            bars.append(tqdm(total=total, unit="张表", desc="审核", file=sys.stderr))
+        bars[0].n = done
+        bars[0].refresh()
+
+    try:
+        batch = review_files(classifier, files, threshold, norms, tick)
+        for path in records:
+            tables, problems = read_records(path)
+            for prob in problems:
+                print(f"警告：{path}:{prob.line}：记录无法读取", file=sys.stderr)
+            reviewed = review_tables(classifier, tables, threshold, norms)
+            batch.files.append(FileReview(name=path.name, ok=True, tables=reviewed))
+            for t in reviewed:
+                if t.grade:
+                    batch.grades[t.grade.title] += 1
+    finally:
+        for bar in bars:
+            bar.close()
+    return batch
+
+
+def format_batch(batch: BatchReview) -> str:
+    lines = []
+    for name, t in batch.tables():
+        g = t.grade
+        lines.append(
+            f"\n== {name} · {t.table.project or t.table.id} · 等级 {g.title}（{g.score} 分）" if g else ""
+        )
+        if g:
+            lines.append(f"   {g.reason}")
+            lines.append("   " + "  ".join(f"{s.title} {s.score}" for s in g.scores))
+        for f in t.findings:
+            lines.append("   " + finding_line(f, with_location=True))
+    for f in batch.files:
+        if not f.ok:
+            lines.append(f"\n!! {f.name}：{f.problem}")
+        elif not f.tables:
+            lines.append(f"\n!! {f.name}：文件中没有识别到绩效目标表")
+        if f.note:
+            lines.append(f"   {f.name}：{f.note}")
+    total = sum(batch.grades.values())
+    lines.append(f"\n共 {total} 张表：" + "，".join(f"{k} {v} 张" for k, v in batch.grades.items()))
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
-    tables = read_tables(args.file)
-    if not tables:
-        raise JixiaoError(f"{args.file}: no goal table found")
-    engine = _ClassifierEngine()
-    results = [analyze_table(engine, t, args.threshold) for t in tables]  # type: ignore[arg-type]
+    batch = review_paths(args.paths, args.threshold, args.no_model, progress=not args.json)
+    if not any(f.tables for f in batch.files):
+        problems = "；".join(f"{f.name}：{f.problem or '没有识别到绩效目标表'}" for f in batch.files)
+        raise JixiaoError(f"没有找到可审核的绩效目标表（{problems}）")
+    if args.summary:
+        from jixiao.service.summary import summary_workbook
+
+        Path(args.summary).write_bytes(summary_workbook(batch))
+        print(f"已写入汇总工作簿 {args.summary}", file=sys.stderr)
     if args.xlsx:
         from jixiao.service.annotate import annotated_workbook
 
-        out = Path(args.xlsx)
-        out.write_bytes(annotated_workbook(results))
-        print(f"wrote {out}", file=sys.stderr)
+        Path(args.xlsx).write_bytes(annotated_workbook([t for f in batch.files for t in f.tables]))
+        print(f"已写入标注工作簿 {args.xlsx}", file=sys.stderr)
     if args.json:
-        print(json.dumps([r.model_dump(mode="json") for r in results], ensure_ascii=False, indent=2))
-        return 0
-    for r in results:
-        t = r.table
-        counts = severity_counts(r.findings)
-        print(
-            f"\n{t.id}  {t.project or ''}  scheme {t.scheme or '?'}  "
-            + "  ".join(f"{k}: {v}" for k, v in counts.items())
-        )
-        width = max((display_width(c.name) for c in r.classifications), default=10)
-        for c in r.classifications:
-            mark = "" if c.agrees is None else ("✓" if c.agrees else "✗")
-            print(
-                f"  {c.index + 1:>3} {pad(c.name, width)}  declared {c.declared_code or '-':<3} "
-                f"predicted {c.prediction.code} {c.prediction.confidence:.2f} {mark}"
-            )
-        for f in r.findings:
-            where = f"row {f.indicator_index + 1}" if f.indicator_index is not None else "table"
-            print(f"  [{f.severity}] {f.rule} ({where}): {f.message}")
+        print(batch.model_dump_json(indent=1))
+    else:
+        print(format_batch(batch))
     return 0

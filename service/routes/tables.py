@@ -7,19 +7,22 @@ own problem documents instead of FastAPI's generic body error.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from jixiao.corpus.review import PeerNorms
 from jixiao.corpus.schema import ParseResult
-from jixiao.service.analysis import analyze_table, severity_counts
+from jixiao.service.analysis import review_tables, severity_counts
 from jixiao.service.annotate import XLSX_MEDIA_TYPE, annotated_workbook
 from jixiao.service.api_models import DEFAULT_THRESHOLD, UploadedTable, UploadResponse
 from jixiao.service.deps import Engine, get_engine, require_read_access, run_blocking
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
+from jixiao.service.review_text import zh_problem
+from jixiao.service.routes.review import get_norms
 
 UPLOAD_PATH = "/v1/tables/upload"
 router = APIRouter(tags=["review"], dependencies=[Depends(require_read_access)], responses=PROBLEM_RESPONSES)
@@ -48,10 +51,10 @@ def parse_upload(data: bytes, filename: str) -> ParseResult:
 
 
 def analyze_upload(
-    engine: Engine, data: bytes, filename: str, threshold: float
+    engine: Engine, data: bytes, filename: str, threshold: float, norms: PeerNorms | None = None
 ) -> tuple[ParseResult, list[UploadedTable]]:
     parsed = parse_upload(data, filename)
-    return parsed, [analyze_table(engine, t, threshold) for t in parsed.tables]
+    return parsed, review_tables(engine, parsed.tables, threshold, norms)
 
 
 def annotated_disposition(filename: str) -> str:
@@ -86,18 +89,19 @@ async def _read_file(request: Request) -> tuple[bytes, str]:
 @router.post(
     UPLOAD_PATH,
     response_model=UploadResponse,
-    summary="上传目标表文件（.xlsx .docx .csv .txt .md .pdf），返回解析、分类与审核结果",
+    summary="上传目标表文件（.xlsx .docx .csv .txt .md .pdf），返回解析、分类、审核意见与等级",
     openapi_extra=_UPLOAD_BODY,
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "JSON，或 format=xlsx 时的标注工作簿"}},
 )
 async def upload(
     request: Request,
+    norms: Annotated[PeerNorms, Depends(get_norms)],
     format: Literal["json", "xlsx"] = Query("json", description="xlsx：返回带标注的工作簿"),
     threshold: float = Query(DEFAULT_THRESHOLD, ge=0.0, le=1.0),
 ):
     data, filename = await _read_file(request)
     engine = get_engine(request)
-    parsed, results = await run_blocking(request, analyze_upload, engine, data, filename, threshold)
+    parsed, results = await run_blocking(request, analyze_upload, engine, data, filename, threshold, norms)
     if format == "xlsx":
         content = await run_blocking(request, annotated_workbook, results)
         return Response(
@@ -110,6 +114,6 @@ async def upload(
         filename=filename,
         layout=parsed.layout,
         tables=results,
-        warnings=parsed.warnings,
+        warnings=[w.model_copy(update={"problem": zh_problem(w.problem)}) for w in parsed.warnings],
         counts=severity_counts(findings),
     )
