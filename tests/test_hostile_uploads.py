@@ -400,3 +400,16 @@ def test_open_routes_and_security_scheme(keyed) -> None:
             assert "401" in op["responses"], path
         if "requestBody" in op:
             assert "400" in op["responses"] and "422" in op["responses"], path
+
+
+def test_pdf_page_content_is_bounded_in_cpu_not_only_memory() -> None:
+    # 8 MB of content that inflates well within the memory budget, but pdfminer would
+    # interpret it one byte per call for minutes (a 504 before the budget existed).
+    from jixiao.corpus.parsers import pdf
+
+    data = pdf_with_content(flate_bomb(8 * 1024 * 1024))
+    start = time.monotonic()
+    with pytest.raises(ArchiveTooLarge, match="content"):
+        parse_bytes(data, "slow.pdf")
+    assert time.monotonic() - start < 20
+    assert pdf.MAX_PDF_CONTENT_BYTES < 8 * 1024 * 1024

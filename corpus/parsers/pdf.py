@@ -20,6 +20,10 @@ MAX_PDF_PAGES = 300
 #: pdfminer inflates every stream whole in memory, so a 1 MB upload could become
 #: gigabytes; its decoders are bounded to this total per file (``pdf_budget``).
 MAX_PDF_INFLATED_BYTES = 200 * 1024 * 1024
+#: Page content pdfminer may interpret per file. A goal table's page has 10-100 KB; at
+#: worst (one token per byte) pdfminer needs ~16 µs a byte, so this keeps a hostile
+#: file under ~50 s of CPU, inside the request timeout.
+MAX_PDF_CONTENT_BYTES = 3 * 1024 * 1024
 
 Grid = list[list[str | None]]
 
@@ -34,7 +38,7 @@ def read_pdf(data: bytes, source: str) -> tuple[Grid, str]:
     texts: list[str] = []
     budget = None
     try:
-        with inflate_budget(MAX_PDF_INFLATED_BYTES) as budget, pdfplumber.open(io.BytesIO(data)) as pdf:
+        with inflate_budget(MAX_PDF_INFLATED_BYTES, MAX_PDF_CONTENT_BYTES) as budget, pdfplumber.open(io.BytesIO(data)) as pdf:
             if len(pdf.pages) > MAX_PDF_PAGES:
                 raise ArchiveTooLarge(
                     source, f"PDF has {len(pdf.pages)} pages, more than {MAX_PDF_PAGES}: refused"
@@ -53,8 +57,9 @@ def read_pdf(data: bytes, source: str) -> tuple[Grid, str]:
         if budget is not None and budget.exceeded:  # BudgetExceeded, or what pdfminer made of it
             raise ArchiveTooLarge(
                 source,
-                f"PDF streams inflate beyond {MAX_PDF_INFLATED_BYTES // (1024 * 1024)} MB "
-                "uncompressed: refused (decompression bomb)",
+                f"PDF streams inflate beyond {MAX_PDF_INFLATED_BYTES // (1024 * 1024)} MB uncompressed, "
+                f"or its pages hold more than {MAX_PDF_CONTENT_BYTES // (1024 * 1024)} MB of content: "
+                "refused (decompression bomb)",
             ) from e
         raise DamagedFile(source, f"cannot read PDF: {type(e).__name__}: {one_line(e)}") from e
     return trim_grid(grid, source), "\n".join(texts)
