@@ -413,3 +413,19 @@ def test_pdf_page_content_is_bounded_in_cpu_not_only_memory() -> None:
         parse_bytes(data, "slow.pdf")
     assert time.monotonic() - start < 20
     assert pdf.MAX_PDF_CONTENT_BYTES < 8 * 1024 * 1024
+
+
+def test_pdf_structure_that_parses_slowly_stops_at_the_deadline(monkeypatch) -> None:
+    # A slice of a real PDF repeated many times (fuzz seed 2 found it: a 504 before).
+    from jixiao.corpus.parsers import pdf
+
+    buf = io.BytesIO()
+    writers.write_tables([small_table()], buf, "pdf")
+    data = buf.getvalue()
+    cut = len(data) // 2
+    data = data[:cut] + data[cut : cut + 200] * 20_000 + data[cut:]
+    monkeypatch.setattr(pdf, "MAX_PDF_SECONDS", 1.0)
+    start = time.monotonic()
+    with pytest.raises(ParseError):
+        parse_bytes(data, "slow.pdf")
+    assert time.monotonic() - start < 15

@@ -24,6 +24,9 @@ MAX_PDF_INFLATED_BYTES = 200 * 1024 * 1024
 #: worst (one token per byte) pdfminer needs ~16 µs a byte, so this keeps a hostile
 #: file under ~50 s of CPU, inside the request timeout.
 MAX_PDF_CONTENT_BYTES = 3 * 1024 * 1024
+#: Wall time for reading one PDF, below the service's 60 s request timeout: a hostile
+#: structure that slips past the byte budgets still ends in a 413, not a 504.
+MAX_PDF_SECONDS = 40.0
 
 Grid = list[list[str | None]]
 
@@ -38,7 +41,10 @@ def read_pdf(data: bytes, source: str) -> tuple[Grid, str]:
     texts: list[str] = []
     budget = None
     try:
-        with inflate_budget(MAX_PDF_INFLATED_BYTES, MAX_PDF_CONTENT_BYTES) as budget, pdfplumber.open(io.BytesIO(data)) as pdf:
+        with (
+            inflate_budget(MAX_PDF_INFLATED_BYTES, MAX_PDF_CONTENT_BYTES, MAX_PDF_SECONDS) as budget,
+            pdfplumber.open(io.BytesIO(data)) as pdf,
+        ):
             if len(pdf.pages) > MAX_PDF_PAGES:
                 raise ArchiveTooLarge(
                     source, f"PDF has {len(pdf.pages)} pages, more than {MAX_PDF_PAGES}: refused"
@@ -49,11 +55,16 @@ def read_pdf(data: bytes, source: str) -> tuple[Grid, str]:
                     if part:
                         grid.extend(part)
                 texts.append(clean_text(page.extract_text() or ""))
+                budget.check_time()  # table finding on a crowded page runs outside pdfminer
                 if budget.exceeded:  # pdfminer swallowed the refusal somewhere
                     raise BudgetExceeded
     except ParseError:
         raise
     except Exception as e:  # pdfminer raises many types on a damaged file
+        if budget is not None and budget.timed_out:
+            raise ArchiveTooLarge(
+                source, f"reading this PDF takes more than {MAX_PDF_SECONDS:.0f} s: refused (too complex)"
+            ) from e
         if budget is not None and budget.exceeded:  # BudgetExceeded, or what pdfminer made of it
             raise ArchiveTooLarge(
                 source,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,7 +40,14 @@ class Budget:
 
     remaining: int
     content_remaining: int
+    deadline: float = float("inf")
     exceeded: bool = False
+    timed_out: bool = False
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            self.exceeded = self.timed_out = True
+            raise BudgetExceeded
 
     def take(self, n: int) -> None:
         self.remaining -= n
@@ -59,13 +67,17 @@ def _current() -> Budget | None:
 
 
 @contextmanager
-def inflate_budget(limit: int, content_limit: int | None = None) -> Iterator[Budget]:
-    """Bound what pdfminer may inflate on this thread to ``limit`` bytes in total, and
-    the page content it interprets (each time a content stream or form is drawn) to
-    ``content_limit``."""
+def inflate_budget(
+    limit: int, content_limit: int | None = None, seconds: float | None = None
+) -> Iterator[Budget]:
+    """Bound what pdfminer may inflate on this thread to ``limit`` bytes in total, the
+    page content it interprets (each time a content stream or form is drawn) to
+    ``content_limit``, and its parsing to ``seconds`` of wall time."""
     _install()
     previous = _current()
     budget = Budget(limit, limit if content_limit is None else content_limit)
+    if seconds is not None:
+        budget.deadline = time.monotonic() + seconds
     _state.budget = budget
     try:
         yield budget
@@ -171,6 +183,23 @@ def _charged_fillfp(original: Callable[[object], bool]) -> Callable[[object], bo
     return fillfp
 
 
+def _timed_fillbuf(original: Callable[[object], bool]) -> Callable[[object], bool]:
+    """A parser's fillbuf that checks the deadline each time it needs a new 4 KB chunk.
+
+    The object parser reads the file itself through here, so a hostile structure
+    (a slice repeated thousands of times, broken xref tables that force a full scan)
+    stops at the deadline instead of running past the request timeout.
+    """
+
+    def fillbuf(self: object) -> bool:
+        budget = _current()
+        if budget is not None and self.charpos >= len(self.buf):  # type: ignore[attr-defined]
+            budget.check_time()
+        return original(self)
+
+    return fillbuf
+
+
 def _install() -> None:
     """Swap pdfminer's decoders once per process (idempotent, thread-safe)."""
     global _installed
@@ -179,8 +208,10 @@ def _install() -> None:
     with _install_lock:
         if _installed:
             return
-        from pdfminer import pdfinterp, pdftypes
+        from pdfminer import pdfinterp, pdftypes, psparser
 
+        psparser.PSBaseParser.fillbuf = _timed_fillbuf(psparser.PSBaseParser.fillbuf)  # type: ignore[method-assign]
+        pdfinterp.PDFContentParser.fillbuf = _timed_fillbuf(pdfinterp.PDFContentParser.fillbuf)  # type: ignore[method-assign]
         pdfinterp.PDFContentParser.fillfp = _charged_fillfp(pdfinterp.PDFContentParser.fillfp)  # type: ignore[method-assign]
         pdftypes.zlib = _BoundedZlib()  # type: ignore[assignment]
         pdftypes.lzwdecode = _bounded_lzw
