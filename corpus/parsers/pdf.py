@@ -1,7 +1,8 @@
 """PDF: ruled tables via pdfplumber become one cell grid; otherwise the page text.
 
 Tables of all pages are stacked in page order, because a goal table that runs over a
-page break continues its merged level cells on the next page. Lines inside a cell are
+page break continues its merged level cells on the next page; a table printed over
+pages by column is joined back first (``pdf_tables``). Lines inside a cell are
 width wrapping, not content, so they are joined back (``≥1000`` / ``人次``). PDFs
 without ruled tables (the seeds were such PDFs, as text) go to ``parse_text``.
 """
@@ -12,8 +13,9 @@ import io
 import logging
 
 from jixiao.corpus.errors import ArchiveTooLarge, DamagedFile, ParseError
-from jixiao.corpus.parsers.cells import clean_text, join_wrapped, one_line, trim_grid
+from jixiao.corpus.parsers.cells import clean_text, one_line, trim_grid
 from jixiao.corpus.parsers.pdf_budget import BudgetExceeded, inflate_budget
+from jixiao.corpus.parsers.pdf_tables import join_parts, table_part
 
 #: More pages than any goal-table document; bounds the work a hostile PDF can cause.
 MAX_PDF_PAGES = 300
@@ -49,15 +51,15 @@ def read_pdf(data: bytes, source: str) -> tuple[Grid, str]:
                 raise ArchiveTooLarge(
                     source, f"PDF has {len(pdf.pages)} pages, more than {MAX_PDF_PAGES}: refused"
                 )
-            for page in pdf.pages:
-                for table in page.extract_tables():
-                    part = trim_grid([[join_wrapped(c) for c in row] for row in table], source)
-                    if part:
-                        grid.extend(part)
+            parts = []
+            for number, page in enumerate(pdf.pages):
+                parts += [table_part(page, table, number) for table in page.find_tables()]
                 texts.append(clean_text(page.extract_text() or ""))
                 budget.check_time()  # table finding on a crowded page runs outside pdfminer
                 if budget.exceeded:  # pdfminer swallowed the refusal somewhere
                     raise BudgetExceeded
+        for table_grid in join_parts(parts):
+            grid.extend(trim_grid(table_grid, source))
     except ParseError:
         raise
     except Exception as e:  # pdfminer raises many types on a damaged file
