@@ -429,3 +429,23 @@ def test_pdf_structure_that_parses_slowly_stops_at_the_deadline(monkeypatch) -> 
     with pytest.raises(ParseError):
         parse_bytes(data, "slow.pdf")
     assert time.monotonic() - start < 15
+
+
+# ---- huge cells and lines (fuzz: 504 on a CSV with a 2-million-character cell) -------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        ("一级指标,二级指标,三级指标,指标值\n产出指标,数量指标,养护里程," + "长" * 40_000 + "\n").encode(),
+        ("年度目标：" + "长" * 300_000 + "\n一级指标 二级指标 三级指标\n").encode(),
+        ("一级指标\t二级指标\t三级指标\n" + "产出指标\t数量指标\t养护里程\n" * 150_000).encode(),
+    ],
+    ids=["csv-cell", "text-line", "text-size"],
+)
+def test_huge_cells_lines_and_texts_are_413_fast(data, client) -> None:
+    start = time.monotonic()
+    with pytest.raises(ArchiveTooLarge):
+        parse_bytes(data, "huge.csv")
+    assert time.monotonic() - start < 10
+    problem(client.post(UPLOAD, files={"file": ("huge.csv", data)}), 413)

@@ -16,6 +16,7 @@ from jixiao.corpus.errors import ArchiveTooLarge, DamagedFile, ParseError
 from jixiao.corpus.parsers.cells import clean_text, one_line, trim_grid
 from jixiao.corpus.parsers.pdf_budget import BudgetExceeded, inflate_budget
 from jixiao.corpus.parsers.pdf_tables import join_parts, table_part
+from jixiao.corpus.parsers.vocab import Grid
 
 #: More pages than any goal-table document; bounds the work a hostile PDF can cause.
 MAX_PDF_PAGES = 300
@@ -28,9 +29,8 @@ MAX_PDF_INFLATED_BYTES = 200 * 1024 * 1024
 MAX_PDF_CONTENT_BYTES = 3 * 1024 * 1024
 #: Wall time for reading one PDF, below the service's 60 s request timeout: a hostile
 #: structure that slips past the byte budgets still ends in a 413, not a 504.
-MAX_PDF_SECONDS = 40.0
+MAX_PDF_SECONDS = 25.0
 
-Grid = list[list[str | None]]
 
 
 def read_pdf(data: bytes, source: str) -> tuple[Grid, str]:

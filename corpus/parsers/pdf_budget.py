@@ -91,6 +91,9 @@ class _BoundedDecompressor:
         self._budget = budget
 
     def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        # pdfminer feeds a damaged stream one byte per call (decompress_corrupted):
+        # megabytes of calls, so the deadline is checked here too.
+        self._budget.check_time()
         cap = self._budget.remaining + 1
         out = self._d.decompress(data, min(max_length, cap) if max_length else cap)
         self._budget.take(len(out))  # output capped at remaining + 1: past the budget raises

@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from jixiao.corpus.parsers.cells import join_wrapped
-from jixiao.corpus.parsers.grid import L1, L2, L3, category_cell, header_role
+from jixiao.corpus.parsers.grid import category_cell, header_role
+from jixiao.corpus.parsers.vocab import L1, L2, L3, Grid
 
 #: Row edges of two pages' tables within this many points are the same printed row.
 ROW_TOLERANCE = 1.5
 
-Grid = list[list[str | None]]
 
 
 @dataclass
