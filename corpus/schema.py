@@ -27,9 +27,10 @@ def _not_a_boolean(value: object) -> object:
     return value
 
 
-#: A year or an amount as the OpenAPI schema says: a number, never a boolean.
+#: A year, an amount or a number as the OpenAPI schema says: never a boolean.
 Year = Annotated[int, BeforeValidator(_not_a_boolean)]
 Amount = Annotated[float, BeforeValidator(_not_a_boolean)]
+Number = Annotated[float, BeforeValidator(_not_a_boolean)]
 
 
 class ValueKind(StrEnum):
@@ -45,7 +46,7 @@ class ParsedValue(BaseModel):
     kind: ValueKind
     text: str = ""
     operator: str | None = None
-    number: float | None = None
+    number: Number | None = None
     unit: str | None = None
     deadline: str | None = None  # ISO-like prefix: "2024-12-31", "2024-12", "12-31"
 

@@ -32,7 +32,7 @@ class SuggestRequest(ProjectQuery):
     goal: str | None = Field(
         default=None, max_length=20_000, examples=["提高医疗救助对象对政策的知晓程度，确保业务平稳运行"]
     )
-    k: int = Field(default=20, ge=1, le=100)
+    k: int = Field(default=20, ge=1, le=100, strict=True)  # strict: JSON true is no count
 
     def to_query(self) -> ProjectQuery:
         return ProjectQuery.model_validate(self.model_dump(exclude={"k"}))

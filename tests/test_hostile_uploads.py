@@ -400,3 +400,52 @@ def test_open_routes_and_security_scheme(keyed) -> None:
             assert "401" in op["responses"], path
         if "requestBody" in op:
             assert "400" in op["responses"] and "422" in op["responses"], path
+
+
+def test_pdf_page_content_is_bounded_in_cpu_not_only_memory() -> None:
+    # 8 MB of content that inflates well within the memory budget, but pdfminer would
+    # interpret it one byte per call for minutes (a 504 before the budget existed).
+    from jixiao.corpus.parsers import pdf
+
+    data = pdf_with_content(flate_bomb(8 * 1024 * 1024))
+    start = time.monotonic()
+    with pytest.raises(ArchiveTooLarge, match="content"):
+        parse_bytes(data, "slow.pdf")
+    assert time.monotonic() - start < 20
+    assert pdf.MAX_PDF_CONTENT_BYTES < 8 * 1024 * 1024
+
+
+def test_pdf_structure_that_parses_slowly_stops_at_the_deadline(monkeypatch) -> None:
+    # A slice of a real PDF repeated many times (fuzz seed 2 found it: a 504 before).
+    from jixiao.corpus.parsers import pdf
+
+    buf = io.BytesIO()
+    writers.write_tables([small_table()], buf, "pdf")
+    data = buf.getvalue()
+    cut = len(data) // 2
+    data = data[:cut] + data[cut : cut + 200] * 20_000 + data[cut:]
+    monkeypatch.setattr(pdf, "MAX_PDF_SECONDS", 1.0)
+    start = time.monotonic()
+    with pytest.raises(ParseError):
+        parse_bytes(data, "slow.pdf")
+    assert time.monotonic() - start < 15
+
+
+# ---- huge cells and lines (fuzz: 504 on a CSV with a 2-million-character cell) -------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        ("一级指标,二级指标,三级指标,指标值\n产出指标,数量指标,养护里程," + "长" * 40_000 + "\n").encode(),
+        ("年度目标：" + "长" * 300_000 + "\n一级指标 二级指标 三级指标\n").encode(),
+        ("一级指标\t二级指标\t三级指标\n" + "产出指标\t数量指标\t养护里程\n" * 150_000).encode(),
+    ],
+    ids=["csv-cell", "text-line", "text-size"],
+)
+def test_huge_cells_lines_and_texts_are_413_fast(data, client) -> None:
+    start = time.monotonic()
+    with pytest.raises(ArchiveTooLarge):
+        parse_bytes(data, "huge.csv")
+    assert time.monotonic() - start < 10
+    problem(client.post(UPLOAD, files={"file": ("huge.csv", data)}), 413)

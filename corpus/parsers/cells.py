@@ -17,6 +17,10 @@ from jixiao.corpus.errors import ArchiveTooLarge
 #: Cells of a padded grid. A goal table has a few hundred; a sparse sheet or a CSV row
 #: of commas can ask for billions (A1, XFD1 and A20000 pad to 327 million cells).
 MAX_GRID_CELLS = 2_000_000
+#: Characters in one cell: Excel's own limit. A goal text is a few hundred; a cell of
+#: megabytes is no table, and every later stage (classification, review, the annotated
+#: workbook) would pay for it.
+MAX_CELL_CHARS = 32_767
 
 # Characters that file formats add and a reader never means: BOMs inside cells,
 # zero-width joiners from web copy, soft hyphens.
@@ -109,11 +113,20 @@ def trim_grid(rows: list[list[str | None]], source: str = "") -> list[list[str |
     """Drop trailing blank rows and columns (spreadsheets keep styled empty cells).
 
     Refuses (ArchiveTooLarge) before padding when the rectangle would exceed
-    MAX_GRID_CELLS; ``parse_bytes`` names the file when ``source`` is empty.
+    MAX_GRID_CELLS or a cell MAX_CELL_CHARS; ``parse_bytes`` names the file when
+    ``source`` is empty.
     """
     while rows and not any(c for c in rows[-1]):
         rows.pop()
-    width = max((i + 1 for row in rows for i, c in enumerate(row) if c), default=0)
+    width = 0
+    for row in rows:
+        for i, c in enumerate(row):
+            if c:
+                width = max(width, i + 1)
+                if len(c) > MAX_CELL_CHARS:
+                    raise ArchiveTooLarge(
+                        source, f"a cell holds {len(c)} characters, more than a spreadsheet cell can ({MAX_CELL_CHARS})"
+                    )
     if width * len(rows) > MAX_GRID_CELLS:
         raise ArchiveTooLarge(
             source,

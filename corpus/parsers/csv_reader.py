@@ -13,6 +13,7 @@ import csv
 import io
 
 from jixiao.corpus.parsers.cells import clean_cell, trim_grid
+from jixiao.corpus.parsers.vocab import Grid
 
 KNOWN_HEADER_CELLS = frozenset(
     {
@@ -32,7 +33,6 @@ KNOWN_HEADER_CELLS = frozenset(
 )
 _SNIFF_ROWS = 60
 
-Grid = list[list[str | None]]
 
 
 def read_csv_grid(text: str, delimiter: str = ",") -> Grid:

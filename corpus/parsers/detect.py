@@ -19,13 +19,23 @@ import json
 import unicodedata
 from pathlib import Path
 
-from jixiao.corpus.errors import EmptyFile, JixiaoError, ParseError, UnknownCategoryError, UnsupportedFileType
-from jixiao.corpus.parsers.cells import clean_text, simplify_grid
+from jixiao.corpus.errors import (
+    ArchiveTooLarge,
+    EmptyFile,
+    JixiaoError,
+    ParseError,
+    UnknownCategoryError,
+    UnsupportedFileType,
+)
+from jixiao.corpus.parsers.cells import MAX_CELL_CHARS, clean_text, simplify_grid
 from jixiao.corpus.parsers.html import looks_like_html
 from jixiao.corpus.parsers.sniff import SUPPORTED, FileKind, sniff
 from jixiao.corpus.records import records_from_text
 from jixiao.corpus.schema import GoalTable, ParseResult, ParseWarning
 
+#: Characters of decoded text (about a thousand pages); converting and reading more
+#: would outlast the request timeout.
+MAX_TEXT_CHARS = 2_000_000
 #: Share of control characters above which decoded "text" is really binary.
 MAX_CONTROL_SHARE = 0.01
 
@@ -72,6 +82,10 @@ def _dispatch(data: bytes, source: str) -> tuple[str, ParseResult]:
     text, damaged = decode_text_counted(data, source)
     if not text.strip():
         raise EmptyFile(source, "empty file")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ArchiveTooLarge(
+            source, f"{len(text)} characters of text, more than any goal-table document (cap {MAX_TEXT_CHARS})"
+        )
     label, result = parse_text_content(text, source)
     if damaged:
         problem = f"{damaged} undecodable byte sequence(s) replaced by U+FFFD (damaged or truncated file?)"
@@ -89,6 +103,11 @@ def _parse_text(text: str, source: str) -> ParseResult:
     from jixiao.corpus.normalize import to_simplified
     from jixiao.corpus.parsers.text import parse_text
 
+    # Conversion and the layout readers slow down on a line of megabytes (seconds per
+    # megabyte, worse than linear); no goal table prints a line longer than a cell.
+    longest = max(map(len, text.splitlines()), default=0)
+    if longest > MAX_CELL_CHARS:
+        raise ArchiveTooLarge(source, f"a line of {longest} characters: not a goal table (cap {MAX_CELL_CHARS})")
     return parse_text(to_simplified(text), source)
 
 

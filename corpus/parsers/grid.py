@@ -18,18 +18,27 @@ from functools import lru_cache
 
 from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text
+from jixiao.corpus.parsers.vocab import (
+    IGNORE,
+    L1,
+    L2,
+    L3,
+    OP,
+    PERIOD,
+    SIGN_CLASS,
+    STARTS_WITH_OPERATOR,
+    UNIT,
+    VALUE,
+    is_operator,
+)
 from jixiao.corpus.parsers.wrapped_text import table_id
 from jixiao.corpus.records import finalize, make_indicator
 from jixiao.corpus.schema import GoalTable, Indicator, ParseResult, ParseWarning
 from jixiao.corpus.taxonomy import LEVEL2_NAMES, is_level1_name, is_level2_name, split_combined
 from jixiao.corpus.values import parse_amount
 
-Grid = Sequence[Sequence[str | None]]
-
 # --- header roles -------------------------------------------------------------------
 
-L1, L2, L3 = "l1", "l2", "l3"
-VALUE, PERIOD, OP, UNIT, IGNORE = "value", "period", "op", "unit", "ignore"
 
 _HEADER_ROLES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^一级(指标)?$"), L1),
@@ -180,17 +189,14 @@ def _strong_category(cell: str) -> tuple[str | None, str | None] | None:
     return cat if re.search(r"指标(\(.*\))?$", c) or split_combined(cell) else None
 
 
-_OPERATOR_CELL = re.compile(
-    r"^(≥|≤|>|<|=|＞|＜|≧|≦|＝|>=|<=|大于等于|小于等于|大于|小于|等于|不低于|不高于|不少于|不多于|不超过|约|≈)$"
-)
 _PLACEHOLDER = re.compile(
-    r"[(（]\s*[≥≤><=＞＜≧≦]*\s*\*+\s*[^()（）]{0,6}[)）]|[≥≤><=＞＜≧≦]\s*\*+\s*[^\s()（）\d]{0,4}$"
+    rf"[(（]\s*{SIGN_CLASS}*\s*\*+\s*[^()（）]{{0,6}}[)）]|{SIGN_CLASS}\s*\*+\s*[^\s()（）\d]{{0,4}}$"
 )
 _NAME_PREFIX = re.compile(
     r"^\s*([★☆*＊]+|指标\s*\d+\s*([:：.、]|(?=[\u4e00-\u9fff]))|\d{1,2}\s*[.、．]\s*(?=[\u4e00-\u9fff]))+\s*"
 )
-_PLACEHOLDER_UNIT = re.compile(r"[(（]\s*[≥≤><=＞＜≧≦]*\s*\*+\s*([^()（）\d*\s]{1,6})[)）]")
-_BARE_NUMBER = re.compile(r"^[≥≤><=＞＜≧≦]?\s*\d+(\.\d+)?$")
+_PLACEHOLDER_UNIT = re.compile(rf"[(（]\s*{SIGN_CLASS}*\s*\*+\s*([^()（）\d*\s]{{1,6}})[)）]")
+_BARE_NUMBER = re.compile(rf"^{SIGN_CLASS}?\s*\d+(\.\d+)?$")
 _TEMPLATE_NAME = re.compile(r"^(指标\s*\d*|[.…。·\s]+|[-—/\\]+|无)$")
 
 
@@ -643,8 +649,8 @@ def _join_value(op: str | None, value: str | None, unit: str | None) -> str | No
         return None
     v = value.strip()
     if op:
-        ops = [o for o in op.split() if _OPERATOR_CELL.match(o)]
-        if ops and not re.match(r"^[≥≤><=＞＜≧≦＝约]|^(大于|小于|等于|不低于|不高于|不少于|不超过)", v):
+        ops = [o for o in op.split() if is_operator(o)]
+        if ops and not STARTS_WITH_OPERATOR.match(v):
             v = ops[-1] + v
     if unit and unit.strip() and not v.endswith(unit.strip()) and unit.strip() not in _NO_UNIT:
         v = v + unit.strip()

@@ -14,8 +14,7 @@ from html.parser import HTMLParser
 
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.parsers.cells import clean_cell, trim_grid
-
-Grid = list[list[str | None]]
+from jixiao.corpus.parsers.vocab import Grid
 
 #: Grid positions the tables of one document may cover together. Spans make a tiny
 #: upload describe a huge grid (``rowspan=1000 colspan=1000`` is a million cells), so

@@ -6,7 +6,9 @@ beforehand missed what pdfminer still decodes: filter chains (``[/ASCIIHexDecode
 /FlateDecode]``), ``stream`` followed by a space, a stored deflate block whose bytes
 contain ``endstream``. So the budget is charged at the decoders themselves: while
 ``inflate_budget`` is active on a thread, pdfminer's zlib, LZW and run-length decoders
-are replaced by bounded ones that stop once the budget is spent. Outside the context
+are replaced by bounded ones that stop once the budget is spent. Interpreting page
+content is bounded the same way (its bytes, where pdfminer opens each content stream),
+because a few megabytes of hostile content take minutes of CPU. Outside the context
 (any other pdfminer use in the process) they behave exactly like the originals.
 
 pdfminer and pdfplumber swallow some exceptions while reading a page, so the budget
@@ -17,8 +19,9 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -33,12 +36,28 @@ class BudgetExceeded(Exception):
 
 @dataclass
 class Budget:
+    """Bytes left to inflate, and bytes of page content left to interpret."""
+
     remaining: int
+    content_remaining: int
+    deadline: float = float("inf")
     exceeded: bool = False
+    timed_out: bool = False
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            self.exceeded = self.timed_out = True
+            raise BudgetExceeded
 
     def take(self, n: int) -> None:
         self.remaining -= n
         if self.remaining < 0:
+            self.exceeded = True
+            raise BudgetExceeded
+
+    def take_content(self, n: int) -> None:
+        self.content_remaining -= n
+        if self.content_remaining < 0:
             self.exceeded = True
             raise BudgetExceeded
 
@@ -48,11 +67,17 @@ def _current() -> Budget | None:
 
 
 @contextmanager
-def inflate_budget(limit: int) -> Iterator[Budget]:
-    """Bound what pdfminer may inflate on this thread to ``limit`` bytes in total."""
+def inflate_budget(
+    limit: int, content_limit: int | None = None, seconds: float | None = None
+) -> Iterator[Budget]:
+    """Bound what pdfminer may inflate on this thread to ``limit`` bytes in total, the
+    page content it interprets (each time a content stream or form is drawn) to
+    ``content_limit``, and its parsing to ``seconds`` of wall time."""
     _install()
     previous = _current()
-    budget = Budget(limit)
+    budget = Budget(limit, limit if content_limit is None else content_limit)
+    if seconds is not None:
+        budget.deadline = time.monotonic() + seconds
     _state.budget = budget
     try:
         yield budget
@@ -66,6 +91,9 @@ class _BoundedDecompressor:
         self._budget = budget
 
     def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        # pdfminer feeds a damaged stream one byte per call (decompress_corrupted):
+        # megabytes of calls, so the deadline is checked here too.
+        self._budget.check_time()
         cap = self._budget.remaining + 1
         out = self._d.decompress(data, min(max_length, cap) if max_length else cap)
         self._budget.take(len(out))  # output capped at remaining + 1: past the budget raises
@@ -140,6 +168,41 @@ def _bounded_runlength(data: bytes) -> bytes:
     return bytes(out)
 
 
+def _charged_fillfp(original: Callable[[object], bool]) -> Callable[[object], bool]:
+    """PDFContentParser.fillfp, charging each content stream it opens to the content budget.
+
+    pdfminer interprets content at about one Python call per byte for hostile input
+    (16 µs a byte on a shared machine), so the content budget bounds CPU time as the
+    inflate budget bounds memory. A form drawn a thousand times is charged a thousand times.
+    """
+
+    def fillfp(self: object) -> bool:
+        opened = original(self)
+        budget = _current()
+        if opened and budget is not None:
+            budget.take_content(self.fp.getbuffer().nbytes)  # type: ignore[attr-defined]
+        return opened
+
+    return fillfp
+
+
+def _timed_fillbuf(original: Callable[[object], bool]) -> Callable[[object], bool]:
+    """A parser's fillbuf that checks the deadline each time it needs a new 4 KB chunk.
+
+    The object parser reads the file itself through here, so a hostile structure
+    (a slice repeated thousands of times, broken xref tables that force a full scan)
+    stops at the deadline instead of running past the request timeout.
+    """
+
+    def fillbuf(self: object) -> bool:
+        budget = _current()
+        if budget is not None and self.charpos >= len(self.buf):  # type: ignore[attr-defined]
+            budget.check_time()
+        return original(self)
+
+    return fillbuf
+
+
 def _install() -> None:
     """Swap pdfminer's decoders once per process (idempotent, thread-safe)."""
     global _installed
@@ -148,8 +211,11 @@ def _install() -> None:
     with _install_lock:
         if _installed:
             return
-        from pdfminer import pdftypes
+        from pdfminer import pdfinterp, pdftypes, psparser
 
+        psparser.PSBaseParser.fillbuf = _timed_fillbuf(psparser.PSBaseParser.fillbuf)  # type: ignore[method-assign]
+        pdfinterp.PDFContentParser.fillbuf = _timed_fillbuf(pdfinterp.PDFContentParser.fillbuf)  # type: ignore[method-assign]
+        pdfinterp.PDFContentParser.fillfp = _charged_fillfp(pdfinterp.PDFContentParser.fillfp)  # type: ignore[method-assign]
         pdftypes.zlib = _BoundedZlib()  # type: ignore[assignment]
         pdftypes.lzwdecode = _bounded_lzw
         pdftypes.rldecode = _bounded_runlength

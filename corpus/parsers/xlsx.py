@@ -19,12 +19,12 @@ import zipfile
 
 from jixiao.corpus.errors import ArchiveTooLarge, DamagedFile, ParseError
 from jixiao.corpus.parsers.cells import clean_cell, format_date, format_number, one_line, trim_grid
+from jixiao.corpus.parsers.vocab import Grid
 from jixiao.corpus.parsers.zipsafe import safe_office_zip
 
 #: A sheet with more cells than this is not a goal table; refuse rather than burn memory.
 MAX_SHEET_CELLS = 2_000_000
 
-Grid = list[list[str | None]]
 
 
 def cell_text(value: object, number_format: str | None = None) -> str | None:
