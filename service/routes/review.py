@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from jixiao.corpus.schema import GoalTable
 from jixiao.service.analysis import analyze_table, severity_counts
 from jixiao.service.api_models import DEFAULT_THRESHOLD, ReviewResponse
-from jixiao.service.deps import get_engine, require_read_access, run_blocking
+from jixiao.service.deps import EngineDep, require_read_access, run_blocking
 from jixiao.service.problems import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["review"], dependencies=[Depends(require_read_access)], responses=PROBLEM_RESPONSES)
@@ -17,12 +17,12 @@ router = APIRouter(tags=["review"], dependencies=[Depends(require_read_access)],
 async def review(
     table: GoalTable,
     request: Request,
+    engine: EngineDep,
     classify: bool = Query(True, description="同时用分类模型核对每行的类别（规则 tier-disagreement）"),
     threshold: float = Query(
         DEFAULT_THRESHOLD, ge=0.0, le=1.0, description="模型与申报类别不一致时报告的最低置信度"
     ),
 ) -> ReviewResponse:
-    engine = get_engine(request)
     result = await run_blocking(request, analyze_table, engine, table, threshold, classify)
     return ReviewResponse(
         table_id=result.table.id,

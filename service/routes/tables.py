@@ -19,7 +19,7 @@ from jixiao.corpus.schema import ParseResult
 from jixiao.service.analysis import analyze_table, severity_counts
 from jixiao.service.annotate import XLSX_MEDIA_TYPE, annotated_workbook
 from jixiao.service.api_models import DEFAULT_THRESHOLD, UploadedTable, UploadResponse
-from jixiao.service.deps import Engine, get_engine, require_read_access, run_blocking
+from jixiao.service.deps import Engine, EngineDep, require_read_access, run_blocking
 from jixiao.service.limits import sniff_upload
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
 
@@ -95,11 +95,11 @@ async def _read_file(request: Request) -> tuple[bytes, str]:
 )
 async def upload(
     request: Request,
+    engine: EngineDep,
     format: Literal["json", "xlsx"] = Query("json", description="xlsx：返回带标注的工作簿"),
     threshold: float = Query(DEFAULT_THRESHOLD, ge=0.0, le=1.0),
 ):
     data, filename = await _read_file(request)
-    engine = get_engine(request)
     parsed, results = await run_blocking(request, analyze_upload, engine, data, filename, threshold)
     if format == "xlsx":
         content = await run_blocking(request, annotated_workbook, results)
