@@ -1,7 +1,8 @@
 """``kill -9`` during imports: is an acknowledged table ever lost, or an index left unloadable?
 
-Makes ``--files`` small .xlsx files (``--tables`` tables each, all different), then runs
-``--rounds`` rounds. In each round a child process imports the folder, printing
+Runs ``--rounds`` rounds. Each round makes a new folder of ``--files`` small .xlsx files
+(``--tables`` tables each, different from every other round's), and a child process
+imports it, printing
 ``ACK file`` after each file's transaction commits, then catches the saved index up
 (``Suggester.load``, hash embedder, so no model is needed); the child is killed with
 SIGKILL at a random moment. After each kill:
@@ -11,7 +12,8 @@ SIGKILL at a random moment. After each kill:
 - the saved index loads (missing is allowed: the kill came before the first save), and
   ``sync_index`` brings it in line with the store, logging loaded / caught up / rebuilt.
 
-A last uncut import must end with every table stored exactly once (duplicates skipped).
+A last uncut import of every round's folder must end with every table stored exactly once
+(what earlier rounds committed is skipped as a duplicate).
 Uses ``JIXIAO_DATABASE_URL`` when set (PostgreSQL), else SQLite in a temporary home.
 
     python bench/import_crash.py --rounds 20
@@ -43,6 +45,7 @@ from jixiao.settings import get_settings
 settings = get_settings()
 store = open_store(settings)
 paths, _ = collect_paths([sys.argv[1]])
+print("START", flush=True)
 def ack(fr):
     if fr.ok:
         print("ACK", fr.file, fr.tables, fr.duplicates, flush=True)
@@ -52,7 +55,7 @@ print("DONE", flush=True)
 """
 
 
-def make_files(folder: Path, files: int, tables: int) -> int:
+def make_files(folder: Path, files: int, tables: int, offset: int = 0) -> int:
     from jixiao.corpus.data_paths import EXTERNAL_TABLES
     from jixiao.corpus.records import read_records
     from jixiao.corpus.writers import write_xlsx
@@ -63,8 +66,9 @@ def make_files(folder: Path, files: int, tables: int) -> int:
     for f in range(files):
         group = []
         for k in range(tables):
-            t = base[(f * tables + k) % len(base)]
-            group.append(t.model_copy(update={"id": f"c{f}-{k}", "project": f"崩溃测试项目{f}-{k}"}))
+            n_all = offset + f * tables + k
+            t = base[n_all % len(base)]
+            group.append(t.model_copy(update={"id": f"c{n_all}", "project": f"崩溃测试项目{n_all:06d}"}))
             n += 1
         write_xlsx(group, folder / f"f{f:04d}.xlsx")
     return n
@@ -114,9 +118,11 @@ def check(settings, acked: dict[str, int]) -> dict:  # noqa: ANN001
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rounds", type=int, default=20)
-    p.add_argument("--files", type=int, default=40)
+    p.add_argument("--files", type=int, default=30)
     p.add_argument("--tables", type=int, default=3)
-    p.add_argument("--max-delay", type=float, default=6.0, help="kill within this many seconds of the start")
+    p.add_argument(
+        "--max-delay", type=float, default=5.0, help="kill within this many seconds of the child being ready"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
@@ -127,23 +133,35 @@ def main(argv: list[str] | None = None) -> int:
     from jixiao.settings import get_settings
 
     settings = get_settings()
-    total = make_files(work / "in", args.files, args.tables)
+    total = 0
     acked: dict[str, int] = {}
     rounds = []
     for r in range(args.rounds):
+        total += make_files(work / "in" / f"round{r:03d}", args.files, args.tables, offset=total)
         proc = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(work / "in")], stdout=subprocess.PIPE, text=True, env=os.environ
+            [sys.executable, "-c", CHILD, str(work / "in" / f"round{r:03d}")],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=os.environ,
         )
-        delay = rng.uniform(0.5, args.max_delay)
+        # Kill at a random moment after the child is ready (imports done), so the kill lands
+        # during the import or the index catch-up, not during Python's start-up.
+        first = proc.stdout.readline()
+        delay = rng.uniform(0.0, args.max_delay)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
-        out, _ = proc.communicate()
+        rest, _ = proc.communicate()
+        out = first + rest
+        new_acks = 0
         for line in out.splitlines():
             if line.startswith("ACK "):
                 _, f, n, dup = line.split(" ")
                 acked[f] = acked.get(f, 0) + int(n)
+                new_acks += int(n)
         result = check(settings, acked)
-        result.update(round=r + 1, killed_after_s=round(delay, 2), finished="DONE" in out)
+        result.update(
+            round=r + 1, killed_after_s=round(delay, 2), acked_this_round=new_acks, finished="DONE" in out
+        )
         rounds.append(result)
         if not args.json:
             print(json.dumps(result, ensure_ascii=False), flush=True)
@@ -156,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "rounds": args.rounds,
         "acknowledged_tables": sum(acked.values()),
+        "rounds_killed_mid_import": sum(1 for r in rounds if r["acked_this_round"] and not r["finished"]),
         "lost": sum(r["lost"] for r in rounds),
         "partial_tables": max((r["partial"] for r in rounds), default=0),
         "index_load_failures": sum(r["index_failure"] for r in rounds),
