@@ -1,5 +1,6 @@
 "use strict";
-// Reviewer corrections: every review row carrying data-table-id and data-index gets a
+// Reviewer corrections: every review row carrying data-table-id and data-index (and
+// optionally data-name and data-value, the row's current name and value) gets a
 // "更正" control that records a corrected tier, name or value in the corpus
 // (PATCH /v1/corpus/tables/{id}/indicators/{n}, with the page's API key).
 
@@ -34,7 +35,11 @@ async function tiers() {
 async function openCorrection(row) {
   if (row.nextElementSibling?.classList.contains("correction")) return;
   const cells = row.querySelectorAll("td");
-  const current = { name: cells[1]?.textContent ?? "", annual_value: cells[2]?.textContent ?? "" };
+  // data-name / data-value when the row carries them, else the review table's name and value columns.
+  const current = {
+    name: row.dataset.name ?? cells[1]?.textContent ?? "",
+    annual_value: row.dataset.value ?? cells[2]?.textContent ?? "",
+  };
   const options = (await tiers()).map(([code, label]) => `<option value="${esc(code)}">${esc(label)}</option>`).join("");
   const form = document.createElement("tr");
   form.className = "correction";
