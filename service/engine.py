@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from jixiao.corpus.schema import GoalTable
 from jixiao.errors import JixiaoError
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
@@ -161,7 +163,12 @@ class LibraryEngine:
         with self._sync_lock:
             if not force and now - self._checked < self.settings.corpus_poll_s:
                 return 0  # another thread checked while we waited
-            state = self._store.state()
+            try:
+                state = self._store.state()
+            except SQLAlchemyError as e:  # the database is away: serve what we have, say so
+                log.warning("corpus database unreachable, serving the index as it is: %s", e.__class__.__name__)
+                self._checked = time.monotonic()
+                return 0
             self._checked = time.monotonic()
             if state.version <= self._seen:
                 return 0

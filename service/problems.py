@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jixiao.corpus.errors import JixiaoError, ParseError, UnknownCategoryError
@@ -183,6 +184,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ParseError)
     async def _parse_error(_: Request, exc: ParseError) -> JSONResponse:
         return problem_response(422, f"无法解析上传的文件：{exc.problem}", kind="parse-error")
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        # The corpus database is down or unreachable: nothing was written, the client may retry.
+        log.warning("database error on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        return problem_response(503, "语料库数据库暂时无法访问，请稍后重试", kind="database-unavailable")
 
     @app.exception_handler(JixiaoError)
     async def _jixiao_error(_: Request, exc: JixiaoError) -> JSONResponse:

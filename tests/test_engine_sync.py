@@ -78,3 +78,18 @@ def test_a_rebuilt_corpus_is_reloaded_by_running_workers(settings):
     status = a.status()
     assert status.corpus_version == str(store.state().version)
     assert "added-keep" in a.suggester.index.tables.ids
+
+
+def test_a_worker_keeps_serving_when_the_database_is_away(settings, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    b, _ = worker(settings)
+    n = b.status().corpus_tables
+
+    def down():  # noqa: ANN202
+        raise OperationalError("SELECT version", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(b._store, "state", down)
+    time.sleep(0.25)
+    assert b.status().corpus_tables == n
+    assert b.suggest(ProjectQuery(name="医疗救助"), k=3).similar_projects
