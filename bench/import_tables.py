@@ -25,10 +25,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 
-def make_files(folder: Path, tables: int, per_file: int) -> int:
+def make_files(folder: Path, tables: int, per_file: int, fmt: str = "xlsx") -> int:
     from jixiao.corpus.data_paths import EXTERNAL_TABLES
     from jixiao.corpus.records import read_records
-    from jixiao.corpus.writers import write_xlsx
+    from jixiao.corpus.writers import write_csv, write_xlsx
 
     base, _ = read_records(EXTERNAL_TABLES)
     folder.mkdir(parents=True, exist_ok=True)
@@ -38,7 +38,8 @@ def make_files(folder: Path, tables: int, per_file: int) -> int:
             base[i % len(base)].model_copy(update={"id": f"b{i}", "project": f"导入基准项目{i:05d}"})
             for i in range(start, min(tables, start + per_file))
         ]
-        write_xlsx(group, folder / f"batch{start // per_file:05d}.xlsx")
+        out = folder / f"batch{start // per_file:05d}.{fmt}"
+        (write_xlsx if fmt == "xlsx" else write_csv)(group, out)
         files += 1
     return files
 
@@ -83,12 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--tables", type=int, default=1000)
     p.add_argument("--per-file", type=int, default=5)
+    p.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="file type to import")
     p.add_argument("--postgres", default=os.environ.get("JIXIAO_TEST_DATABASE_URL", ""),
                    help="a PostgreSQL URL (default: $JIXIAO_TEST_DATABASE_URL); empty skips it")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="jixiao-import-bench-"))
-    files = make_files(work / "in", args.tables, args.per_file)
+    files = make_files(work / "in", args.tables, args.per_file, args.format)
     runs = {"dry run (parse only, baseline)": run_import(work / "in", work / "dry", "", True)}
     runs["SQLite"] = run_import(work / "in", work / "sqlite", "", False)
     if args.postgres:
