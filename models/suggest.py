@@ -77,12 +77,6 @@ def resolve_embedder(name: str | None = None, settings: Settings | None = None) 
     return load_embedder(name, settings)
 
 
-def load_tables(settings: Settings | None = None) -> list[GoalTable]:
-    from jixiao.corpus.store import load_corpus
-
-    return load_corpus(settings)
-
-
 def _version(tables: Sequence[GoalTable]) -> str:
     from jixiao.corpus.store import corpus_version
 

@@ -7,7 +7,9 @@ older imports keep working.
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from jixiao.service.concurrency import ReadWriteLock, run_blocking
 from jixiao.service.engine import Engine, EngineStatus, LibraryEngine
@@ -17,6 +19,8 @@ from jixiao.settings import Settings
 
 __all__ = [
     "API_KEY_HEADER",
+    "EngineDep",
+    "SettingsDep",
     "Engine",
     "EngineStatus",
     "LibraryEngine",
@@ -49,3 +53,8 @@ def get_store(request: Request):  # noqa: ANN201 - a jixiao.corpus.store.CorpusS
     if store is None:
         store = request.app.state.store = open_store(request.app.state.settings)
     return store
+
+
+#: Route parameters: ``engine: EngineDep`` (503 while the engine loads), ``settings: SettingsDep``.
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

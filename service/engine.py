@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from jixiao.corpus.schema import GoalTable
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.errors import JixiaoError
@@ -30,6 +32,10 @@ if TYPE_CHECKING:
     from jixiao.corpus.store import CorpusStore
 
 log = logging.getLogger("jixiao.service")
+
+#: A worker that wrote saves its index at most this often; anything saved later is caught
+#: up from the store on the next start, so this bounds start-up work, not safety.
+PERSIST_EVERY_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class LibraryEngine:
         self._seen = version if version is not None else -1
         self._checked = 0.0
         self._sync_lock = threading.Lock()
+        self._saved = time.monotonic()
         # Model calls are CPU-bound: more of them at once than cores only adds
         # contention, so requests queue here (inside their timeout) instead.
         self._compute = threading.BoundedSemaphore(max_concurrency or settings.max_concurrency)
@@ -163,7 +170,12 @@ class LibraryEngine:
         with self._sync_lock:
             if not force and now - self._checked < self.settings.corpus_poll_s:
                 return 0  # another thread checked while we waited
-            state = self._store.state()
+            try:
+                state = self._store.state()
+            except SQLAlchemyError as e:  # the database is away: serve what we have, say so
+                log.warning("corpus database unreachable, serving the index as it is: %s", e.__class__.__name__)
+                self._checked = time.monotonic()
+                return 0
             self._checked = time.monotonic()
             if state.version <= self._seen:
                 return 0
@@ -179,7 +191,18 @@ class LibraryEngine:
                 self._seen = snap.version
             if new:
                 log.info("caught up with the corpus: %d tables added up to version %d", len(new), snap.version)
+                if force:  # this worker wrote: keep the saved index reasonably fresh
+                    self._maybe_persist()
             return len(new)
+
+    def _maybe_persist(self) -> None:
+        from jixiao.models.index_sync import save_index
+
+        if time.monotonic() - self._saved < PERSIST_EVERY_S:
+            return
+        with self._lock.read():  # no index writes while the files are written
+            save_index(self.suggester.index, self.settings.index_dir)
+        self._saved = time.monotonic()
 
     def _reload(self) -> int:
         """The packaged data was rebuilt under us: bring the index in line with the store."""

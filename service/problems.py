@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -251,6 +252,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ParseError)
     async def _parse_error(request: Request, exc: ParseError) -> JSONResponse:
         return await _api_problem(request, parse_problem(exc))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        # The corpus database is down or unreachable: nothing was written, the client may retry.
+        log.warning("database error on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        return problem_response(503, "语料库数据库暂时无法访问，请稍后重试", kind="database-unavailable")
 
     @app.exception_handler(JixiaoError)
     async def _jixiao_error(_: Request, exc: JixiaoError) -> JSONResponse:

@@ -173,3 +173,19 @@ def test_eval_classify_scores_with_or_without_corrections(tmp_path, monkeypatch)
     assert code_of(["--without-corrections"]) == t.indicators[0].code
     # A fixture table with the same id gets the recorded correction too (with), not without.
     assert eval_cmd.with_recorded_corrections([t])[0].indicators[0].code == new
+
+
+def test_a_database_that_goes_away_gives_503_not_500(client, settings, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from jixiao.corpus.store import CorpusStore
+
+    def down(*a, **kw):  # noqa: ANN002, ANN003
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    open_store(settings)  # opened while the database is up
+    monkeypatch.setattr(CorpusStore, "correct", down)
+    monkeypatch.setattr(CorpusStore, "corrections", down)
+    r = client.patch("/v1/corpus/tables/x/indicators/0", json={"code": "11"}, headers={"X-API-Key": ALICE})
+    assert r.status_code == 503 and "数据库" in r.json()["detail"]
+    assert client.get("/v1/corpus/corrections", headers={"X-API-Key": ALICE}).status_code == 503

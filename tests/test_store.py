@@ -164,3 +164,16 @@ def test_a_database_that_cannot_be_used_is_one_chinese_line_without_the_password
         create_db_engine(url)
     msg = str(e.value)
     assert expected in msg and "s3cret" not in msg and "\n" not in msg
+
+
+def test_the_migrations_build_exactly_the_declared_schema(settings):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from jixiao.corpus.db.schema import metadata
+
+    store = open_store(settings)
+    with store.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn)
+        assert ctx.get_current_revision() == "0001"
+        assert compare_metadata(ctx, metadata) == []

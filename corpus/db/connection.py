@@ -72,7 +72,9 @@ def create_db_engine(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         else:
-            engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            # An unreachable host fails start-up within seconds instead of TCP's minutes.
+            args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
+            engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=args)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except (ArgumentError, NoSuchModuleError, ModuleNotFoundError, ImportError) as e:

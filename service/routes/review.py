@@ -21,19 +21,17 @@ from jixiao.service.analysis import analyze_table, corpus_norms, severity_counts
 from jixiao.service.annotate import XLSX_MEDIA_TYPE
 from jixiao.service.api_models import DEFAULT_THRESHOLD, ReviewResponse
 from jixiao.service.batch import MAX_BATCH_FILES, BatchReview, review_files
-from jixiao.service.deps import get_engine, require_read_access, run_blocking
+from jixiao.service.deps import EngineDep, SettingsDep, require_read_access, run_blocking
 from jixiao.service.input_limits import check_tables
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
-from jixiao.settings import Settings
 
 BATCH_PATH = "/v1/review/batch"
 
 router = APIRouter(tags=["review"], dependencies=[Depends(require_read_access)], responses=PROBLEM_RESPONSES)
 
 
-def get_norms(request: Request) -> PeerNorms:
+def get_norms(settings: SettingsDep) -> PeerNorms:
     """The corpus's peer targets for the 适当性 checks (cached until the store changes)."""
-    settings: Settings = request.app.state.settings
     return corpus_norms(settings)
 
 
@@ -42,13 +40,13 @@ async def review(
     table: GoalTable,
     request: Request,
     norms: Annotated[PeerNorms, Depends(get_norms)],
+    engine: EngineDep,
     classify: bool = Query(True, description="同时用分类模型核对每行的类别（规则 tier-disagreement）"),
     threshold: float = Query(
         DEFAULT_THRESHOLD, ge=0.0, le=1.0, description="模型与申报类别不一致时报告的最低置信度"
     ),
 ) -> ReviewResponse:
     check_tables([table])
-    engine = get_engine(request)
     result = await run_blocking(request, analyze_table, engine, table, threshold, classify, norms)
     return ReviewResponse(
         table_id=result.table.id,
@@ -107,12 +105,13 @@ async def _read_files(request: Request) -> list[tuple[str, bytes]]:
 async def review_batch(
     request: Request,
     norms: Annotated[PeerNorms, Depends(get_norms)],
+    engine: EngineDep,
+    settings: SettingsDep,
     format: Literal["json", "xlsx"] = Query("json", description="xlsx：返回汇总工作簿（每张表一页）"),
     threshold: float = Query(DEFAULT_THRESHOLD, ge=0.0, le=1.0),
 ):
     files = await _read_files(request)
-    engine = get_engine(request)
-    timeout = request.app.state.settings.batch_timeout_s
+    timeout = settings.batch_timeout_s
     batch = await run_blocking(request, review_files, engine, files, threshold, norms, None, timeout=timeout)
     if format == "xlsx":
         from jixiao.service.summary import summary_workbook

@@ -19,7 +19,7 @@ from jixiao.corpus.schema import ParseResult
 from jixiao.service.analysis import review_tables, severity_counts
 from jixiao.service.annotate import XLSX_MEDIA_TYPE, annotated_workbook
 from jixiao.service.api_models import DEFAULT_THRESHOLD, UploadedTable, UploadResponse
-from jixiao.service.deps import Engine, get_engine, require_read_access, run_blocking
+from jixiao.service.deps import Engine, EngineDep, require_read_access, run_blocking
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
 from jixiao.service.review_text import zh_problem
 from jixiao.service.routes.review import get_norms
@@ -96,11 +96,11 @@ async def _read_file(request: Request) -> tuple[bytes, str]:
 async def upload(
     request: Request,
     norms: Annotated[PeerNorms, Depends(get_norms)],
+    engine: EngineDep,
     format: Literal["json", "xlsx"] = Query("json", description="xlsx：返回带标注的工作簿"),
     threshold: float = Query(DEFAULT_THRESHOLD, ge=0.0, le=1.0),
 ):
     data, filename = await _read_file(request)
-    engine = get_engine(request)
     parsed, results = await run_blocking(request, analyze_upload, engine, data, filename, threshold, norms)
     if format == "xlsx":
         content = await run_blocking(request, annotated_workbook, results)
