@@ -155,3 +155,15 @@ def test_api_classifies_a_table_when_asked_and_uploads_always(ensemble, tmp_path
         assert up.status_code == 200
         classified = [r for t in up.json()["tables"] for r in t["classifications"]]
         assert classified and all(r["prediction"]["row_code"] for r in classified)
+
+
+@pytest.mark.slow
+def test_a_table_of_5000_rows_gets_an_answer(ensemble):
+    model, held = ensemble
+    rows = [x for t in held for x in inputs_from_table(t)]
+    long = [
+        ClassifyInput(name=f"{rows[i % len(rows)].name}{i}", value=rows[i % len(rows)].value)
+        for i in range(5000)
+    ]
+    out = classify_table(model, long)
+    assert len(out) == 5000 and all(p.code in LABELS for p in out)
