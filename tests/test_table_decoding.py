@@ -38,7 +38,10 @@ def test_transitions_are_learned_from_block_structure():
     assert set(d.kind_probs) == set(KINDS)
     assert d.kind_probs["stay"] > d.kind_probs["back"]
     i11, i12, i31 = LABELS.index("11"), LABELS.index("12"), LABELS.index("31")
-    assert d.log_trans[i11, i11] > d.log_trans[i11, i12] > d.log_trans[i11, i31] > d.log_trans[i31, i11]
+    i22 = LABELS.index("22")
+    assert d.log_trans[i11, i12] > d.log_trans[i11, i31]  # the next block before a jump
+    assert d.log_trans[i22, i31] > d.log_trans[i22, i11]  # forward before back
+    assert np.allclose(np.diag(d.log_trans), np.log(d.kind_probs["stay"]))  # one block-length figure
     assert np.allclose(np.exp(d.log_trans).sum(axis=1), 1.0)
 
 
@@ -116,3 +119,51 @@ def test_bad_tables_get_an_answer(ensemble):
     assert {p.code for p in classify_table(model, same)} == {"31"}
     blank = [ClassifyInput(name=""), ClassifyInput(name="  ", value="≥90%"), ClassifyInput(name="培训人次")]
     assert len(classify_table(model, blank)) == 3
+
+
+def test_api_classifies_a_table_when_asked_and_uploads_always(ensemble, tmp_path):
+    from api_fakes import FakeEngine
+    from fastapi.testclient import TestClient
+
+    from jixiao.corpus.data_paths import seed_files
+    from jixiao.service.app import create_app
+    from jixiao.settings import Settings
+
+    model, _ = ensemble
+
+    class ModelEngine(FakeEngine):
+        def classify(self, inputs):  # noqa: ANN001
+            return model.predict(inputs)
+
+        def classify_table(self, inputs, scheme=None):  # noqa: ANN001
+            return classify_table(model, inputs, scheme)
+
+    rows = [
+        {"name": "培训人次", "value": "≥300人次", "level1": "产出指标"},
+        {"name": "资料归档完整率", "value": "100%", "level1": "产出指标"},
+        {"name": "群众满意度", "value": "≥90%", "level1": "满意度指标"},
+    ]
+    app = create_app(Settings(home=tmp_path / "home"), engine=ModelEngine())
+    with TestClient(app, raise_server_exceptions=False) as c:
+        alone = c.post("/v1/classify", json={"rows": rows}).json()["results"]
+        table = c.post("/v1/classify", json={"rows": rows, "table": True}).json()["results"]
+        assert all(r["prediction"]["row_code"] is None for r in alone)
+        assert all(r["prediction"]["row_code"] for r in table)
+        assert [r["prediction"]["code"][0] for r in table] == ["1", "1", "3"]  # inside the printed level 1s
+        seed = next(p for p in seed_files() if p.name.startswith("004"))
+        up = c.post("/v1/tables/upload", files={"file": (seed.name, seed.read_bytes(), "text/plain")})
+        assert up.status_code == 200
+        classified = [r for t in up.json()["tables"] for r in t["classifications"]]
+        assert classified and all(r["prediction"]["row_code"] for r in classified)
+
+
+@pytest.mark.slow
+def test_a_table_of_5000_rows_gets_an_answer(ensemble):
+    model, held = ensemble
+    rows = [x for t in held for x in inputs_from_table(t)]
+    long = [
+        ClassifyInput(name=f"{rows[i % len(rows)].name}{i}", value=rows[i % len(rows)].value)
+        for i in range(5000)
+    ]
+    out = classify_table(model, long)
+    assert len(out) == 5000 and all(p.code in LABELS for p in out)

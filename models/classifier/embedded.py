@@ -8,10 +8,12 @@ embedding model can be recognised.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, Neighbor, TierPrediction
@@ -28,6 +30,12 @@ def embedder_by_name(name: str | None):  # noqa: ANN201 - returns an Embedder
     from jixiao.models.embedding import load_embedder
 
     return load_embedder(name)
+
+
+@lru_cache(maxsize=1)
+def _threadpools() -> ThreadpoolController:
+    """Scanning the loaded BLAS libraries takes milliseconds: done once per process."""
+    return ThreadpoolController()
 
 
 class EmbeddingApproach:
@@ -97,8 +105,11 @@ class EmbeddingApproach:
         if not X:
             return []
         emb = self.embed(X)
-        probs = self.predict_proba_emb(X, emb)
-        sims = self.similarities(emb)
+        # A table is tens of rows: one BLAS thread does these small products in microseconds,
+        # while a thread pool on a busy machine waits milliseconds for its threads.
+        with _threadpools().limit(limits=1):
+            probs = self.predict_proba_emb(X, emb)
+            sims = self.similarities(emb)
         return [
             make_prediction(
                 self.classes,

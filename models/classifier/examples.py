@@ -38,7 +38,8 @@ def examples_from_tables(tables: list[GoalTable]) -> tuple[list[ClassifyInput], 
 
 
 def inputs_from_table(table: GoalTable) -> list[ClassifyInput]:
-    """Every indicator of a table as an input (labeled or not), in row order."""
+    """Every indicator of a table as an input (labeled or not), in row order, with the level 1
+    the table declares for it (merged headings included)."""
     return [
         ClassifyInput(
             name=i.name,
@@ -46,16 +47,22 @@ def inputs_from_table(table: GoalTable) -> list[ClassifyInput]:
             project=table.project,
             goal=table.goal,
             table_id=table.id,
-            declared_level1=printed_level1(i),
+            declared_level1=printed_level1(i, carried=True),
         )
         for i in table.indicators
     ]
 
 
-def printed_level1(ind: Indicator) -> str | None:
-    """The level-1 code a table prints for a row; None when it prints none, when the level 1
-    was filled in by hand (``inferred_levels``), or when the name is not a category."""
-    if not ind.level1 or "level1" in ind.inferred_levels:
+def printed_level1(ind: Indicator, carried: bool = False) -> str | None:
+    """The level-1 code a table declares for a row, or None.
+
+    ``carried=False`` (training, evaluation): only a level 1 printed on the row itself;
+    one carried down from a merged cell above, or filled in by a transcriber, is marked
+    in ``inferred_levels`` and left out, so scores never rest on a hand-made label.
+    ``carried=True`` (uploads, ``jixiao classify``): also a level 1 the parser carried
+    down from a merged heading, which is what the table prints for every row beneath it.
+    """
+    if not ind.level1 or (not carried and "level1" in ind.inferred_levels):
         return None
     try:
         return level1_code(ind.level1)

@@ -11,6 +11,7 @@ from typing import Any
 
 from jixiao.models.classifier.contract import TierClassifier
 from jixiao.models.classifier.ensemble import EnsembleClassifier
+from jixiao.models.classifier.gbt import GradientBoostedClassifier
 from jixiao.models.classifier.knn import KnnClassifier
 from jixiao.models.classifier.linear import LinearClassifier
 from jixiao.models.classifier.ngram import NgramClassifier
@@ -54,6 +55,10 @@ def _ngram_value_project(embedder: Any = None) -> TierClassifier:
     return NgramClassifier(embedder, value=True, project=True)
 
 
+def _gbt(embedder: Any = None) -> TierClassifier:
+    return GradientBoostedClassifier(embedder)
+
+
 def _ensemble_ngram(embedder: Any = None) -> TierClassifier:
     return EnsembleClassifier(embedder, with_ngram=True)
 
@@ -69,6 +74,7 @@ APPROACHES: dict[str, Callable[..., TierClassifier]] = {
     "ngram+value": _ngram_value,
     "ngram+value+project": _ngram_value_project,
     "ensemble+ngram": _ensemble_ngram,
+    "gbt": _gbt,
 }
 
 #: Chosen by grouped 5-fold CV (`jixiao eval classify --cv --approach all`; see the README numbers).
