@@ -1,0 +1,72 @@
+"""Stage 7: the draft reviewed by the project's own rules before it is returned.
+
+The draft becomes a ``GoalTable`` and goes through ``corpus.review.review_table``, the
+same entry point reviewers use. Errors are repaired where the fix is mechanical (a
+missing level 1 filled from the patterns, a rate without its ``%``, a row without a
+value dropped); whatever remains is returned with the draft so the drafter sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from jixiao.corpus.review import Finding, Rule, Severity, review_table
+from jixiao.corpus.schema import GoalTable, Indicator
+from jixiao.corpus.taxonomy import REQUIRED_LEVEL1, TIERS, Scheme
+from jixiao.models.drafting.candidates import Candidate
+from jixiao.models.drafting.values import GroundedValue
+
+_RATE_NAME = re.compile(r"(率|度|比例)$")
+
+
+def as_table(
+    chosen: list[Candidate], scheme: Scheme, name: str | None = None, goal: str | None = None
+) -> GoalTable:
+    return GoalTable(
+        id="draft",
+        project=name,
+        annual_goal=goal,
+        scheme=scheme,
+        indicators=[
+            Indicator(
+                name=c.name,
+                level1=TIERS[c.code].level1,
+                level2=TIERS[c.code].level2,
+                code=c.code,
+                annual_value=c.value.text if c.value else None,
+            )
+            for c in chosen
+        ],
+    )
+
+
+def self_check(
+    chosen: list[Candidate], scheme: Scheme, fill: Callable[[str], Candidate | None]
+) -> tuple[list[Candidate], list[Finding]]:
+    """Review, repair what can be repaired, review again; the repaired rows and what is left."""
+    rows = list(chosen)
+    findings = review_table(as_table(rows, scheme))
+    drop: set[int] = set()
+    for f in findings:
+        if f.indicator_index is None:
+            continue
+        c = rows[f.indicator_index]
+        if f.rule is Rule.EMPTY_VALUE:
+            drop.add(f.indicator_index)
+        elif f.rule is Rule.MISSING_UNIT and c.value:
+            if _RATE_NAME.search(c.name):
+                c.value = GroundedValue(
+                    c.value.text + "%", c.value.basis + "（补全单位）", c.value.qualitative
+                )
+            else:
+                drop.add(f.indicator_index)
+    rows = [c for i, c in enumerate(rows) if i not in drop]
+    present = {TIERS[c.code].level1_code for c in rows}
+    for l1 in REQUIRED_LEVEL1[scheme]:
+        if l1 not in present:
+            extra = fill(l1)
+            if extra is not None:
+                rows.append(extra)
+    findings = review_table(as_table(rows, scheme))
+    return rows, sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.indicator_index or -1))
