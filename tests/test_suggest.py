@@ -194,7 +194,7 @@ def test_corpus_rows_are_kept_only_when_they_fit(suggester):
 
 def test_patterns_carry_support_and_examples(suggester):
     r = suggester.suggest(ROAD)
-    patterns = [s for s in r.suggestions if s.origin == "pattern"]
+    patterns = [s for s in r.suggestions if s.origin == "pattern" and not s.weak]
     assert patterns
     for s in patterns:
         assert s.pattern is not None and s.pattern.support >= 3

@@ -32,7 +32,13 @@ from jixiao.models.drafting.project_reading import ProjectFacts, read_project
 from jixiao.models.drafting.relevance import WordStats, _in_text, word_stats
 from jixiao.models.drafting.selection import in_scheme, ranked, select
 from jixiao.models.drafting.self_check import self_check
-from jixiao.models.drafting.sources import fallback, instantiate, pattern_candidates, project_candidates
+from jixiao.models.drafting.sources import (
+    fallback,
+    fallback_tier,
+    instantiate,
+    pattern_candidates,
+    project_candidates,
+)
 from jixiao.models.embedding_base import Embedder, hash_embedder_for
 from jixiao.models.hybrid import FusionConfig
 from jixiao.models.suggest_schema import MAX_QUERY_CHARS, ProjectQuery, SuggestedTable
@@ -180,7 +186,10 @@ class Suggester:
             cands = [in_scheme(c, scheme) for c in cands]
             chosen = select(cands, scheme, k)
             chosen, findings = self_check(
-                chosen, scheme, lambda l1: self._fill(l1, cands, chosen, facts, book, scheme)
+                chosen,
+                scheme,
+                lambda l1: self._fill(l1, cands, chosen, facts, book, scheme),
+                lambda code: _fill_tier(code, cands, chosen, facts),
             )
             similar = [similar_project_view(ix, p) for p in projects]
         ids = _ids(cands + [c for c in chosen if c not in cands])
@@ -234,6 +243,16 @@ class Suggester:
                     c.code = mapped
                     return c
         return fallback(l1, facts, scheme)
+
+
+def _fill_tier(
+    code: str, cands: list[Candidate], chosen: list[Candidate], facts: ProjectFacts
+) -> Candidate | None:
+    """A required output tier the selection left empty: the best unused candidate, else a placeholder."""
+    for c in ranked(cands):
+        if c not in chosen and c.code == code and c.value is not None:
+            return c
+    return fallback_tier(code, facts)
 
 
 def in_scheme_code(code: str, scheme: Scheme) -> str:

@@ -24,11 +24,13 @@ from jixiao.models.drafting.candidates import Candidate
 from jixiao.models.drafting.project_reading import ProjectFacts
 from jixiao.models.drafting.relevance import WordStats, fits, project_relevance, specific_words, word_overlap
 from jixiao.models.drafting.text_match import bigram_dice
-from jixiao.models.drafting.values import borrowed_value
+from jixiao.models.drafting.values import GroundedValue, borrowed_value
 from jixiao.models.hybrid import FusionConfig
 from jixiao.models.suggest_schema import Evidence, SimilarProject
 
 _DIGIT = re.compile(r"\d")
+#: The value of a count this project has not stated: qualitative, for the drafter to quantify.
+COUNT_PLACEHOLDER = "按计划完成"
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,9 @@ def _candidate(
         value = borrowed_value(v, head, code, facts.year)
         if value is not None:
             break
+    if value is None and code == "11" and specific_words(head) and values:
+        # Another project's count is its fact: the row is offered, its number is not.
+        value = GroundedValue(COUNT_PLACEHOLDER, "同类项目的数量仅供参考（见依据），请按本项目任务填写", True)
     if value is None:
         return None
     evidence, seen = [], set()
@@ -170,8 +175,9 @@ def _candidate(
         if len(evidence) >= cfg.max_evidence:
             break
     tables = {r.table for _, r in rows}
-    if not specific_words(head) and len(tables) < cfg.min_generic_support:
-        return None  # a generic wording only one table uses is that drafter's habit, not a convention
+    if (not specific_words(head) or value.qualitative) and len(tables) < cfg.min_generic_support:
+        # A generic or unquantified wording only one table uses is that drafter's habit.
+        return None
     rel = max(r for r, _ in rows)
     return Candidate(
         "corpus",

@@ -25,13 +25,17 @@ def compose_goal(facts: ProjectFacts, chosen: list[Candidate]) -> str:
         parts.append("；".join(deliverables))
     else:
         parts.append(f"按计划完成{subject}各项任务")
-    deadline = next((c for c in chosen if c.code == "13" and c.origin == "project"), None)
-    if deadline and deadline.value:
-        parts.append(f"于{deadline.value.text.removesuffix('前')}前完成")
+    # Only dates the drafter gave: a stated deadline, else the stated year, else no number.
+    if facts.deadline:
+        parts.append(f"于{facts.deadline}完成")
+    elif facts.year_stated:
+        parts.append(f"于{facts.year}年底前完成")
+    else:
+        parts.append("于预算年度内完成")
     if facts.amount:
         parts.append(f"项目支出控制在预算{cost_value(facts.amount).removeprefix('≤')}以内")
     stated = {e.name for e in facts.effects}
-    effects = [f"{e.verb}{e.name}" for e in facts.effects]
+    effects = [f"{e.verb}{e.name}" for e in facts.effects if e.phrase not in deliverables]
     for c in chosen:
         if TIERS[c.code].level1_code == "2" and c.name not in stated:
             effects.append(c.name if c.name.startswith(_VERBS) else f"提升{c.name}")
@@ -40,4 +44,5 @@ def compose_goal(facts: ProjectFacts, chosen: list[Candidate]) -> str:
     sat = next((c for c in chosen if c.code == "31"), None)
     if sat:
         parts.append(f"提高{sat.name}")
-    return f"{facts.year}年，{subject}：" + "，".join(parts) + "。"
+    lead = f"{facts.year}年，{subject}：" if facts.year_stated else f"{subject}："
+    return lead + "，".join(parts) + "。"

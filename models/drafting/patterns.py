@@ -28,6 +28,9 @@ MIN_SUPPORT = 3
 #: (11) and costs (14) need this project's numbers, which only the project text has.
 SLOT_TIERS = ("12", "13", "21", "22", "23", "24", "31")
 _HEAD = re.compile(r"(率|度|性|时间|比例|程度|水平|情况)$")
+#: Heads that read right after a project's object (``河道清淤验收合格率``); others
+#: (``合规率``, ``知晓率``) are about funds or policies and need their own subject.
+OBJECT_HEADS = re.compile(r"(验收合格率|合格率|完成率|完成及时率|达标率|完好率|优良率|满意度)$")
 _DIGIT = re.compile(r"\d")
 
 
@@ -54,7 +57,12 @@ class PatternBook:
     by_code: dict[str, list[Pattern]]  # best supported first
 
     def fitting(self, code: str, fits) -> list[Pattern]:  # noqa: ANN001 - fits: str -> bool
-        return [p for p in self.by_code.get(code, []) if all(fits(w) for w in p.modifiers)]
+        """Patterns that take an object and whose own words (``救助`` in ``救助比例``) fit the project."""
+        return [
+            p
+            for p in self.by_code.get(code, [])
+            if OBJECT_HEADS.search(p.suffix) and all(fits(w) for w in p.modifiers)
+        ]
 
 
 def mine_patterns(ix: CorpusIndex, min_support: int = MIN_SUPPORT) -> PatternBook:

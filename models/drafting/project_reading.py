@@ -186,6 +186,8 @@ class ProjectFacts:
     #: Every content word of the name and goal: what rows must be about to fit.
     vocabulary: frozenset[str] = frozenset()
     text: str = ""
+    #: False when the year is only today's: the goal text then quotes no year.
+    year_stated: bool = False
 
     @property
     def generic(self) -> bool:
@@ -196,8 +198,10 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
     today = today or date.today()
     name = normalize_text(q.name or "")
     goal = normalize_text(q.goal or "")
-    text = f"{name}。{goal}" if goal else name
-    year = q.year or _stated_year(name) or _stated_year(goal) or today.year
+    # With the counts taken out too, so 全校师生 (from 全校1500名师生) is the project's wording.
+    text = f"{name}。{goal}。{_QTY.sub('', goal)}" if goal else name
+    stated_year = q.year or _stated_year(name) or _stated_year(goal)
+    year = stated_year or today.year
     amount, amount_phrase = q.amount, None
     if amount is None:
         m = _AMOUNT_IN_TEXT.search(goal)
@@ -211,6 +215,7 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
         amount_phrase=amount_phrase,
         vocabulary=content_words(text),
         text=text,
+        year_stated=stated_year is not None,
     )
     previous = facts.core or ""
     for clause in (c.strip() for c in _CLAUSES.split(goal)):
@@ -219,7 +224,9 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
         for qty in _quantities(clause, previous):
             facts.quantities.append(qty)
             previous = qty.name
-        if not _QTY.search(clause) and (m := _EFFECT.match(clause)):
+        # An effect may carry a count (保障全校1500名师生教学安全): the count is read above,
+        # the effect is what is left without it.
+        if m := _EFFECT.match(_QTY.sub("", clause)):
             facts.effects.append(_effect(m.group(1), m.group(2), clause))
         if facts.deadline is None and (m := _DEADLINE.search(clause)):
             facts.deadline, facts.deadline_phrase = m.group(0), clause

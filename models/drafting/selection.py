@@ -17,7 +17,10 @@ from jixiao.models.drafting.text_match import bigram_dice
 DUPLICATE_DICE = 0.5
 PER_TIER = 5
 #: Level-2 tiers a reviewer expects to see filled first, in this order.
-CORE_TIERS = {Scheme.A: ("11", "12", "13", "14", "22", "31"), Scheme.B: ("11", "12", "13", "41", "22", "31")}
+CORE_TIERS = {
+    Scheme.A: ("11", "12", "13", "14", "22", "31", "21", "24", "23"),
+    Scheme.B: ("11", "12", "13", "41", "22", "31", "21", "24", "23"),
+}
 
 
 def in_scheme(c: Candidate, scheme: Scheme) -> Candidate:
@@ -38,7 +41,7 @@ def select(cands: list[Candidate], scheme: Scheme, k: int) -> list[Candidate]:
     def take(c: Candidate) -> bool:
         if len(chosen) >= k or per_tier[c.code] >= PER_TIER or c in chosen:
             return False
-        if any(x.code == c.code and bigram_dice(x.name, c.name) >= DUPLICATE_DICE for x in chosen):
+        if any(x.code == c.code and _same_indicator(x.name, c.name) for x in chosen):
             return False
         if any(x.name == c.name for x in chosen):
             return False
@@ -56,3 +59,13 @@ def select(cands: list[Candidate], scheme: Scheme, k: int) -> list[Candidate]:
     for c in pool:
         take(c)
     return ranked(chosen)
+
+
+def _same_indicator(a: str, b: str) -> bool:
+    """Near-duplicates, judged on what differs: a shared object prefix (校舍维修…) says nothing."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    if n >= 2 and n < min(len(a), len(b)):
+        a, b = a[n:], b[n:]
+    return bigram_dice(a, b) >= DUPLICATE_DICE

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from jixiao.corpus.review import Finding, Rule, Severity, review_table
+from jixiao.corpus.review import REQUIRED_OUTPUT_LEVEL2, Finding, Rule, Severity, review_table
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import REQUIRED_LEVEL1, TIERS, Scheme
 from jixiao.models.drafting.candidates import Candidate
@@ -42,7 +42,10 @@ def as_table(
 
 
 def self_check(
-    chosen: list[Candidate], scheme: Scheme, fill: Callable[[str], Candidate | None]
+    chosen: list[Candidate],
+    scheme: Scheme,
+    fill: Callable[[str], Candidate | None],
+    fill_tier: Callable[[str], Candidate | None] = lambda code: None,
 ) -> tuple[list[Candidate], list[Finding]]:
     """Review, repair what can be repaired, review again; the repaired rows and what is left."""
     rows = list(chosen)
@@ -68,5 +71,9 @@ def self_check(
             extra = fill(l1)
             if extra is not None:
                 rows.append(extra)
+    present_codes = {c.code for c in rows}
+    for code in REQUIRED_OUTPUT_LEVEL2[scheme]:
+        if code not in present_codes and (extra := fill_tier(code)) is not None:
+            rows.append(extra)
     findings = review_table(as_table(rows, scheme))
     return rows, sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.indicator_index or -1))

@@ -110,11 +110,15 @@ def pattern_candidates(
     top = max((p.support for ps in book.by_code.values() for p in ps), default=1)
     for code in SLOT_TIERS:
         n = PATTERNS_PER_TIER.get(code, 0)
+        taken: list[str] = []
         for rank, p in enumerate(book.fitting(code, fits)):
             if n <= 0:
                 break
             if _slot(p, facts) is None and not facts.generic:
                 continue
+            if any(p.suffix in t or t in p.suffix for t in taken):
+                continue  # 合格率 after 验收合格率 says the same thing
+            taken.append(p.suffix)
             c = instantiate(ix, p, facts, top, rank=rank)
             if c is not None:
                 out.append(c)
@@ -186,11 +190,33 @@ def fallback(level1: str, facts: ProjectFacts, scheme: Scheme) -> Candidate | No
     code, name, value, qualitative = _FALLBACK[level1]
     if level1 == "1" and scheme is Scheme.A and not facts.amount:
         code, name, value, qualitative = "14", "项目成本", "不超过批复预算", True
+    return _placeholder(code, name, value, qualitative, facts)
+
+
+def _placeholder(code: str, template: str, value: str, qualitative: bool, facts: ProjectFacts) -> Candidate:
+    """A generic row (support 0, weak): the template is shown as its pattern, honestly unsupported."""
     return Candidate(
         "pattern",
         code,
-        name.format(对象=facts.core or "项目"),
-        GroundedValue(value, "通用表述，请按项目实际修改", qualitative),
+        template.format(对象=facts.core or "项目"),
+        GroundedValue(value, "通用表述，请按项目实际填写", qualitative),
         0.3,
+        pattern=PatternEvidence(pattern=template, support=0, slot=facts.core if "{对象}" in template else None),
         weak=True,
     )
+
+
+_TIER_FALLBACK = {
+    "11": ("{对象}任务数量", "按计划完成"),
+    "12": ("{对象}质量达标情况", "符合相关标准和规范"),
+    "13": ("{对象}完成时间", None),
+    "14": ("项目成本", "不超过批复预算"),
+}
+
+
+def fallback_tier(code: str, facts: ProjectFacts) -> Candidate | None:
+    """A placeholder for a required output tier: qualitative and weak, for the drafter to complete."""
+    if code not in _TIER_FALLBACK:
+        return None
+    name, value = _TIER_FALLBACK[code]
+    return _placeholder(code, name, value or budget_deadline(facts.year), code != "13", facts)

@@ -173,6 +173,12 @@ GENERIC_WORDS = frozenset(
     ]
 )
 
+#: Measure words a drafter appends to an object (``养护里程``, ``维修面积``): not a topic.
+GENERIC_WORDS |= frozenset(
+    {"里程", "面积", "长度", "户数", "场次", "期数", "规模", "总成本", "单位成本", "成本控制"}
+    | {"完成时间", "完好率", "达标", "总额", "公里", "万元", "合规", "合规性", "及时性", "相关性"}
+)
+
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
 
