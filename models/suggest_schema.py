@@ -37,23 +37,22 @@ class ProjectQuery(BaseModel):
     year: int | None = None
     scheme: Scheme | None = None
 
-    @field_validator("amount")
-    @classmethod
-    def _positive_amount(cls, v: float | None) -> float | None:
-        # NaN fails both comparisons, so it is refused too.
-        if v is not None and not (0 < v < 1e13):
-            raise PydanticCustomError("amount_invalid", "预算金额应为大于 0 的合理数值（单位：元）")
-        return v
+    _amount = field_validator("amount")(lambda cls, v: check_amount(v))
+    _year = field_validator("year")(lambda cls, v: check_year(v))
 
-    @field_validator("year")
-    @classmethod
-    def _plausible_year(cls, v: int | None) -> int | None:
-        last = date.today().year + MAX_YEARS_AHEAD
-        if v is not None and not (MIN_YEAR <= v <= last):
-            raise PydanticCustomError(
-                "year_invalid", "预算年度应在 {lo} 至 {hi} 年之间", {"lo": MIN_YEAR, "hi": last}
-            )
-        return v
+
+def check_amount(v: float | None) -> float | None:
+    """A budget in 元 must be positive and plausible; NaN fails both comparisons and is refused too."""
+    if v is not None and not (0 < v < 1e13):
+        raise PydanticCustomError("amount_invalid", "预算金额应为大于 0 的合理数值（单位：元）")
+    return v
+
+
+def check_year(v: int | None) -> int | None:
+    last = date.today().year + MAX_YEARS_AHEAD
+    if v is not None and not (MIN_YEAR <= v <= last):
+        raise PydanticCustomError("year_invalid", "预算年度应在 {lo} 至 {hi} 年之间", {"lo": MIN_YEAR, "hi": last})
+    return v
 
 
 class Evidence(BaseModel):

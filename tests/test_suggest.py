@@ -143,7 +143,7 @@ def test_project_facts_become_indicators_with_their_phrase(suggester):
     km = by_name["农村公路日常养护里程"]
     assert (km.origin, km.code, km.suggested_value) == ("project", "11", "≥120公里")
     assert km.source_phrase == "完成农村公路日常养护120公里" and km.relevance == 1.0
-    cost = by_name["项目总成本"]
+    cost = by_name["农村公路养护总成本"]
     assert (cost.origin, cost.code, cost.suggested_value) == ("project", "14", "≤860万元")
     assert by_name["农村公路日常养护单位成本"].suggested_value == "≤7.17万元/公里"
     deadline = [s for s in r.tiers["13"] if s.origin == "project"]

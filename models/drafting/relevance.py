@@ -61,7 +61,7 @@ def specific_words(name: str) -> frozenset[str]:
 
 
 #: From a project this related (same kind of work), a row sharing one specific word fits.
-CLOSE_PROJECT = 0.5
+CLOSE_PROJECT = 0.3
 
 
 def fits(name: str, project_text: str, source_relevance: float = 0.0) -> bool:

@@ -45,7 +45,7 @@ def project_candidates(facts: ProjectFacts, scheme: Scheme) -> list[Candidate]:
             Candidate(
                 "project",
                 cost_code,
-                "项目总成本",
+                f"{facts.core}总成本" if facts.core else "项目总成本",
                 GroundedValue(cost_value(facts.amount), "不超过项目预算"),
                 1.0,
                 source_phrase=phrase,
@@ -201,7 +201,9 @@ def _placeholder(code: str, template: str, value: str, qualitative: bool, facts:
         template.format(对象=facts.core or "项目"),
         GroundedValue(value, "通用表述，请按项目实际填写", qualitative),
         0.3,
-        pattern=PatternEvidence(pattern=template, support=0, slot=facts.core if "{对象}" in template else None),
+        pattern=PatternEvidence(
+            pattern=template, support=0, slot=facts.core if "{对象}" in template else None
+        ),
         weak=True,
     )
 
