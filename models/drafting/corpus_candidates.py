@@ -17,13 +17,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jixiao.corpus.normalize import name_key, normalize_text
+from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.taxonomy import TIERS, Scheme, merge_cost, to_scheme
 from jixiao.models.corpus_index import CorpusIndex, IndexRow
 from jixiao.models.drafting.candidates import Candidate
 from jixiao.models.drafting.project_reading import ProjectFacts
-from jixiao.models.drafting.relevance import WordStats, fits, project_relevance, specific_words, word_overlap
-from jixiao.models.drafting.text_match import bigram_dice
+from jixiao.models.drafting.relevance import (
+    CLOSE_PROJECT,
+    WordStats,
+    fits,
+    project_relevance,
+    specific_words,
+    word_overlap,
+)
+from jixiao.models.drafting.text_match import bigram_dice, key_of
 from jixiao.models.drafting.values import GroundedValue, borrowed_value
 from jixiao.models.hybrid import FusionConfig
 from jixiao.models.suggest_schema import Evidence, SimilarProject
@@ -76,12 +83,11 @@ def similar_projects(
         return []
     cosines = [h.dense or 0.0 for h in hits]
     typical, best = float(np.median(cosines)), max(cosines)
+    idf = {w: stats.idf(w) for w in facts.vocabulary}
     out: dict[int, ScoredProject] = {}
     for hit in hits:
         text = ix.proj_texts[hit.id]
-        rel = project_relevance(
-            word_overlap(facts.vocabulary, text, stats), float(hit.dense or 0.0), typical, best
-        )
+        rel = project_relevance(word_overlap(idf, text), float(hit.dense or 0.0), typical, best)
         for t in ix.tables_of_project_text(hit.id, cap=3):
             out.setdefault(t, ScoredProject(t, rel, float(hit.dense or 0.0)))
     ranked = sorted(out.values(), key=lambda p: (-p.relevance, -p.cosine, p.table))
@@ -99,9 +105,17 @@ def corpus_candidates(
 ) -> list[Candidate]:
     groups: dict[tuple[str, str], _Group] = {}
     relevance_of = {p.table: p.relevance for p in projects}
+    fit_memo: dict[tuple[str, bool], bool] = {}
+
+    def fitting(name: str, rel: float) -> bool:
+        key = (name, rel >= CLOSE_PROJECT)
+        got = fit_memo.get(key)
+        if got is None:
+            got = fit_memo[key] = not _DIGIT.search(name) and fits(name, facts.text, rel)
+        return got
 
     def add(row: IndexRow, rel: float) -> None:
-        if row.code is None or _DIGIT.search(row.name) or not fits(row.name, facts.text, rel):
+        if row.code is None or not fitting(row.name, rel):
             return
         code = to_scheme(TIERS[row.code], scheme).code
         if merge_cost(code) == "14":
@@ -112,7 +126,7 @@ def corpus_candidates(
             rel = max(rel, 0.5)  # retrieved by its own name and about this project's object
         elif not specific:
             rel = min(rel, 0.45)
-        key = name_key(row.name) or row.name
+        key = key_of(row.name) or row.name
         g = groups.setdefault((code, key), _Group(code, key))
         g.names[row.name] += 1
         g.rows.append((rel, row))

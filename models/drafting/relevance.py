@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.drafting.text_match import GENERIC_WORDS, content_words
@@ -38,13 +39,12 @@ def word_stats(ix: CorpusIndex) -> WordStats:
     return WordStats(df, len(ix.proj_texts))
 
 
-def word_overlap(query_words: frozenset[str], other_text: str, stats: WordStats) -> float:
-    """IDF-weighted share of the query's content words found in the other text (0..1)."""
-    if not query_words:
+def word_overlap(idf: dict[str, float], other_text: str) -> float:
+    """IDF-weighted share of the query's content words (word → idf) found in the other text (0..1)."""
+    total = sum(idf.values())
+    if not total:
         return 0.0
-    total = sum(stats.idf(w) for w in query_words)
-    hit = sum(stats.idf(w) for w in query_words if w in other_text)
-    return hit / total if total else 0.0
+    return sum(v for w, v in idf.items() if w in other_text) / total
 
 
 def project_relevance(overlap: float, cosine: float, typical: float, best: float) -> float:
@@ -55,6 +55,7 @@ def project_relevance(overlap: float, cosine: float, typical: float, best: float
     return round(WORD_WEIGHT * overlap + (1 - WORD_WEIGHT) * rank * (1.0 if overlap > 0 else 0.3), 4)
 
 
+@lru_cache(maxsize=50_000)
 def specific_words(name: str) -> frozenset[str]:
     """Content words of an indicator name that tie it to some project's object."""
     return frozenset(w for w in content_words(name) if w not in GENERIC_WORDS)

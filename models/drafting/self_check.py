@@ -15,7 +15,7 @@ from jixiao.corpus.review import REQUIRED_OUTPUT_LEVEL2, Finding, Rule, Severity
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import REQUIRED_LEVEL1, TIERS, Scheme
 from jixiao.models.drafting.candidates import Candidate
-from jixiao.models.drafting.values import GroundedValue
+from jixiao.models.drafting.values import GroundedValue, parsed
 
 _RATE_NAME = re.compile(r"(率|度|比例)$")
 
@@ -35,6 +35,7 @@ def as_table(
                 level2=TIERS[c.code].level2,
                 code=c.code,
                 annual_value=c.value.text if c.value else None,
+                parsed=parsed(c.value.text) if c.value else None,
             )
             for c in chosen
         ],
@@ -64,16 +65,18 @@ def self_check(
                 )
             else:
                 drop.add(f.indicator_index)
+    repaired = bool(drop) or any(f.rule is Rule.MISSING_UNIT for f in findings)
     rows = [c for i, c in enumerate(rows) if i not in drop]
     present = {TIERS[c.code].level1_code for c in rows}
     for l1 in REQUIRED_LEVEL1[scheme]:
-        if l1 not in present:
-            extra = fill(l1)
-            if extra is not None:
-                rows.append(extra)
+        if l1 not in present and (extra := fill(l1)) is not None:
+            rows.append(extra)
+            repaired = True
     present_codes = {c.code for c in rows}
     for code in REQUIRED_OUTPUT_LEVEL2[scheme]:
         if code not in present_codes and (extra := fill_tier(code)) is not None:
             rows.append(extra)
-    findings = review_table(as_table(rows, scheme))
+            repaired = True
+    if repaired:
+        findings = review_table(as_table(rows, scheme))
     return rows, sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.indicator_index or -1))

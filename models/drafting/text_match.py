@@ -183,20 +183,30 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
 
 
+@lru_cache(maxsize=50_000)
+def key_of(text: str) -> str:
+    """``name_key``, cached: the drafter compares the same corpus names on every query."""
+    return name_key(text)
+
+
+@lru_cache(maxsize=50_000)
+def _bigrams(key: str) -> frozenset[str]:
+    if len(key) < 2:
+        return frozenset({key}) if key else frozenset()
+    return frozenset(key[i : i + 2] for i in range(len(key) - 1))
+
+
 def bigrams(text: str) -> set[str]:
     """Character bigrams of the name key; a one-character key is its own bigram."""
-    key = name_key(text)
-    if len(key) < 2:
-        return {key} if key else set()
-    return {key[i : i + 2] for i in range(len(key) - 1)}
+    return set(_bigrams(key_of(text)))
 
 
 def bigram_dice(a: str, b: str) -> float:
     """2·|A∩B| / (|A|+|B|) over the bigram sets of the normalised names; 0 when either is empty."""
-    return dice_sets(bigrams(a), bigrams(b))
+    return dice_sets(_bigrams(key_of(a)), _bigrams(key_of(b)))
 
 
-def dice_sets(x: set[str], y: set[str]) -> float:
+def dice_sets(x: set[str] | frozenset[str], y: set[str] | frozenset[str]) -> float:
     if not x or not y:
         return 0.0
     return 2 * len(x & y) / (len(x) + len(y))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jixiao.corpus.schema import ValueKind
 from jixiao.corpus.values import parse_value
@@ -30,12 +31,18 @@ def budget_deadline(year: int, month: int = 12) -> str:
     return f"{year}年{month}月底前" if month != 12 else f"{year}年12月31日前"
 
 
+@lru_cache(maxsize=20_000)
+def parsed(value: str | None):  # noqa: ANN201 - a ParsedValue, shared read-only
+    """``parse_value``, cached: the same corpus values recur on every query."""
+    return parse_value(value)
+
+
 def redate(value: str, year: int) -> GroundedValue | None:
     """A deadline moved into the budget year: ``2020年12月完成`` → ``2026年12月底前``.
 
     None when the text is not a deadline with a month (``及时``, ``每季度``).
     """
-    pv = parse_value(value)
+    pv = parsed(value)
     if pv.kind is not ValueKind.DATE or not pv.deadline:
         return None
     parts = pv.deadline.split("-")
@@ -48,6 +55,7 @@ def redate(value: str, year: int) -> GroundedValue | None:
     return GroundedValue(text, f"时限按预算年度（{year}年）设定")
 
 
+@lru_cache(maxsize=20_000)
 def borrowed_value(value: str | None, name: str, code: str, year: int) -> GroundedValue | None:
     """A value taken from corpus rows or a pattern, if it carries no other project's facts.
 
@@ -56,7 +64,7 @@ def borrowed_value(value: str | None, name: str, code: str, year: int) -> Ground
     """
     if not value or code == "11":
         return None  # a count is this project's own number, never a convention
-    pv = parse_value(value)
+    pv = parsed(value)
     if pv.kind is ValueKind.DATE:
         return redate(value, year) or (
             GroundedValue(pv.text, "同类指标常用表述", qualitative=True) if pv.deadline is None else None
