@@ -110,9 +110,11 @@ def render(r: SuggestedTable) -> str:
 
 def _why(s: Suggestion) -> str:
     if s.origin == "project":
-        return f"项目文本“{s.source_phrase}”" if s.source_phrase else (s.value_basis or "")
+        return f"{s.value_basis}：“{s.source_phrase}”" if s.source_phrase else (s.value_basis or "")
     if s.origin == "pattern" and s.pattern:
         ex = "；".join(f"{e.project or e.table_id}:{e.indicator_name}" for e in s.evidence[:2])
+        if not s.pattern.support:
+            return f"{s.pattern.pattern}（通用表述，请按实际填写）"
         return f"{s.pattern.pattern}，{s.pattern.support}张表使用；例 {ex}"
     ev = "；".join(f"{e.project or e.table_id}({e.relevance:.2f})" for e in s.evidence[:2])
     return f"{s.support}张表使用；{ev}"

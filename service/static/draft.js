@@ -5,7 +5,8 @@ const ORIGIN_ZH = { project: "项目", pattern: "模式", corpus: "同类", llm:
 let draft = null;  // { query, scheme, year, tiers: [{code, level1, level2}], rows: [...] }
 
 function why(s) {
-  if (s.origin === "project") return s.source_phrase ? `项目文本“${s.source_phrase}”` : (s.value_basis || "");
+  if (s.origin === "project") return s.source_phrase ? `${s.value_basis || "项目文本"}：“${s.source_phrase}”` : (s.value_basis || "");
+  if (s.origin === "pattern" && s.pattern && !s.pattern.support) return `${s.pattern.pattern}（通用表述，请按实际填写）`;
   if (s.origin === "pattern" && s.pattern) {
     const ex = (s.evidence || []).slice(0, 2).map((e) => `${e.project || e.table_id}：${e.indicator_name}`).join("；");
     return `${s.pattern.pattern}（${s.pattern.support} 张表使用）${ex ? "；例 " + ex : ""}`;
