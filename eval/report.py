@@ -307,8 +307,14 @@ def write_suggest_report(result: SuggestEvalResult, out: Path) -> list[Path]:
                     pair("keyword recall", m.keyword_recall, b.keyword_recall),
                     pair("on-topic rate", m.on_topic_rate, b.on_topic_rate),
                     pair("review errors per draft", m.review_errors_per_draft, b.review_errors_per_draft),
-                    pair("review warnings per draft", m.review_warnings_per_draft, b.review_warnings_per_draft),
-                    pair("goal-text numbers from the query", m.goal_numbers_from_query, b.goal_numbers_from_query),
+                    pair(
+                        "review warnings per draft", m.review_warnings_per_draft, b.review_warnings_per_draft
+                    ),
+                    pair(
+                        "goal-text numbers from the query",
+                        m.goal_numbers_from_query,
+                        b.goal_numbers_from_query,
+                    ),
                 ],
                 1,
             )

@@ -82,6 +82,9 @@ class TableSuggestionScore:
     matches: list[IndicatorMatch] = field(default_factory=list)
     #: Gold rows sharing a content word with any suggestion.
     keyword_hits: int = 0
+    #: Gold rows sharing a content word with the query itself: what a drafter using only
+    #: the project's own words could reach at most.
+    keyword_in_query: int = 0
     suggestions: int = 0
     #: Suggestions sharing a content word with the gold table's names or project text.
     on_topic: int = 0
@@ -156,6 +159,7 @@ def score_table(
         content_words(" ".join(x for x in (gold.project, gold.goal) if x)),
         *(content_words(i.name) for i in rows),
     )
+    query_words = content_words(extras.query_text)
     numbers = _NUMBER.findall(extras.goal_text or "")
     query_numbers = set(_NUMBER.findall(extras.query_text))
     return TableSuggestionScore(
@@ -165,6 +169,7 @@ def score_table(
         covered_codes=[c for c in gold_codes if c in by_code],
         matches=matches,
         keyword_hits=sum(bool(content_words(i.name) & any_suggested) for i in rows),
+        keyword_in_query=sum(bool(content_words(i.name) & query_words) for i in rows),
         suggestions=len(top),
         on_topic=sum(bool(w & topic) for w in suggested_words),
         review_errors=extras.errors,
@@ -201,6 +206,8 @@ class SuggestionMetrics:
     value_kind_unit: float
     per_tier: list[TierSuggestionMetrics] = field(default_factory=list)
     keyword_recall: float = 0.0
+    #: Keyword recall of the query text itself (an upper bound for project words alone).
+    keyword_query_ceiling: float = 0.0
     on_topic_rate: float = 0.0
     review_errors_per_draft: float = 0.0
     review_warnings_per_draft: float = 0.0
@@ -252,6 +259,7 @@ def aggregate(scores: Sequence[TableSuggestionScore], k: int) -> SuggestionMetri
         value_kind_unit=mean([float(bool(m.kind_unit_equal)) for m in pairs]),
         per_tier=per_tier,
         keyword_recall=sum(s.keyword_hits for s in scored) / n_gold if n_gold else 0.0,
+        keyword_query_ceiling=sum(s.keyword_in_query for s in scored) / n_gold if n_gold else 0.0,
         on_topic_rate=(
             sum(s.on_topic for s in scored) / n_sugg
             if (n_sugg := sum(s.suggestions for s in scored))

@@ -121,6 +121,7 @@ def render_suggest(r: SuggestEvalResult) -> str:
     row("tier coverage", m.tier_coverage, b and b.tier_coverage)
     row(f"strict recall@{r.k} (same L2, Dice≥0.5)", m.recall_at_k, b and b.recall_at_k)
     row("keyword recall", m.keyword_recall, b and b.keyword_recall)
+    row("  (the query text's own words)", m.keyword_query_ceiling, None)
     row("on-topic rate", m.on_topic_rate, b and b.on_topic_rate)
     row("review errors per draft", m.review_errors_per_draft, b and b.review_errors_per_draft, ".2f")
     row("review warnings per draft", m.review_warnings_per_draft, b and b.review_warnings_per_draft, ".2f")
