@@ -192,7 +192,9 @@ class Suggester:
                 lambda code: _fill_tier(code, cands, chosen, facts),
             )
             similar = [similar_project_view(ix, p) for p in projects]
-        ids = _ids(cands + [c for c in chosen if c not in cands])
+        # Rows the self-check added are candidates too, so every chosen row has a citable id.
+        cands += [c for c in chosen if all(c is not x for x in cands)]
+        ids = _ids(cands)
         tiers: dict[str, list] = {}
         for code in TIERS:
             items = [c.to_suggestion(ids[id(c)]) for c in ranked([c for c in chosen if c.code == code])]
@@ -216,7 +218,7 @@ class Suggester:
             year=facts.year,
             findings=findings,
             generic=facts.generic,
-            candidates=[c.to_suggestion(ids[id(c)]) for c in ranked(cands)[:MAX_CANDIDATES]],
+            candidates=[c.to_suggestion(ids[id(c)]) for c in _cited(cands, chosen)],
         )
 
     def _fill(
@@ -257,6 +259,12 @@ def _fill_tier(
 
 def in_scheme_code(code: str, scheme: Scheme) -> str:
     return to_scheme(TIERS[code], scheme).code
+
+
+def _cited(cands: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
+    """The chosen rows and the best of the rest, up to ``MAX_CANDIDATES``, most relevant first."""
+    rest = [c for c in ranked(cands) if all(c is not x for x in chosen)]
+    return ranked(chosen + rest[: max(MAX_CANDIDATES - len(chosen), 0)])
 
 
 def _ids(cands: list[Candidate]) -> dict[int, str]:

@@ -107,6 +107,12 @@ _NAME_SUFFIX = re.compile(
 _EFFECT = re.compile(
     r"^(?:进一步|有效|切实|持续|全面|不断)?(提升|提高|改善|保障|促进|增强|减少|降低|方便|确保|优化|美化|消除|缓解|维护)(.{2,30})$"
 )
+#: Clauses that state a deliverable by its verb (开展医疗救助, 组织干部业务培训).
+_TASK = re.compile(
+    r"^(?:按时|按期|按规定|全面|认真|及时|切实|积极|年内|全年)?(?:开展|组织|实施|完成|推进|落实|举办|做好|"
+    r"建设|新建|改造|修缮|维修|维护|购置|采购|安装|编制|建立|组建|培训|资助|发放|救助)(.{2,24})$"
+)
+MAX_TASKS = 3
 _DEADLINE = re.compile(
     r"(?:(?P<y>(?:19|20)\d{2})\s*年)?\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?\s*(?:底|末)?\s*(?:前|之前|以前)"
 )
@@ -162,6 +168,14 @@ class Quantity:
 
 
 @dataclass(frozen=True)
+class Task:
+    """A deliverable stated without a number: ``组织干部业务培训`` → ``干部业务培训``."""
+
+    name: str
+    phrase: str
+
+
+@dataclass(frozen=True)
 class Effect:
     """A promised effect without a number: ``提升路况水平`` → name ``路况水平``, verb ``提升``."""
 
@@ -180,6 +194,7 @@ class ProjectFacts:
     amount_phrase: str | None
     quantities: list[Quantity] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
     beneficiaries: list[str] = field(default_factory=list)
     deadline: str | None = None  # as stated, e.g. 10月底前
     deadline_phrase: str | None = None
@@ -228,6 +243,10 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
         # the effect is what is left without it.
         if m := _EFFECT.match(_QTY.sub("", clause)):
             facts.effects.append(_effect(m.group(1), m.group(2), clause))
+        elif not _QTY.search(clause) and (m := _TASK.match(clause)) and len(facts.tasks) < MAX_TASKS:
+            task = _task_name(m.group(1))
+            if task and content_words(task) and task not in facts.tasks:
+                facts.tasks.append(Task(task, clause))
         if facts.deadline is None and (m := _DEADLINE.search(clause)):
             facts.deadline, facts.deadline_phrase = m.group(0), clause
         facts.beneficiaries += [b for b in _beneficiaries(clause) if b not in facts.beneficiaries]
@@ -285,6 +304,13 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
         name = phrase if _MEASURE_END.search(phrase) else phrase + measure
         out.append(Quantity(name, f"{op}{number}{unit}", clause))
     return out
+
+
+def _task_name(rest: str) -> str | None:
+    """The object of a task clause, cut at a purpose (``，以…``/``为…``) and trailing particles."""
+    rest = re.split(r"(?:工作|任务|等|的)$", rest)[0]
+    rest = re.sub(r"^(?:好|了|完|对)", "", rest)
+    return rest if len(rest) >= 2 else None
 
 
 def _effect(verb: str, what: str, clause: str) -> Effect:

@@ -71,6 +71,18 @@ def project_candidates(facts: ProjectFacts, scheme: Scheme) -> list[Candidate]:
             "project", "13", f"{what}完成时间", GroundedValue(deadline, basis), 1.0, source_phrase=phrase
         )
     )
+    for t in facts.tasks:
+        # A deliverable without a number: its completion, at the rate tables use for it.
+        out.append(
+            Candidate(
+                "project",
+                "12",
+                f"{t.name}完成率",
+                GroundedValue("100%", "项目文本所述任务，按全部完成设定"),
+                0.9,
+                source_phrase=t.phrase,
+            )
+        )
     for e in facts.effects:
         value = GroundedValue(
             f"有效{e.verb}" if e.verb in ("提升", "提高", "改善", "保障") else "明显改善",
