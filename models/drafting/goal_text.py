@@ -1,8 +1,8 @@
 """Stage 6: the goal text, composed from this project only.
 
 It restates the project's deliverables with the drafter's own numbers, the budget, the
-deadline indicator, and the qualitative direction of the chosen benefit and satisfaction
-indicators. It never quotes another project's goal, so it cannot carry another
+deadline or year the drafter gave, and the qualitative direction of the chosen benefit and
+satisfaction indicators. It never quotes another project's goal, so it cannot carry another
 project's numbers or objects.
 """
 
@@ -19,8 +19,7 @@ _VERBS = ("提升", "提高", "改善", "保障", "促进", "增强", "减少", 
 def compose_goal(facts: ProjectFacts, chosen: list[Candidate]) -> str:
     subject = facts.core or facts.name or "本项目"
     parts: list[str] = []
-    deliverables = [q.phrase for q in facts.quantities]
-    deliverables = list(dict.fromkeys(deliverables))
+    deliverables = list(dict.fromkeys([q.phrase for q in facts.quantities] + [t.phrase for t in facts.tasks]))
     if deliverables:
         parts.append("；".join(deliverables))
     else:

@@ -20,6 +20,7 @@ from jixiao.models.drafting.values import (
     borrowed_value,
     budget_deadline,
     cost_value,
+    redate,
     unit_cost_value,
 )
 from jixiao.models.suggest_schema import Evidence, PatternEvidence
@@ -58,8 +59,6 @@ def project_candidates(facts: ProjectFacts, scheme: Scheme) -> list[Candidate]:
     basis = f"预算年度（{facts.year}年）内完成"
     phrase = facts.deadline_phrase or f"预算年度 {facts.year}年"
     if facts.deadline:
-        from jixiao.models.drafting.values import redate
-
         stated = redate(
             facts.deadline if "年" in facts.deadline else f"{facts.year}年{facts.deadline}", facts.year
         )
@@ -103,10 +102,9 @@ def _unit_cost(facts: ProjectFacts) -> Candidate | None:
         unit = m.group("unit")
         if number <= 0 or facts.amount is None:
             return None
-        code = "14"
         return Candidate(
             "project",
-            code,
+            "14",  # 41 under scheme B, like every candidate (selection.in_scheme)
             f"{re.sub(r'(里程|长度|面积|量)$', '', q.name)}单位成本",
             GroundedValue(unit_cost_value(facts.amount, number, unit), "预算金额 ÷ 项目文本所述数量"),
             0.98,
