@@ -329,8 +329,10 @@ def test_unknown_option_is_a_user_error():
 
 
 def _top_output_sources(r, n: int = 3) -> list[str]:
-    """Where the strongest output (产出) suggestions come from: their first evidence's table."""
-    out = sorted((x for x in r.suggestions if not x.weak and x.code[0] == "1"), key=lambda x: -x.relevance)
+    """Where the strongest output (产出) rows borrowed from the corpus come from: their first evidence's table."""
+    out = sorted(
+        (x for x in r.candidates if x.origin == "corpus" and x.code[0] == "1"), key=lambda x: -x.relevance
+    )
     return [x.evidence[0].table_id for x in out[:n]]
 
 

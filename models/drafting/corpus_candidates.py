@@ -137,6 +137,9 @@ def corpus_candidates(
         for row in ix.rows_of_table(p.table):
             add(row, p.relevance)
     for hit in ix.search("indicators", qvec, qtokens, cfg.fusion, limit=cfg.n_name_hits):
+        # A name that fits no project, however related, is skipped before its rows are read.
+        if not fitting(ix.ind_texts[hit.id], 1.0):
+            continue
         for row in ix.rows_of_name(hit.id, cap=cfg.postings_cap):
             add(row, relevance_of.get(row.table, 0.0))
     return [c for c in (_candidate(ix, cl, facts, cfg) for cl in _merge(groups, cfg)) if c is not None]
