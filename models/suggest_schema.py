@@ -51,7 +51,9 @@ def check_amount(v: float | None) -> float | None:
 def check_year(v: int | None) -> int | None:
     last = date.today().year + MAX_YEARS_AHEAD
     if v is not None and not (MIN_YEAR <= v <= last):
-        raise PydanticCustomError("year_invalid", "预算年度应在 {lo} 至 {hi} 年之间", {"lo": MIN_YEAR, "hi": last})
+        raise PydanticCustomError(
+            "year_invalid", "预算年度应在 {lo} 至 {hi} 年之间", {"lo": MIN_YEAR, "hi": last}
+        )
     return v
 
 
@@ -92,12 +94,12 @@ class Suggestion(BaseModel):
     suggested_value: str | None = None
     value_distribution: dict[str, int] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
-    #: Distinct tables among the collected rows: similar projects using it, plus the tables
-    #: of its directly retrieved names (at most ``postings_cap`` per name). 0 when weak.
+    #: Distinct tables backing it: source tables of a corpus row, tables using a pattern;
+    #: 0 for the project's own facts and placeholders.
     support: int = 0
     score: float = 0.0
-    #: True when nothing similar backs it: a tier the scheme requires was filled from the
-    #: corpus-wide most frequent indicators of that tier.
+    #: True for a generic row: a pattern with no object of this project in it, or a
+    #: placeholder the self-check added for a required tier (support 0), to be completed.
     weak: bool = False
     variants: list[str] = Field(default_factory=list)
     #: 0..1; lists are sorted by it. Project facts 1.0, patterns by support, corpus rows by
@@ -138,7 +140,8 @@ class SuggestedTable(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     #: True when no object was recognised in the project text: the draft is generic patterns.
     generic: bool = False
-    #: Every candidate considered, chosen or not, with stable ids (for an LLM step to cite).
+    #: The chosen rows and the best other candidates (60 in all at most), with stable ids,
+    #: most relevant first: what an LLM step may cite and choose from.
     candidates: list[Suggestion] = Field(default_factory=list)
 
     @property
