@@ -177,7 +177,9 @@ def step_serve(args) -> dict:
         s_full.suggest(q)
         full.append((time.perf_counter() - t) * 1000)
         full_cpu.append((time.process_time() - c) * 1000)
+    legacy = _time_legacy(index, memo, queries) if args.mode == "opt" else {}
     return {
+        **legacy,
         "load_s": load_s,
         "retrieval_p50": float(np.percentile(retrieval, 50)),
         "retrieval_p95": float(np.percentile(retrieval, 95)),
@@ -187,6 +189,43 @@ def step_serve(args) -> dict:
         "full_p95": float(np.percentile(full, 95)),
         "full_cpu_p50": float(np.percentile(full_cpu, 50)),
         "serve_rss_mb": _rss_mb(),
+    }
+
+
+def _time_legacy(index, memo, queries) -> dict:
+    """The pre-issue-8 suggester (``legacy_suggest.py``) on the same index and cached query vectors.
+
+    Interleaved with the current drafter query by query, so both see the same load on a
+    shared machine; retrieval only (query vectors from the memo), like ``retrieval_p95``.
+    """
+    from legacy_suggest import Suggester as Legacy
+
+    from jixiao.models.suggest import Suggester
+
+    old, new = Legacy(index, memo), Suggester(index, memo)
+    for q in queries:  # warm both
+        old.suggest(q)
+        new.suggest(q)
+    t_old, t_new, c_old, c_new = [], [], [], []
+    for _ in range(3):  # three passes: more samples for the p95 on a shared machine
+        for q in queries:
+            t, c = time.perf_counter(), time.process_time()
+            old.suggest(q)
+            t_old.append((time.perf_counter() - t) * 1000)
+            c_old.append((time.process_time() - c) * 1000)
+            t, c = time.perf_counter(), time.process_time()
+            new.suggest(q)
+            t_new.append((time.perf_counter() - t) * 1000)
+            c_new.append((time.process_time() - c) * 1000)
+    return {
+        "legacy_cpu_p50": float(np.percentile(c_old, 50)),
+        "legacy_cpu_p95": float(np.percentile(c_old, 95)),
+        "paired_cpu_p50": float(np.percentile(c_new, 50)),
+        "paired_cpu_p95": float(np.percentile(c_new, 95)),
+        "legacy_p50": float(np.percentile(t_old, 50)),
+        "legacy_p95": float(np.percentile(t_old, 95)),
+        "paired_p50": float(np.percentile(t_new, 50)),
+        "paired_p95": float(np.percentile(t_new, 95)),
     }
 
 
@@ -276,6 +315,23 @@ def report(args, opt_b: dict, opt_s: dict, base_b: dict | None, base_s: dict | N
         "",
         f"build stages optimized: {opt_b['stages']}",
     ]
+    if "legacy_p95" in opt_s:
+        ratio = opt_s["paired_p95"] / opt_s["legacy_p95"] if opt_s["legacy_p95"] else float("nan")
+        lines += [
+            "",
+            "drafter vs the suggester before issue 8 (bench/legacy_suggest.py), same index, "
+            "same cached query vectors, interleaved query by query:",
+            "",
+            "| retrieval only | before issue 8 | now | now / before |",
+            "|---|---|---|---|",
+            f"| p50 (ms) | {opt_s['legacy_p50']:.1f} | {opt_s['paired_p50']:.1f} | "
+            f"{opt_s['paired_p50'] / opt_s['legacy_p50']:.2f} |",
+            f"| p95 (ms) | {opt_s['legacy_p95']:.1f} | {opt_s['paired_p95']:.1f} | {ratio:.2f} |",
+            f"| CPU time p50 (ms) | {opt_s['legacy_cpu_p50']:.1f} | {opt_s['paired_cpu_p50']:.1f} | "
+            f"{opt_s['paired_cpu_p50'] / opt_s['legacy_cpu_p50']:.2f} |",
+            f"| CPU time p95 (ms) | {opt_s['legacy_cpu_p95']:.1f} | {opt_s['paired_cpu_p95']:.1f} | "
+            f"{opt_s['paired_cpu_p95'] / opt_s['legacy_cpu_p95']:.2f} |",
+        ]
     if base_b:
         lines.append(f"build stages baseline: {base_b['stages']}")
         if base_b["note"]:

@@ -314,6 +314,35 @@ def write_suggest_report(result: SuggestEvalResult, out: Path) -> list[Path]:
             ],
         )
     )
+    b = result.baseline
+    if b is not None:
+
+        def pair(label: str, x: float | None, y: float | None) -> list:
+            ratio = f"{x / y:.2f}" if x is not None and y else "-"
+            return [label, "-" if x is None else _f(x), "-" if y is None else _f(y), ratio]
+
+        body.append("<h2>Draft against the query-blind baseline (most frequent names per tier)</h2>")
+        body.append(
+            _table(
+                ["metric", "draft", "baseline", "ratio"],
+                [
+                    pair("tier coverage", m.tier_coverage, b.tier_coverage),
+                    pair("strict recall (same L2, Dice ≥ 0.5)", m.recall_at_k, b.recall_at_k),
+                    pair("keyword recall", m.keyword_recall, b.keyword_recall),
+                    pair("on-topic rate", m.on_topic_rate, b.on_topic_rate),
+                    pair("review errors per draft", m.review_errors_per_draft, b.review_errors_per_draft),
+                    pair(
+                        "review warnings per draft", m.review_warnings_per_draft, b.review_warnings_per_draft
+                    ),
+                    pair(
+                        "goal-text numbers from the query",
+                        m.goal_numbers_from_query,
+                        b.goal_numbers_from_query,
+                    ),
+                ],
+                1,
+            )
+        )
     rows = [
         [
             t.code,

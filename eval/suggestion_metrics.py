@@ -10,15 +10,19 @@ on found indicators, since a value for an indicator nobody asked for means nothi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
-from jixiao.corpus.normalize import name_key, normalize_value
+from jixiao.corpus.normalize import normalize_value
 from jixiao.corpus.schema import GoalTable
 from jixiao.corpus.taxonomy import merge_cost as _merge_cost
 from jixiao.corpus.values import parse_value
 from jixiao.eval.classification_metrics import ordered_labels
+from jixiao.models.drafting.text_match import bigram_dice, bigrams, content_words
+
+__all__ = ["bigram_dice", "bigrams", "content_words"]
 
 DICE_THRESHOLD = 0.5
 
@@ -31,20 +35,17 @@ class SuggestionLike(Protocol):
     suggested_value: str | None
 
 
-def bigrams(text: str) -> set[str]:
-    """Character bigrams of the name key; a one-character key is its own bigram."""
-    key = name_key(text)
-    if len(key) < 2:
-        return {key} if key else set()
-    return {key[i : i + 2] for i in range(len(key) - 1)}
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
-def bigram_dice(a: str, b: str) -> float:
-    """2·|A∩B| / (|A|+|B|) over the bigram sets of the normalised names; 0 when either is empty."""
-    x, y = bigrams(a), bigrams(b)
-    if not x or not y:
-        return 0.0
-    return 2 * len(x & y) / (len(x) + len(y))
+@dataclass
+class DraftExtras:
+    """What scoring needs beyond the suggestions: the query text, goal text and review findings."""
+
+    query_text: str = ""
+    goal_text: str | None = None
+    errors: int = 0
+    warnings: int = 0
 
 
 def same_value(gold: str | None, suggested: str | None) -> bool:
@@ -79,6 +80,18 @@ class TableSuggestionScore:
     gold_codes: list[str]
     covered_codes: list[str]
     matches: list[IndicatorMatch] = field(default_factory=list)
+    #: Gold rows sharing a content word with any suggestion.
+    keyword_hits: int = 0
+    #: Gold rows sharing a content word with the query itself: what a drafter using only
+    #: the project's own words could reach at most.
+    keyword_in_query: int = 0
+    suggestions: int = 0
+    #: Suggestions sharing a content word with the gold table's names or project text.
+    on_topic: int = 0
+    review_errors: int = 0
+    review_warnings: int = 0
+    goal_numbers: int = 0
+    goal_numbers_from_query: int = 0
 
     @property
     def coverage(self) -> float:
@@ -105,6 +118,7 @@ def score_table(
     *,
     merge_cost: bool = False,
     threshold: float = DICE_THRESHOLD,
+    extras: DraftExtras | None = None,
 ) -> TableSuggestionScore:
     """Score the first ``k`` suggestions (in the order given: best first) against one gold table.
 
@@ -138,12 +152,30 @@ def score_table(
                 m.value_equal = same_value(ind.value, best.suggested_value)
                 m.kind_unit_equal = same_kind_unit(ind.value, best.suggested_value)
         matches.append(m)
+    extras = extras or DraftExtras()
+    suggested_words = [content_words(s.name) for s in top]
+    any_suggested = frozenset().union(*suggested_words) if suggested_words else frozenset()
+    topic = frozenset().union(
+        content_words(" ".join(x for x in (gold.project, gold.goal) if x)),
+        *(content_words(i.name) for i in rows),
+    )
+    query_words = content_words(extras.query_text)
+    numbers = _NUMBER.findall(extras.goal_text or "")
+    query_numbers = set(_NUMBER.findall(extras.query_text))
     return TableSuggestionScore(
         table_id=gold.id,
         project=gold.project,
         gold_codes=gold_codes,
         covered_codes=[c for c in gold_codes if c in by_code],
         matches=matches,
+        keyword_hits=sum(bool(content_words(i.name) & any_suggested) for i in rows),
+        keyword_in_query=sum(bool(content_words(i.name) & query_words) for i in rows),
+        suggestions=len(top),
+        on_topic=sum(bool(w & topic) for w in suggested_words),
+        review_errors=extras.errors,
+        review_warnings=extras.warnings,
+        goal_numbers=len(numbers),
+        goal_numbers_from_query=sum(n in query_numbers for n in numbers),
     )
 
 
@@ -173,6 +205,15 @@ class SuggestionMetrics:
     value_exact: float
     value_kind_unit: float
     per_tier: list[TierSuggestionMetrics] = field(default_factory=list)
+    keyword_recall: float = 0.0
+    #: Keyword recall of the query text itself (an upper bound for project words alone).
+    keyword_query_ceiling: float = 0.0
+    on_topic_rate: float = 0.0
+    review_errors_per_draft: float = 0.0
+    review_warnings_per_draft: float = 0.0
+    drafts_with_errors: int = 0
+    #: Share of the goal texts' numbers that appear in the query; None when no goal has numbers.
+    goal_numbers_from_query: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -217,4 +258,19 @@ def aggregate(scores: Sequence[TableSuggestionScore], k: int) -> SuggestionMetri
         value_exact=mean([float(bool(m.value_equal)) for m in pairs]),
         value_kind_unit=mean([float(bool(m.kind_unit_equal)) for m in pairs]),
         per_tier=per_tier,
+        keyword_recall=sum(s.keyword_hits for s in scored) / n_gold if n_gold else 0.0,
+        keyword_query_ceiling=sum(s.keyword_in_query for s in scored) / n_gold if n_gold else 0.0,
+        on_topic_rate=(
+            sum(s.on_topic for s in scored) / n_sugg
+            if (n_sugg := sum(s.suggestions for s in scored))
+            else 0.0
+        ),
+        review_errors_per_draft=mean([float(s.review_errors) for s in scored]),
+        review_warnings_per_draft=mean([float(s.review_warnings) for s in scored]),
+        drafts_with_errors=sum(s.review_errors > 0 for s in scored),
+        goal_numbers_from_query=(
+            sum(s.goal_numbers_from_query for s in scored) / n_num
+            if (n_num := sum(s.goal_numbers for s in scored))
+            else None
+        ),
     )

@@ -116,13 +116,27 @@ def render_suggest(r: SuggestEvalResult) -> str:
         lines += [f"  {u.id}  ({u.reason})" for u in r.unqueryable]
     if not m.tables:
         return "\n".join([*lines, "", "nothing to score: no table with a tiered indicator left"])
+    b = r.baseline
+    lines += ["", f"{'metric':<34} {'draft':>8} {'baseline':>9} {'ratio':>6}"]
+
+    def row(label: str, x: float | None, y: float | None, fmt: str = ".3f") -> None:
+        xs = "-" if x is None else format(x, fmt)
+        ys = "-" if y is None else format(y, fmt)
+        ratio = f"{x / y:.2f}" if x is not None and y else "-"
+        lines.append(f"{label:<34} {xs:>8} {ys:>9} {ratio:>6}")
+
+    row("tier coverage", m.tier_coverage, b and b.tier_coverage)
+    row(f"strict recall@{r.k} (same L2, Dice≥0.5)", m.recall_at_k, b and b.recall_at_k)
+    row("keyword recall", m.keyword_recall, b and b.keyword_recall)
+    row("  (the query text's own words)", m.keyword_query_ceiling, None)
+    row("on-topic rate", m.on_topic_rate, b and b.on_topic_rate)
+    row("review errors per draft", m.review_errors_per_draft, b and b.review_errors_per_draft, ".2f")
+    row("review warnings per draft", m.review_warnings_per_draft, b and b.review_warnings_per_draft, ".2f")
+    row("drafts with an error", m.drafts_with_errors, b and b.drafts_with_errors, "d")
+    row("goal-text numbers from the query", m.goal_numbers_from_query, b and b.goal_numbers_from_query)
     lines += [
-        "",
-        f"tier coverage          {m.tier_coverage:.3f}",
-        f"indicator recall@{r.k:<5} {m.recall_at_k:.3f}   ({m.hits}/{m.gold_indicators} gold indicators)",
-        f"mean recall per table  {m.table_mean_recall:.3f}",
-        f"value exact            {m.value_exact:.3f}   (of {m.value_pairs} hits with a gold value)",
-        f"value kind/unit        {m.value_kind_unit:.3f}",
+        f"strict hits: {m.hits}/{m.gold_indicators} gold indicators; mean recall per table {m.table_mean_recall:.3f}",
+        f"value exact {m.value_exact:.3f}, same kind/unit {m.value_kind_unit:.3f} (of {m.value_pairs} hits)",
         "",
         f"{'code':<5} {'tier':<18} {'tables':>6} {'coverage':>9} {'gold':>5} {'hits':>5} {'recall':>7}",
     ]

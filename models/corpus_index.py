@@ -100,6 +100,32 @@ class IndicatorColumns:
     value: np.ndarray  # int32 index into values, -1 when empty
 
 
+@dataclass(frozen=True)
+class IndexRow:
+    """One indicator row as callers see it, so they never index the columns themselves."""
+
+    row: int
+    table: int
+    name_id: int
+    name: str
+    code: str | None
+    value: str | None
+
+
+@dataclass(frozen=True)
+class IndexTable:
+    """One table's project facts as callers see them (amount/year None when unknown)."""
+
+    table: int
+    id: str
+    project: str | None
+    department: str | None
+    goal: str | None
+    amount: float | None
+    year: int | None
+    text_id: int
+
+
 class Postings:
     """Text id → the row ids using it (CSR), rebuilt from the row → text column."""
 
@@ -275,6 +301,7 @@ class CorpusIndex:
     def add_tables(self, tables: Sequence[GoalTable], embedder: Embedder, *, corpus_version: str) -> None:
         """Append tables in place: only texts never seen before are embedded and added."""
         self._check_model(embedder)
+        self._derived.clear()  # patterns and word statistics are rebuilt on the grown corpus
         ind_in, proj_in, val_in = (
             _Interner(items=self.ind_texts),
             _Interner(items=self.proj_texts),
@@ -326,6 +353,16 @@ class CorpusIndex:
         m.n_indicator_texts, m.n_project_texts = len(self.ind_texts), len(self.proj_texts)
         m.built_at = m.built_at or datetime.now(UTC).isoformat(timespec="seconds")
         m.general = _general(self.rows, len(self.ind_texts), self.ind_tokens)
+        #: Structures other stages derive from the columns (patterns, word statistics),
+        #: built once on first use and dropped whenever the columns change.
+        self._derived: dict[str, object] = {}
+
+    def derived(self, key: str, build: Callable[[CorpusIndex], object]) -> object:
+        """``build(self)``, computed once per index state and shared by every suggester on it."""
+        got = self._derived.get(key)
+        if got is None:
+            got = self._derived[key] = build(self)
+        return got
 
     # ---- queries --------------------------------------------------------------------
 
@@ -360,13 +397,52 @@ class CorpusIndex:
     def tokenize_query(self, text: str) -> list[str]:
         return tokenize(_tokenizer(tuple(self.meta.terms)), text)
 
+    def row(self, row: int) -> IndexRow:
+        r = int(row)
+        name_id = int(self.rows.name[r])
+        return IndexRow(
+            r, int(self.rows.table[r]), name_id, self.ind_texts[name_id], self.code(r), self.value(r)
+        )
+
+    def table(self, t: int) -> IndexTable:
+        tc, t = self.tables, int(t)
+        amount, year = float(tc.amounts[t]), int(tc.years[t])
+        return IndexTable(
+            t,
+            tc.ids[t],
+            tc.projects[t],
+            tc.departments[t],
+            tc.goals[t],
+            None if np.isnan(amount) else amount,
+            year or None,
+            int(tc.text[t]),
+        )
+
+    def rows_of_table(self, t: int) -> list[IndexRow]:
+        return [self.row(r) for r in self.table_rows(t)]
+
+    def rows_of_name(self, text_id: int, cap: int | None = None) -> list[IndexRow]:
+        """Rows using one distinct indicator name (the first ``cap``: common names have thousands)."""
+        return [self.row(r) for r in self.ind_postings(text_id)[:cap]]
+
+    def tables_of_project_text(self, text_id: int, cap: int | None = None) -> list[int]:
+        return [int(t) for t in self.proj_postings(text_id)[:cap]]
+
+    @property
+    def n_tables(self) -> int:
+        return len(self.tables.ids)
+
     def value(self, row: int) -> str | None:
         v = int(self.rows.value[row])
         return self.values[v] if v >= 0 else None
 
     def code(self, row: int) -> str | None:
-        c = int(self.rows.code[row])
-        return CODES[c] if c >= 0 else None
+        return self.code_of(int(self.rows.code[row]))
+
+    @staticmethod
+    def code_of(stored: int) -> str | None:
+        """The tier code of a stored code column entry (-1 is unknown)."""
+        return CODES[stored] if stored >= 0 else None
 
     # ---- persistence ----------------------------------------------------------------
 

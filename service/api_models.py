@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD, Finding, Severity, TableGrade
 from jixiao.corpus.schema import GoalTable, ParseWarning
 from jixiao.corpus.taxonomy import Scheme
-from jixiao.models.suggest_schema import ProjectQuery
+from jixiao.models.suggest_schema import ProjectQuery, check_amount, check_year
 from jixiao.service.analysis import RowClassification, TableReview
 
 MAX_ROWS = 500  # rows per classify request: a large table has ~40
@@ -36,6 +36,42 @@ class SuggestRequest(ProjectQuery):
 
     def to_query(self) -> ProjectQuery:
         return ProjectQuery.model_validate(self.model_dump(exclude={"k"}))
+
+
+class DraftRow(BaseModel):
+    """One row of a draft as the drafter edited it on the page."""
+
+    level1: ShortText = Field(examples=["产出指标"])
+    level2: ShortText = Field(examples=["数量指标"])
+    name: str = Field(min_length=1, max_length=500, examples=["农村公路日常养护里程"])
+    value: ShortText | None = Field(default=None, examples=["≥120公里"])
+
+
+class DraftExportRequest(BaseModel):
+    """An edited draft to download as an .xlsx in the usual layout (一级/二级/三级指标, 指标值)."""
+
+    name: str = Field(min_length=1, max_length=2_000)
+    goal_text: LongText | None = None
+    amount: float | None = None
+    year: int | None = None
+    scheme: Scheme | None = None
+    rows: list[DraftRow] = Field(min_length=1, max_length=MAX_ROWS)
+
+    _amount = field_validator("amount")(lambda cls, v: check_amount(v))
+    _year = field_validator("year")(lambda cls, v: check_year(v))
+
+    def to_table(self) -> GoalTable:
+        from jixiao.corpus.records import make_indicator
+
+        return GoalTable(
+            id="draft",
+            project=self.name,
+            amount=self.amount,
+            year=self.year,
+            annual_goal=self.goal_text,
+            scheme=self.scheme,
+            indicators=[make_indicator(r.name, r.level1, r.level2, annual_value=r.value) for r in self.rows],
+        )
 
 
 class ClassifyRow(BaseModel):

@@ -1,19 +1,23 @@
-"""Grounded suggestions: merging, values, tier coverage, bad input, persistence, CLI."""
+"""The grounded composer: three sources with origin and evidence, values a reviewer
+accepts, a goal text from this project only, the self-check, bad input, persistence, CLI."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+import re
 
 import pytest
 
 from jixiao.corpus.errors import JixiaoError
-from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.records import make_indicator
-from jixiao.corpus.schema import GoalTable
-from jixiao.corpus.taxonomy import TIERS, Scheme
+from jixiao.corpus.review import Severity
+from jixiao.corpus.schema import GoalTable, ValueKind
+from jixiao.corpus.taxonomy import Scheme
+from jixiao.corpus.values import parse_value
 from jixiao.models import suggest as suggest_mod
 from jixiao.models.corpus_index import CorpusIndex
+from jixiao.models.drafting import composer
+from jixiao.models.drafting.text_match import content_words
 from jixiao.models.embedding_base import HashEmbedder
 from jixiao.models.suggest import Suggester, dice
 from jixiao.models.suggest_schema import MAX_QUERY_CHARS, ProjectQuery
@@ -85,6 +89,27 @@ def corpus() -> list[GoalTable]:
             ],
         ),
         _table(
+            "car",
+            "公务用车购置经费",
+            "购买公务车辆，保障执法执勤",
+            [
+                ("产出指标", "数量指标", "购买车辆数量", "≥3辆"),
+                ("产出指标", "成本指标", "车辆成本", "120000元/辆"),
+                ("产出指标", "时效指标", "车辆购置完成时间", "2020年12月完成"),
+                ("满意度指标", "服务对象满意度", "干警满意度", "≥90%"),
+            ],
+        ),
+        _table(
+            "toilet",
+            "农村户厕改造资金",
+            "完成农村户用卫生厕所改造",
+            [
+                ("产出指标", "数量指标", "完成农村户用卫生厕所改造数量", "≥2000"),
+                ("产出指标", "质量指标", "厕所改造验收合格率", "100%"),
+                ("满意度指标", "服务对象满意度", "受益群众满意度", "≥90%"),
+            ],
+        ),
+        _table(
             "park",
             "公园绿化管护",
             "公园绿地日常管护",
@@ -101,95 +126,135 @@ def suggester() -> Suggester:
     return Suggester.from_tables(corpus(), HashEmbedder(128), n_similar=3)
 
 
+ROAD = ProjectQuery(
+    name="2026年农村公路养护工程", goal="完成农村公路日常养护120公里，提升路况水平", amount=8_600_000
+)
+
+
 def test_dice():
     assert dice("救助人次", "救助人次") == 1.0
     assert dice("救助人次", "医疗救助人次") == pytest.approx(0.75)
     assert dice("救助人次", "苗木成活率") == 0.0
 
 
-def test_near_duplicates_merge_into_one_suggestion_with_value_distribution(suggester):
+def test_project_facts_become_indicators_with_their_phrase(suggester):
+    r = suggester.suggest(ROAD)
+    by_name = {s.name: s for s in r.suggestions}
+    km = by_name["农村公路日常养护里程"]
+    assert (km.origin, km.code, km.suggested_value) == ("project", "11", "≥120公里")
+    assert km.source_phrase == "完成农村公路日常养护120公里" and km.relevance == 1.0
+    cost = by_name["农村公路养护总成本"]
+    assert (cost.origin, cost.code, cost.suggested_value) == ("project", "14", "≤860万元")
+    assert by_name["农村公路日常养护单位成本"].suggested_value == "≤7.17万元/公里"
+    deadline = [s for s in r.tiers["13"] if s.origin == "project"]
+    assert deadline and deadline[0].suggested_value == "2026年12月31日前"
+    assert r.year == 2026
+    assert {"project", "pattern"} <= {s.origin for s in r.suggestions}
+
+
+def test_no_other_projects_facts_in_a_road_draft(suggester):
+    r = suggester.suggest(ROAD)
+    text = " ".join(s.name + (s.suggested_value or "") for s in r.suggestions) + r.goal_text
+    for word in ("车辆", "厕所", "救助", "参保", "培训", "苗木", "干警", "2000", "120000", "2020"):
+        assert word not in text, word
+    assert not [s for s in r.suggestions if s.code == "14" and s.origin != "project"]
+
+
+def test_every_value_is_quantified_dated_in_year_or_marked_qualitative(suggester):
+    for q in (ROAD, ProjectQuery(name="公务用车购置", goal="购买车辆3辆", amount=360_000, year=2027)):
+        r = suggester.suggest(q)
+        for s in r.suggestions:
+            pv = parse_value(s.suggested_value)
+            if s.qualitative:
+                assert pv.kind is not ValueKind.EMPTY
+                continue
+            assert pv.kind in (ValueKind.NUMERIC, ValueKind.DATE), s
+            if pv.kind is ValueKind.NUMERIC:
+                assert pv.unit, s
+            years = {int(y) for y in re.findall(r"(20\d{2})年", s.suggested_value)}
+            assert years <= {r.year}, s
+    car = suggester.suggest(ProjectQuery(name="公务用车购置", goal="购买车辆3辆", amount=360_000, year=2027))
+    costs = [parse_value(s.suggested_value) for s in car.suggestions if s.code == "14"]
+    assert costs and all(c.number * (10_000 if c.unit.startswith("万元") else 1) <= 360_000 for c in costs)
+    # The corpus's 2020 deadline is moved into this budget year, never copied.
+    assert all("2020" not in (s.suggested_value or "") for s in car.suggestions)
+
+
+def test_corpus_rows_are_kept_only_when_they_fit(suggester):
     r = suggester.suggest(ProjectQuery(name="医疗救助资金", goal="提高医疗救助对象政策知晓率"))
-    assert {p.table_id for p in r.similar_projects} == {"aid1", "aid2", "aid3"}
-    sat = [s for s in r.tiers["31"] if {s.name, *s.variants} & {"服务对象满意度", "服务对象满意度(%)"}]
-    assert len(sat) == 1, [s.name for s in r.tiers["31"]]
-    s = sat[0]
-    assert {s.name, *s.variants} == {"服务对象满意度", "服务对象满意度(%)"} | set(s.variants)
-    assert s.value_distribution == {"≥90%": 2, "≥95%": 1}
-    assert s.suggested_value == "≥90%"
-    assert s.support == 3 and not s.weak
-    assert {e.table_id for e in s.evidence} == {"aid1", "aid2", "aid3"}
-    counts = [s for s in r.tiers["11"] if "救助人次" in {s.name, *s.variants}]
-    assert len(counts) == 1 and "医疗救助人次" in {counts[0].name, *counts[0].variants}
-    assert counts[0].value_distribution == {"≥1000人次": 2, "≥1200人次": 1}
+    corpus_rows = [s for s in r.suggestions if s.origin == "corpus"]
+    assert corpus_rows
+    for s in corpus_rows:
+        assert s.evidence and all(e.project for e in s.evidence)
+        assert not content_words(s.name) - {"政策", "知晓率"} or "救助" in s.name or "医疗" in s.name, s.name
+    assert r.similar_projects == sorted(r.similar_projects, key=lambda p: -p.relevance)
+    related = {p.table_id: p.relevance for p in r.similar_projects}
+    assert min(related.get(t, 0) for t in ("aid1", "aid2")) > max(related.get(t, 0) for t in ("park", "car"))
 
 
-def test_evidence_points_at_real_rows(suggester):
-    tables = {t.id: t for t in corpus()}
-    r = suggester.suggest(ProjectQuery(name="医疗救助资金"), k=10)
-    for s in r.suggestions:
-        assert s.code in TIERS and s.level2 == TIERS[s.code].level2
-        for e in s.evidence:
-            rows = {normalize_text(i.name): i for i in tables[e.table_id].indicators}
-            assert e.indicator_name in rows
-            assert e.value == (rows[e.indicator_name].value or None)
+def test_patterns_carry_support_and_examples(suggester):
+    r = suggester.suggest(ROAD)
+    patterns = [s for s in r.suggestions if s.origin == "pattern" and not s.weak]
+    assert patterns
+    for s in patterns:
+        assert s.pattern is not None and s.pattern.support >= 3
+        assert s.pattern.slot and s.name.startswith(s.pattern.slot)
+        assert 1 <= len(s.evidence) <= 2
 
 
-def _nearest_only(s: Suggester) -> Suggester:
-    """Only the single most similar table counts, so tiers it lacks must come from the weak fill."""
-    return Suggester(s.index, s.embedder, replace(s.config, n_similar=1, name_margin=0.0))
+def test_goal_text_numbers_come_from_the_query_or_chosen_indicators(suggester):
+    r = suggester.suggest(ROAD)
+    allowed = set(re.findall(r"\d+(?:\.\d+)?", ROAD.name + ROAD.goal))
+    allowed |= {n for s in r.suggestions for n in re.findall(r"\d+(?:\.\d+)?", s.suggested_value or "")}
+    numbers = set(re.findall(r"\d+(?:\.\d+)?", r.goal_text))
+    assert numbers and numbers <= allowed, numbers - allowed
+    assert "120公里" in r.goal_text and "路况水平" in r.goal_text
 
 
-def test_scheme_a_covers_required_tiers_with_weak_fill(suggester):
-    r = _nearest_only(suggester).suggest(ProjectQuery(name="公园绿化管护经费", goal="公园绿地日常管护"))
-    assert r.scheme is Scheme.A
-    assert r.covered_level1() >= {"1", "2", "3"}
-    assert not any(s.code in ("41", "42", "43") for s in r.suggestions)
-    for s in r.suggestions:
-        if s.code[0] in "23":
-            assert s.weak and s.support == 0 and s.evidence, s
-        else:
-            assert not s.weak
-    assert any(s.name == "苗木成活率" for s in r.tiers["12"])
-    assert any("满意度指标" in w for w in r.warnings)
+@pytest.mark.parametrize("scheme", [Scheme.A, Scheme.B])
+def test_self_check_leaves_no_error(suggester, scheme):
+    for q in (ROAD, ProjectQuery(name="公园绿化管护"), ProjectQuery(name="2026年专项资金")):
+        r = suggester.suggest(q.model_copy(update={"scheme": scheme}))
+        assert not [f for f in r.findings if f.severity is Severity.ERROR], r.findings
+        need = {"1", "2", "3"} | ({"4"} if scheme is Scheme.B else set())
+        assert r.covered_level1() >= need
+    b = suggester.suggest(ROAD.model_copy(update={"scheme": Scheme.B}))
+    assert "41" in b.tiers and "14" not in b.tiers
 
 
-def test_scheme_b_adds_cost(suggester):
-    r = _nearest_only(suggester).suggest(
-        ProjectQuery(name="公园绿化管护经费", goal="公园绿地日常管护", scheme=Scheme.B)
-    )
-    assert r.covered_level1() >= {"1", "2", "3", "4"}
-    cost = [s for s in r.suggestions if s.code[0] == "4"]
-    assert cost and all(s.weak and s.code == "41" for s in cost)
-    assert {s.name for s in cost} <= {"养护成本", "培训成本"}
-    assert "14" not in r.tiers
+def test_project_without_an_object_gets_a_generic_marked_draft(suggester):
+    r = suggester.suggest(ProjectQuery(name="2026年专项资金"))
+    assert r.generic and any("通用" in w for w in r.warnings)
+    assert r.suggestions
 
 
-def test_retrieved_cost_is_not_weak_under_b(suggester):
-    r = suggester.suggest(ProjectQuery(name="干部培训经费", goal="组织干部业务培训", scheme="B"))
-    assert any(s.name == "培训成本" and not s.weak and s.code == "41" for s in r.suggestions)
+def test_candidates_have_stable_ids_and_the_draft_cites_them(suggester):
+    r = suggester.suggest(ROAD)
+    ids = [c.id for c in r.candidates]
+    assert len(ids) == len(set(ids)) and all(re.fullmatch(r"[ptc]\d+", i) for i in ids)
+    assert {s.id for s in r.suggestions} <= set(ids)
+    assert suggester.suggest(ROAD).model_dump() == r.model_dump()
 
 
-def test_k_caps_retrieved_suggestions(suggester):
-    r = suggester.suggest(ProjectQuery(name="医疗救助资金"), k=3)
-    strong = [s for s in r.suggestions if not s.weak]
-    assert len(strong) == 3
-    # The cap never costs a required tier its place.
-    assert {s.code[0] for s in strong} == {"1", "2", "3"}
-
-
-def test_goal_text_is_grounded(suggester):
-    r = suggester.suggest(ProjectQuery(name="医疗救助资金"))
-    assert r.goal_text.startswith("医疗救助资金：")
-    top = max(r.tiers["11"], key=lambda s: s.score)
-    assert top.name in r.goal_text
-    # Without a user goal, the opening quotes the most similar project's goal.
-    assert r.similar_projects[0].goal[:10] in r.goal_text
+def test_k_caps_the_draft(suggester):
+    assert len(suggester.suggest(ROAD, k=4).suggestions) <= 4 + 3  # + self-check fills
+    with pytest.raises(JixiaoError):
+        suggester.suggest(ROAD, k=0)
 
 
 @pytest.mark.parametrize("name,goal", [("", None), ("   ", "  "), ("\n", "")])
 def test_empty_project_is_an_error(suggester, name, goal):
-    with pytest.raises(JixiaoError, match="empty project"):
+    with pytest.raises(JixiaoError, match="项目为空"):
         suggester.suggest(ProjectQuery(name=name, goal=goal))
+
+
+@pytest.mark.parametrize("field,value", [("amount", -1), ("amount", 0), ("year", 3026), ("year", 1999)])
+def test_nonsense_numbers_are_refused_in_chinese(field, value):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as e:
+        ProjectQuery(name="x", **{field: value})
+    assert re.search(r"[\u4e00-\u9fff]", e.value.errors()[0]["msg"])
 
 
 def test_long_text_is_truncated_with_warning(suggester):
@@ -233,7 +298,7 @@ def test_load_builds_once_then_reuses_and_add_tables_persists(tmp_path, monkeypa
     r = s2.suggest(ProjectQuery(name="森林防火巡护"))
     assert r.similar_projects[0].table_id == "added-new"
     s3 = Suggester.load(settings, emb, progress=False, rebuild=False, n_similar=3)
-    assert len(builds) == 1 and s3.index.meta.n_tables == 7
+    assert len(builds) == 1 and s3.index.meta.n_tables == 9
     # Another model's index is refused (rebuild=False) or rebuilt, never used.
     with pytest.raises(JixiaoError, match="model"):
         Suggester.load(settings, HashEmbedder(64), progress=False, rebuild=False)
@@ -246,23 +311,28 @@ def test_cli_suggest(tmp_path, monkeypatch, capsys):
     _store(get_settings(), corpus())
     assert main(["suggest", "医疗救助资金", "--goal", "提高政策知晓率", "--embedder", "hash", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["scheme"] == "A" and set(out["tiers"]) >= {"11", "31"}
-    assert main(["suggest", "公园绿化管护", "--scheme", "B", "--embedder", "hash"]) == 0
+    assert out["scheme"] == "A" and set(out["tiers"]) >= {"13", "31"}
+    assert main(["suggest", "公园绿化管护", "--amount", "50万元", "--scheme", "B", "--embedder", "hash"]) == 0
     text = capsys.readouterr().out
-    assert "绩效目标" in text and "[weak]" in text and "41" in text
+    assert "绩效目标" in text and "41" in text and "项目" in text and "自检" in text
     assert main(["suggest", "  ", "--embedder", "hash"]) == 2
-    assert "empty project" in capsys.readouterr().err
+    assert "项目为空" in capsys.readouterr().err
     assert main(["suggest", "x", "--amount", "abc", "--embedder", "hash"]) == 2
+    assert main(["suggest", "x", "--amount", "-5", "--embedder", "hash"]) == 2
+    assert main(["suggest", "x", "--year", "3026", "--embedder", "hash"]) == 2
+    assert "预算年度" in capsys.readouterr().err
 
 
 def test_unknown_option_is_a_user_error():
-    with pytest.raises(JixiaoError, match="unknown suggester option"):
-        suggest_mod._config({"n_similer": 3})
+    with pytest.raises(JixiaoError, match="未知的推荐参数"):
+        composer._config({"n_similer": 3})
 
 
 def _top_output_sources(r, n: int = 3) -> list[str]:
-    """Where the strongest output (产出) suggestions come from: their first evidence's table."""
-    out = sorted((x for x in r.suggestions if not x.weak and x.code[0] == "1"), key=lambda x: -x.score)
+    """Where the strongest output (产出) rows borrowed from the corpus come from: their first evidence's table."""
+    out = sorted(
+        (x for x in r.candidates if x.origin == "corpus" and x.code[0] == "1"), key=lambda x: -x.relevance
+    )
     return [x.evidence[0].table_id for x in out[:n]]
 
 
@@ -292,17 +362,6 @@ def test_real_model_answers_medical_aid_from_seeds_and_training_from_external():
         assert not any(t.startswith("seed") for t in _top_output_sources(train))
         assert any("培训" in x.name for x in train.suggestions if not x.weak)
         assert train.covered_level1() >= need
-
-
-def test_unit_of_only_punctuation_gets_no_unit_bonus():
-    t = _table("t", "公路养护经费", "完成县道公路日常养护", [("产出指标", "数量指标", "养护里程", "100公里")])
-    ix = CorpusIndex.build(
-        [t.model_copy(update={"department": "交通运输局"})], HashEmbedder(32), corpus_version="v"
-    )
-    assert suggest_mod._context_bonus(ProjectQuery(name="x", unit="（—）"), ix, 0) == 1.0
-    assert suggest_mod._context_bonus(ProjectQuery(name="x", unit="县交通运输局"), ix, 0) == pytest.approx(
-        1.05
-    )
 
 
 @pytest.mark.parametrize("name", ["hash-abc", "hash-0"])

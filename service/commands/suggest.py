@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from pydantic import ValidationError
+
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.taxonomy import TIERS, Scheme
 from jixiao.corpus.values import parse_amount
 from jixiao.models.hybrid import METHODS
 from jixiao.models.suggest import Suggester, resolve_embedder
-from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
+from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable, Suggestion
 from jixiao.service.commands.parse import display_width, pad
 from jixiao.settings import get_settings
 
@@ -38,25 +40,30 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _amount(text: str | None) -> float | None:
     if text is None:
         return None
+    if text.strip().startswith(("-", "－")):
+        raise JixiaoError(f"--amount {text!r}：预算金额应为大于 0 的数值")
     try:
         value = parse_amount(text)
     except ValueError as e:
         raise JixiaoError(f"--amount {text!r}: {e}") from e
     if value is None:
-        raise JixiaoError(f"--amount {text!r} is not an amount (examples: 120000, 12万元)")
+        raise JixiaoError(f"--amount {text!r} 不是金额（例如 120000、12万元）")
     return value
 
 
 def _run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    query = ProjectQuery(
-        name=args.name,
-        goal=args.goal,
-        amount=_amount(args.amount),
-        unit=args.unit,
-        year=args.year,
-        scheme=Scheme(args.scheme) if args.scheme else None,
-    )
+    try:
+        query = ProjectQuery(
+            name=args.name,
+            goal=args.goal,
+            amount=_amount(args.amount),
+            unit=args.unit,
+            year=args.year,
+            scheme=Scheme(args.scheme) if args.scheme else None,
+        )
+    except ValidationError as e:
+        raise JixiaoError("；".join(str(err["msg"]) for err in e.errors())) from e
     embedder = resolve_embedder(args.embedder or settings.embedding_model, settings)
     result = Suggester.load(settings, embedder, method=args.fusion).suggest(query, k=args.k)
     if args.json:
@@ -66,33 +73,51 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+_ORIGIN_ZH = {"project": "项目", "pattern": "模式", "corpus": "同类", "llm": "模型"}
+
+
 def render(r: SuggestedTable) -> str:
-    """The draft as a reader scans it: by tier, strongest first, with where each came from."""
+    """The draft as a reader scans it: by tier, most relevant first, with where each came from."""
     lines = [
-        f"项目: {r.query.name}    scheme {r.scheme.value}",
+        f"项目: {r.query.name}    口径 {r.scheme.value}    预算年度 {r.year or '-'}",
         "",
-        "绩效目标 (draft):",
+        "绩效目标（草稿）:",
         f"  {r.goal_text}",
         "",
+        f"{'代码':<4} {pad('三级指标', 30)} {pad('指标值', 18)} {'来源':<4} 依据",
     ]
-    lines.append(f"{'code':<5} {'indicator':<28} {'value':<16} {'support':>7}  top evidence (similarity)")
     for code, items in r.tiers.items():
         lines.append(f"-- {TIERS[code].level1} / {TIERS[code].level2}")
         for s in items:
-            top = s.evidence[0] if s.evidence else None
-            ev = f"{top.table_id} {top.project or ''} ({top.similarity:.2f})" if top else ""
-            flag = " [weak]" if s.weak else ""
+            flag = "（通用）" if s.weak else ""
             lines.append(
-                f"{code:<5} {pad(_cut(s.name, 28), 28)} {pad(_cut(s.suggested_value or '-', 16), 16)} "
-                f"{s.support:>7}  {_cut(ev, 48)}{flag}"
+                f"{code:<6} {pad(_cut(s.name, 30), 30)} {pad(_cut(s.suggested_value or '-', 18), 18)} "
+                f"{_ORIGIN_ZH.get(s.origin, s.origin)}{flag}  {_cut(_why(s), 70)}"
             )
     if r.similar_projects:
-        lines += ["", "similar projects:"]
+        lines += ["", "相似项目（相关度）:"]
         for p in r.similar_projects[:5]:
-            lines.append(f"  {p.similarity:.2f}  {p.table_id}  {p.project or ''}")
+            lines.append(f"  {p.relevance:.2f}  {p.table_id}  {p.project or ''}")
+    if r.findings:
+        lines += ["", "自检（本服务审核规则）:"]
+        lines += [f"  [{f.severity.value}] {f.message}" for f in r.findings]
+    else:
+        lines += ["", "自检（本服务审核规则）: 无问题"]
     for w in r.warnings:
-        lines.append(f"warning: {w}")
+        lines.append(f"提示: {w}")
     return "\n".join(lines)
+
+
+def _why(s: Suggestion) -> str:
+    if s.origin == "project":
+        return f"{s.value_basis}：“{s.source_phrase}”" if s.source_phrase else (s.value_basis or "")
+    if s.origin == "pattern" and s.pattern:
+        ex = "；".join(f"{e.project or e.table_id}:{e.indicator_name}" for e in s.evidence[:2])
+        if not s.pattern.support:
+            return f"{s.pattern.pattern}（通用表述，请按实际填写）"
+        return f"{s.pattern.pattern}，{s.pattern.support}张表使用；例 {ex}"
+    ev = "；".join(f"{e.project or e.table_id}({e.relevance:.2f})" for e in s.evidence[:2])
+    return f"{s.support}张表使用；{ev}"
 
 
 def _cut(s: str, n: int) -> str:

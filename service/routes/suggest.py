@@ -1,11 +1,17 @@
-"""``POST /v1/suggest``: a project in, a drafted goal table out."""
+"""``POST /v1/suggest``: a project in, a drafted goal table out; ``/v1/suggest/xlsx``: the edited draft as Excel."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from io import BytesIO
+from urllib.parse import quote
 
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from jixiao.corpus.writers import write_xlsx
 from jixiao.models.suggest_schema import SuggestedTable
-from jixiao.service.api_models import SuggestRequest
+from jixiao.service.annotate import XLSX_MEDIA_TYPE
+from jixiao.service.api_models import DraftExportRequest, SuggestRequest
 from jixiao.service.deps import EngineDep, require_read_access, run_blocking
 from jixiao.service.problems import PROBLEM_RESPONSES
 
@@ -15,3 +21,23 @@ router = APIRouter(tags=["draft"], dependencies=[Depends(require_read_access)], 
 @router.post("/v1/suggest", response_model=SuggestedTable, summary="为项目推荐绩效指标并起草目标")
 async def suggest(body: SuggestRequest, request: Request, engine: EngineDep) -> SuggestedTable:
     return await run_blocking(request, engine.suggest, body.to_query(), body.k)
+
+
+@router.post(
+    "/v1/suggest/xlsx",
+    summary="把编辑后的草稿导出为 Excel 绩效目标表（一级/二级/三级指标、指标值）",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "绩效目标表工作簿"}},
+)
+async def export_draft(body: DraftExportRequest) -> Response:
+    """The workbook uses the writer every other export uses, so ``jixiao parse`` reads it back."""
+    buf = BytesIO()
+    write_xlsx([body.to_table()], buf)
+    return Response(
+        buf.getvalue(),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": 'attachment; filename="draft.xlsx"; '
+            f"filename*=UTF-8''{quote(body.name[:60] + '-绩效目标表.xlsx')}"
+        },
+    )

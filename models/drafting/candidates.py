@@ -1,0 +1,54 @@
+"""The typed object every drafting stage passes on: one candidate indicator.
+
+Candidates come from three sources (``project``, ``pattern``, ``corpus``); relevance,
+selection, values and the goal text all read and write this one shape, and only the
+composer turns it into the public ``Suggestion``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jixiao.corpus.taxonomy import TIERS
+from jixiao.models.drafting.values import GroundedValue
+from jixiao.models.suggest_schema import Evidence, Origin, PatternEvidence, Suggestion
+
+
+@dataclass
+class Candidate:
+    origin: Origin
+    code: str
+    name: str
+    value: GroundedValue | None
+    relevance: float
+    support: int = 0
+    source_phrase: str | None = None
+    pattern: PatternEvidence | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    variants: list[str] = field(default_factory=list)
+    value_distribution: dict[str, int] = field(default_factory=dict)
+    #: True for the generic fill of a tier nothing specific covers.
+    weak: bool = False
+
+    def to_suggestion(self, id_: str) -> Suggestion:
+        tier = TIERS[self.code]
+        return Suggestion(
+            id=id_,
+            origin=self.origin,
+            name=self.name,
+            code=tier.code,
+            level1=tier.level1,
+            level2=tier.level2,
+            suggested_value=self.value.text if self.value else None,
+            value_distribution=self.value_distribution,
+            evidence=self.evidence,
+            support=self.support,
+            score=round(self.relevance, 4),
+            weak=self.weak,
+            variants=self.variants,
+            relevance=round(self.relevance, 4),
+            source_phrase=self.source_phrase,
+            pattern=self.pattern,
+            value_basis=self.value.basis if self.value else None,
+            qualitative=bool(self.value and self.value.qualitative),
+        )

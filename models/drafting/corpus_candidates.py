@@ -1,0 +1,223 @@
+"""Stage 3: rows of similar past projects, kept only where they fit this project.
+
+Retrieval (dense + BM25 over project texts and indicator names) proposes rows; a row
+survives only when its specific words all appear in this project's text, or when it has
+none (a generic row such as ``资金支付及时率`` fits any project). A row naming another
+project's object (车辆, 厕所, 参保, 水稻 for a road project) or carrying its numbers in the
+name (``建设普通省道二级公路32.1公里``) is dropped, and counts or money in its value are
+never copied (see ``values.borrowed_value``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jixiao.corpus.normalize import normalize_text
+from jixiao.corpus.taxonomy import TIERS, Scheme, merge_cost, to_scheme
+from jixiao.models.corpus_index import CorpusIndex, IndexRow
+from jixiao.models.drafting.candidates import Candidate
+from jixiao.models.drafting.project_reading import ProjectFacts
+from jixiao.models.drafting.relevance import (
+    CLOSE_PROJECT,
+    WordStats,
+    fits,
+    project_relevance,
+    specific_words,
+    word_overlap,
+)
+from jixiao.models.drafting.text_match import bigram_dice, key_of
+from jixiao.models.drafting.values import GroundedValue, borrowed_value
+from jixiao.models.hybrid import FusionConfig
+from jixiao.models.suggest_schema import Evidence, SimilarProject
+
+_DIGIT = re.compile(r"\d")
+#: The value of a count this project has not stated: qualitative, for the drafter to quantify.
+COUNT_PLACEHOLDER = "按计划完成"
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    n_similar: int = 10
+    n_name_hits: int = 20
+    postings_cap: int = 20
+    #: Near-duplicate names (bigram Dice at least this) merge into one candidate.
+    dice_threshold: float = 0.75
+    max_evidence: int = 5
+    #: Below this relevance a project is not similar at all and lends no specific row.
+    min_relevance: float = 0.15
+    #: A generic row (no specific word) needs this many tables using it.
+    min_generic_support: int = 2
+
+
+@dataclass
+class ScoredProject:
+    table: int
+    relevance: float
+    cosine: float
+
+
+@dataclass
+class _Group:
+    code: str
+    key: str
+    names: Counter[str] = field(default_factory=Counter)
+    rows: list[tuple[float, IndexRow]] = field(default_factory=list)  # (relevance, row)
+
+    @property
+    def relevance(self) -> float:
+        return max((r for r, _ in self.rows), default=0.0)
+
+
+def similar_projects(
+    ix: CorpusIndex, qvec, qtokens, facts: ProjectFacts, stats: WordStats, cfg: RetrievalConfig
+) -> list[ScoredProject]:
+    """Retrieved projects scored by relevance, most relevant first."""
+    hits = ix.search("projects", qvec, qtokens, cfg.fusion)
+    if not hits:
+        return []
+    cosines = [h.dense or 0.0 for h in hits]
+    typical, best = float(np.median(cosines)), max(cosines)
+    idf = {w: stats.idf(w) for w in facts.vocabulary}
+    out: dict[int, ScoredProject] = {}
+    for hit in hits:
+        text = ix.proj_texts[hit.id]
+        rel = project_relevance(word_overlap(idf, text), float(hit.dense or 0.0), typical, best)
+        for t in ix.tables_of_project_text(hit.id, cap=3):
+            out.setdefault(t, ScoredProject(t, rel, float(hit.dense or 0.0)))
+    ranked = sorted(out.values(), key=lambda p: (-p.relevance, -p.cosine, p.table))
+    return ranked[: cfg.n_similar]
+
+
+def corpus_candidates(
+    ix: CorpusIndex,
+    qvec,
+    qtokens,
+    facts: ProjectFacts,
+    projects: list[ScoredProject],
+    scheme: Scheme,
+    cfg: RetrievalConfig,
+) -> list[Candidate]:
+    groups: dict[tuple[str, str], _Group] = {}
+    relevance_of = {p.table: p.relevance for p in projects}
+    fit_memo: dict[tuple[str, bool], bool] = {}
+
+    def fitting(name: str, rel: float) -> bool:
+        key = (name, rel >= CLOSE_PROJECT)
+        got = fit_memo.get(key)
+        if got is None:
+            got = fit_memo[key] = not _DIGIT.search(name) and fits(name, facts.text, rel)
+        return got
+
+    def add(row: IndexRow, rel: float) -> None:
+        if row.code is None or not fitting(row.name, rel):
+            return
+        code = to_scheme(TIERS[row.code], scheme).code
+        if merge_cost(code) == "14":
+            return  # another project's money; cost comes from this project's budget
+        specific = bool(specific_words(row.name))
+        # A specific row needs a related source; a generic one is weaker evidence.
+        if specific and rel < cfg.min_relevance and row.table not in relevance_of:
+            rel = max(rel, 0.5)  # retrieved by its own name and about this project's object
+        elif not specific:
+            rel = min(rel, 0.45)
+        key = key_of(row.name) or row.name
+        g = groups.setdefault((code, key), _Group(code, key))
+        g.names[row.name] += 1
+        g.rows.append((rel, row))
+
+    for p in projects:
+        if p.relevance < cfg.min_relevance:
+            continue
+        for row in ix.rows_of_table(p.table):
+            add(row, p.relevance)
+    for hit in ix.search("indicators", qvec, qtokens, cfg.fusion, limit=cfg.n_name_hits):
+        # A name that fits no project, however related, is skipped before its rows are read.
+        if not fitting(ix.ind_texts[hit.id], 1.0):
+            continue
+        for row in ix.rows_of_name(hit.id, cap=cfg.postings_cap):
+            add(row, relevance_of.get(row.table, 0.0))
+    return [c for c in (_candidate(ix, cl, facts, cfg) for cl in _merge(groups, cfg)) if c is not None]
+
+
+def _merge(groups: dict[tuple[str, str], _Group], cfg: RetrievalConfig) -> list[list[_Group]]:
+    ordered = sorted(groups.values(), key=lambda g: (-g.relevance, -len(g.rows), g.key))
+    clusters: list[list[_Group]] = []
+    for g in ordered:
+        for c in clusters:
+            if c[0].code == g.code and bigram_dice(c[0].key, g.key) >= cfg.dice_threshold:
+                c.append(g)
+                break
+        else:
+            clusters.append([g])
+    return clusters
+
+
+def _candidate(
+    ix: CorpusIndex, cluster: list[_Group], facts: ProjectFacts, cfg: RetrievalConfig
+) -> Candidate | None:
+    names: Counter[str] = Counter()
+    rows: list[tuple[float, IndexRow]] = []
+    for g in cluster:
+        names.update(g.names)
+        rows.extend(g.rows)
+    rows.sort(key=lambda r: (-r[0], r[1].row))
+    head = cluster[0].names.most_common(1)[0][0]
+    code = cluster[0].code
+    values = Counter(r.value for _, r in rows if r.value)
+    value = None
+    for v, _ in values.most_common():
+        value = borrowed_value(v, head, code, facts.year)
+        if value is not None:
+            break
+    if value is None and code == "11" and specific_words(head) and values:
+        # Another project's count is its fact: the row is offered, its number is not.
+        value = GroundedValue(COUNT_PLACEHOLDER, "同类项目的数量仅供参考（见依据），请按本项目任务填写", True)
+    if value is None:
+        return None
+    evidence, seen = [], set()
+    for rel, r in rows:
+        if r.table in seen:
+            continue
+        seen.add(r.table)
+        t = ix.table(r.table)
+        evidence.append(
+            Evidence(table_id=t.id, project=t.project, indicator_name=r.name, value=r.value, relevance=rel)
+        )
+        if len(evidence) >= cfg.max_evidence:
+            break
+    tables = {r.table for _, r in rows}
+    if (not specific_words(head) or value.qualitative) and len(tables) < cfg.min_generic_support:
+        # A generic or unquantified wording only one table uses is that drafter's habit.
+        return None
+    rel = max(r for r, _ in rows)
+    return Candidate(
+        "corpus",
+        code,
+        normalize_text(head),
+        value,
+        # More tables using it adds a little, never enough to beat a clearly related one.
+        min(rel * (1 + 0.05 * math.log1p(len(tables) - 1)), 0.95),
+        support=len(tables),
+        evidence=evidence,
+        variants=[n for n, _ in names.most_common() if n != head][:5],
+        value_distribution=dict(values.most_common(5)),
+    )
+
+
+def similar_project_view(ix: CorpusIndex, p: ScoredProject) -> SimilarProject:
+    t = ix.table(p.table)
+    return SimilarProject(
+        table_id=t.id,
+        project=t.project,
+        department=t.department,
+        goal=t.goal[:300] if t.goal else None,
+        amount=t.amount,
+        relevance=p.relevance,
+        similarity=round(p.cosine, 4),
+    )

@@ -1,0 +1,123 @@
+"""Stage 2: indicator-name patterns mined from the whole corpus, per tier.
+
+Drafters name indicators as ``<object><head>``: ``道路验收合格率``, ``校舍维修完成及时率``,
+``村民满意度``. The heads (``验收合格率``, ``完成及时率``, ``满意度``) recur across domains;
+the objects do not. So a pattern is a name suffix of whole jieba words that many tables
+use after some object, with the object as a slot. Instantiated with *this* project's
+object or beneficiaries, a pattern carries no other project's facts, and its typical
+value (``验收合格率`` → 100% in most tables) is a rate or a date, never another
+project's count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jixiao.corpus.normalize import name_key
+from jixiao.corpus.taxonomy import merge_cost
+from jixiao.models.corpus_index import CorpusIndex, IndexRow
+from jixiao.models.drafting.text_match import content_words, words
+
+#: A pattern needs at least this many tables using it after some object.
+MIN_SUPPORT = 3
+#: Tiers whose patterns take the project's object or beneficiaries as their slot. Counts
+#: (11) and costs (14) need this project's numbers, which only the project text has.
+SLOT_TIERS = ("12", "13", "21", "22", "23", "24", "31")
+_HEAD = re.compile(r"(率|度|性|时间|比例|程度|水平|情况)$")
+#: Heads that read right after a project's object (``河道清淤验收合格率``); others
+#: (``合规率``, ``知晓率``) are about funds or policies and need their own subject.
+OBJECT_HEADS = re.compile(r"(验收合格率|合格率|完成率|完成及时率|达标率|完好率|优良率|满意度)$")
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass
+class Pattern:
+    code: str  # merged cost code: 11..31
+    suffix: str  # 验收合格率
+    support: int
+    values: Counter[str] = field(default_factory=Counter)
+    examples: list[IndexRow] = field(default_factory=list)
+
+    @property
+    def modifiers(self) -> frozenset[str]:
+        """Content words of the suffix itself (``救助`` in ``救助比例``): they must fit the project."""
+        return content_words(self.suffix)
+
+    @property
+    def template(self) -> str:
+        return ("{受益对象}" if self.code == "31" else "{对象}") + self.suffix
+
+
+@dataclass
+class PatternBook:
+    by_code: dict[str, list[Pattern]]  # best supported first
+
+    def fitting(self, code: str, fits) -> list[Pattern]:  # noqa: ANN001 - fits: str -> bool
+        """Patterns that take an object and whose own words (``救助`` in ``救助比例``) fit the project."""
+        return [
+            p
+            for p in self.by_code.get(code, [])
+            if OBJECT_HEADS.search(p.suffix) and all(fits(w) for w in p.modifiers)
+        ]
+
+
+def mine_patterns(ix: CorpusIndex, min_support: int = MIN_SUPPORT) -> PatternBook:
+    """Suffixes of one to three words that end in a measure head, with their support and values."""
+    rows = ix.rows
+    if len(rows.table) == 0:
+        return PatternBook({})
+    # Distinct (tier, name, table) triples: a table repeating a name counts once.
+    triples = np.unique(
+        np.stack([rows.code.astype(np.int64), rows.name.astype(np.int64), rows.table.astype(np.int64)]),
+        axis=1,
+    )
+    tables: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for c, n, t in triples.T.tolist():
+        code = ix.code_of(c)
+        if code is None:
+            continue
+        for suffix in _suffixes(ix.ind_texts[n]):
+            tables[(merge_cost(code), suffix)].add(t)
+    kept = {k: len(v) for k, v in tables.items() if len(v) >= min_support}
+    patterns = {k: Pattern(k[0], k[1], n) for k, n in kept.items()}
+    for r in range(len(rows.table)):
+        code = ix.code(r)
+        if code is None:
+            continue
+        row = None
+        for suffix in _suffixes(ix.ind_texts[int(rows.name[r])]):
+            p = patterns.get((merge_cost(code), suffix))
+            if p is None:
+                continue
+            row = row or ix.row(r)
+            if row.value:
+                p.values[row.value] += 1
+            if len(p.examples) < 2 and all(e.table != row.table for e in p.examples):
+                p.examples.append(row)
+    by_code: dict[str, list[Pattern]] = defaultdict(list)
+    for p in patterns.values():
+        by_code[p.code].append(p)
+    for items in by_code.values():
+        # A longer head says more (验收合格率 over 合格率) unless far less used.
+        items.sort(key=lambda p: (-p.support * len(p.suffix) ** 2, p.suffix))
+    return PatternBook(dict(by_code))
+
+
+def _suffixes(name: str) -> list[str]:
+    """Word suffixes that leave an object in front: ``道路验收合格率`` → 合格率, 验收合格率."""
+    key = name_key(name)
+    if not key or _DIGIT.search(key):
+        return []
+    ws = words(key)
+    out = []
+    for n in (1, 2, 3):
+        if len(ws) <= n:  # the slot must be filled by something in the real name
+            break
+        suffix = "".join(ws[-n:])
+        if len(suffix) >= 2 and _HEAD.search(suffix) and not suffix.startswith("的"):
+            out.append(suffix)
+    return out

@@ -1,0 +1,335 @@
+"""Stage 1: what the project says about itself.
+
+An experienced budget officer starts from the project's own text: the deliverables and
+numbers it states (``完成农村公路日常养护120公里``), whom it serves (``村民``, ``师生``), the
+effects it promises (``提升路况水平``), its deadline, budget and year. These are the most
+trustworthy indicators a draft can have, because every number in them is the drafter's own.
+Pure functions of the query: regular expressions for quantities, jieba for words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from jixiao.corpus.normalize import normalize_text
+from jixiao.corpus.values import parse_amount
+from jixiao.models.drafting.text_match import content_words, words
+from jixiao.models.suggest_schema import ProjectQuery
+
+#: Counting units a deliverable is stated in, longest first so ``万平方米`` wins over ``米``.
+_UNITS = sorted(
+    [
+        "公里",
+        "千米",
+        "延米",
+        "平方米",
+        "平米",
+        "立方米",
+        "方",
+        "亩",
+        "公顷",
+        "米",
+        "吨",
+        "人次",
+        "人",
+        "名",
+        "户",
+        "家",
+        "个",
+        "栋",
+        "幢",
+        "座",
+        "所",
+        "间",
+        "处",
+        "条",
+        "项",
+        "台",
+        "套",
+        "辆",
+        "艘",
+        "次",
+        "场",
+        "期",
+        "批",
+        "件",
+        "份",
+        "册",
+        "株",
+        "棵",
+        "口",
+        "眼",
+        "盏",
+        "块",
+        "张",
+        "km",
+    ],
+    key=len,
+    reverse=True,
+)
+_QTY = re.compile(
+    r"(?P<num>\d+(?:\.\d+)?)\s*(?P<mult>万|千|百|亿)?(?P<unit>"
+    + "|".join(_UNITS)
+    + r")(?![\u4e00-\u9fff]*率)"
+)
+_MEASURE = {
+    "公里": "里程",
+    "千米": "里程",
+    "km": "里程",
+    "米": "长度",
+    "延米": "长度",
+    "平方米": "面积",
+    "平米": "面积",
+    "亩": "面积",
+    "公顷": "面积",
+    "立方米": "量",
+    "方": "量",
+    "吨": "量",
+    "人": "人数",
+    "名": "人数",
+    "人次": "人次",
+    "户": "户数",
+    "家": "数量",
+    "次": "次数",
+    "场": "场次",
+    "期": "期数",
+}
+_PERSON_UNITS = ("人", "名", "人次", "户")
+_LEAD = re.compile(r"^(?:全年|年度内|年内|计划|预计|力争|累计|共计|共|合计|约|完成|实现|新增|其中)+")
+_MEASURE_END = re.compile(r"(数量|数|量|面积|里程|长度|人次|规模)$")
+_CLAUSES = re.compile(r"[，,。；;、！!？?\n]+")
+_YEAR_PREFIX = re.compile(r"^\s*(?:(?:19|20)\d{2}\s*[-—~至到]\s*)?((?:19|20)\d{2})\s*年度?")
+_NAME_SUFFIX = re.compile(
+    r"(工程|项目|专项资金|专项经费|补助资金|补助经费|资金|经费|补助|补贴|专项|工作|建设)$"
+)
+_EFFECT = re.compile(
+    r"^(?:进一步|有效|切实|持续|全面|不断)?(提升|提高|改善|保障|促进|增强|减少|降低|方便|确保|优化|美化|消除|缓解|维护)(.{2,30})$"
+)
+#: Clauses that state a deliverable by its verb (开展医疗救助, 组织干部业务培训).
+_TASK = re.compile(
+    r"^(?:按时|按期|按规定|全面|认真|及时|切实|积极|年内|全年)?(?:开展|组织|实施|完成|推进|落实|举办|做好|"
+    r"建设|新建|改造|修缮|维修|维护|购置|采购|安装|编制|建立|组建|培训|资助|发放|救助)(.{2,24})$"
+)
+MAX_TASKS = 3
+_DEADLINE = re.compile(
+    r"(?:(?P<y>(?:19|20)\d{2})\s*年)?\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?\s*(?:底|末)?\s*(?:前|之前|以前)"
+)
+_AMOUNT_IN_TEXT = re.compile(
+    r"(?:预算|投资|资金|经费|金额)[^，。；\d]{0,6}(\d+(?:\.\d+)?\s*(?:亿元|万元|元))"
+)
+#: People a project serves; a word ending in one of these heads is a beneficiary too.
+_BENEFICIARIES = frozenset(
+    [
+        "群众",
+        "村民",
+        "居民",
+        "市民",
+        "农民",
+        "农户",
+        "师生",
+        "学生",
+        "教师",
+        "患者",
+        "病人",
+        "老人",
+        "老年人",
+        "儿童",
+        "游客",
+        "企业",
+        "职工",
+        "残疾人",
+        "困难群众",
+        "参保人",
+        "参保人员",
+        "驾乘人员",
+        "沿线群众",
+        "社区居民",
+        "用户",
+        "住户",
+        "家庭",
+        "商户",
+        "退役军人",
+    ]
+)
+_BENEFICIARY_HEAD = re.compile(r"(民|户|生|者|员|工|人)$")
+_ECOLOGY = re.compile(r"生态|环境|水质|绿化|排放|污染|水土|植被|空气|河湖|湿地")
+_ECONOMY = re.compile(r"收入|增收|产值|经济|效益|成本节约|营收|就业")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A deliverable with its number, as stated: ``农村公路日常养护里程 ≥120公里``."""
+
+    name: str
+    value: str  # operator + number + unit
+    phrase: str  # the clause it was read from
+
+
+@dataclass(frozen=True)
+class Task:
+    """A deliverable stated without a number: ``组织干部业务培训`` → ``干部业务培训``."""
+
+    name: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A promised effect without a number: ``提升路况水平`` → name ``路况水平``, verb ``提升``."""
+
+    name: str
+    verb: str
+    code: str  # 21 / 22 / 23
+    phrase: str
+
+
+@dataclass
+class ProjectFacts:
+    name: str
+    core: str | None  # the object the project works on: 农村公路养护
+    year: int
+    amount: float | None
+    amount_phrase: str | None
+    quantities: list[Quantity] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    beneficiaries: list[str] = field(default_factory=list)
+    deadline: str | None = None  # as stated, e.g. 10月底前
+    deadline_phrase: str | None = None
+    #: Every content word of the name and goal: what rows must be about to fit.
+    vocabulary: frozenset[str] = frozenset()
+    text: str = ""
+    #: False when the year is only today's: the goal text then quotes no year.
+    year_stated: bool = False
+
+    @property
+    def generic(self) -> bool:
+        return not self.core
+
+
+def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
+    today = today or date.today()
+    name = normalize_text(q.name or "")
+    goal = normalize_text(q.goal or "")
+    # With the counts taken out too, so 全校师生 (from 全校1500名师生) is the project's wording.
+    text = f"{name}。{goal}。{_QTY.sub('', goal)}" if goal else name
+    stated_year = q.year or _stated_year(name) or _stated_year(goal)
+    year = stated_year or today.year
+    amount, amount_phrase = q.amount, None
+    if amount is None:
+        m = _AMOUNT_IN_TEXT.search(goal)
+        if m:
+            amount, amount_phrase = parse_amount(m.group(1)), m.group(0)
+    facts = ProjectFacts(
+        name=name,
+        core=project_core(name),
+        year=year,
+        amount=amount,
+        amount_phrase=amount_phrase,
+        vocabulary=content_words(text),
+        text=text,
+        year_stated=stated_year is not None,
+    )
+    previous = facts.core or ""
+    for clause in (c.strip() for c in _CLAUSES.split(goal)):
+        if not clause:
+            continue
+        for qty in _quantities(clause, previous):
+            facts.quantities.append(qty)
+            previous = qty.name
+        # An effect may carry a count (保障全校1500名师生教学安全): the count is read above,
+        # the effect is what is left without it.
+        if m := _EFFECT.match(_QTY.sub("", clause)):
+            facts.effects.append(_effect(m.group(1), m.group(2), clause))
+        elif not _QTY.search(clause) and (m := _TASK.match(clause)) and len(facts.tasks) < MAX_TASKS:
+            task = _task_name(m.group(1))
+            if task and content_words(task) and task not in facts.tasks:
+                facts.tasks.append(Task(task, clause))
+        if facts.deadline is None and (m := _DEADLINE.search(clause)):
+            facts.deadline, facts.deadline_phrase = m.group(0), clause
+        facts.beneficiaries += [b for b in _beneficiaries(clause) if b not in facts.beneficiaries]
+    if not facts.core and facts.quantities:
+        facts.core = _object_of(facts.quantities[0].name)
+    return facts
+
+
+def project_core(name: str) -> str | None:
+    """The object of the project name: ``2026年农村公路养护工程`` → ``农村公路养护``.
+
+    None when nothing specific is left (``2026年专项资金``): the draft is then generic.
+    """
+    core = _YEAR_PREFIX.sub("", normalize_text(name)).strip()
+    core = re.sub(r"[（(][^）)]*[）)]", "", core)
+    for _ in range(3):
+        stripped = _NAME_SUFFIX.sub("", core)
+        if stripped == core or len(stripped) < 2:
+            break
+        core = stripped
+    if _NAME_SUFFIX.fullmatch(core) or not content_words(core):
+        return None
+    return core
+
+
+def _stated_year(text: str) -> int | None:
+    m = re.search(r"((?:19|20)\d{2})\s*年", text)
+    return int(m.group(1)) if m else None
+
+
+def _quantities(clause: str, previous: str) -> list[Quantity]:
+    out = []
+    start = 0
+    for m in _QTY.finditer(clause):
+        before = clause[start : m.start()]
+        start = m.end()
+        unit = m.group("unit")
+        number = m.group("num") + (m.group("mult") or "")
+        op = "≤" if re.search(r"不超过|以内|控制在", clause) else "≥"
+        after = clause[m.end() :]
+        phrase = _LEAD.sub("", before.strip()).strip()
+        if unit in _PERSON_UNITS:
+            who = next(
+                (w for w in words(after)[:1] if len(w) >= 2 and w in _BENEFICIARIES | content_words(w)), None
+            )
+            if who:
+                measure = "户数" if unit == "户" else ("人次" if unit == "人次" else "人数")
+                out.append(Quantity(f"受益{who}{measure}", f"{op}{number}{unit}", clause))
+                continue
+        if not phrase:
+            phrase = previous
+        if not phrase or not content_words(phrase):
+            continue
+        measure = _MEASURE.get(unit, "数量")
+        name = phrase if _MEASURE_END.search(phrase) else phrase + measure
+        out.append(Quantity(name, f"{op}{number}{unit}", clause))
+    return out
+
+
+def _task_name(rest: str) -> str | None:
+    """The object of a task clause, cut at a purpose (``，以…``/``为…``) and trailing particles."""
+    rest = re.split(r"(?:工作|任务|等|的)$", rest)[0]
+    rest = re.sub(r"^(?:好|了|完|对)", "", rest)
+    return rest if len(rest) >= 2 else None
+
+
+def _effect(verb: str, what: str, clause: str) -> Effect:
+    code = "23" if _ECOLOGY.search(what) else "21" if _ECONOMY.search(what) else "22"
+    return Effect(name=what, verb=verb, code=code, phrase=clause)
+
+
+def _beneficiaries(clause: str) -> list[str]:
+    out = []
+    for w in words(clause):
+        if w in _BENEFICIARIES or (
+            len(w) >= 2
+            and w in content_words(w)
+            and _BENEFICIARY_HEAD.search(w)
+            and w.endswith(("村民", "居民", "农户", "师生", "学生"))
+        ):
+            out.append(w)
+    return out
+
+
+def _object_of(name: str) -> str | None:
+    return _MEASURE_END.sub("", name) or None
