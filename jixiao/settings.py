@@ -45,6 +45,16 @@ class Settings:
     request_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_REQUEST_TIMEOUT", "60"))
     #: FAISS index kind for retrieval: auto (flat, HNSW above 200k texts), flat, ivf, hnsw.
     index_kind: str = field(default_factory=lambda: os.environ.get("JIXIAO_INDEX_KIND", "auto"))
+    #: The LLM assistant (issue 9): an OpenAI-compatible base URL ending in /v1, or none.
+    llm_url: str = field(default_factory=lambda: os.environ.get("JIXIAO_LLM_URL", "").strip())
+    #: The model name the server knows, or (without a URL) a Hugging Face id or local folder.
+    llm_model: str = field(default_factory=lambda: os.environ.get("JIXIAO_LLM_MODEL", "").strip())
+    #: Never logged or echoed; repr=False keeps it out of any Settings repr.
+    llm_api_key: str = field(
+        default_factory=lambda: os.environ.get("JIXIAO_LLM_API_KEY", "").strip(), repr=False
+    )
+    #: Seconds the whole assistant step may take (request, retry and repair together).
+    llm_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_LLM_TIMEOUT", "60"))
 
     @property
     def models_dir(self) -> Path:
