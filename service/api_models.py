@@ -16,7 +16,8 @@ from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD, Finding, Severi
 from jixiao.corpus.schema import GoalTable, ParseWarning
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.classifier.contract import TierPrediction
-from jixiao.models.suggest_schema import ProjectQuery
+from jixiao.models.llm.types import PolishedDraft
+from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
 
 MAX_ROWS = 500  # rows per classify request: a large table has ~40
 MAX_TABLES = 100  # tables per corpus addition
@@ -32,9 +33,17 @@ class SuggestRequest(ProjectQuery):
         default=None, max_length=20_000, examples=["提高医疗救助对象对政策的知晓程度，确保业务平稳运行"]
     )
     k: int = Field(default=20, ge=1, le=100)
+    #: Ask the configured LLM to polish the grounded draft (validated; see ``SuggestResponse.llm``).
+    llm: bool = False
 
     def to_query(self) -> ProjectQuery:
-        return ProjectQuery.model_validate(self.model_dump(exclude={"k"}))
+        return ProjectQuery.model_validate(self.model_dump(exclude={"k", "llm"}))
+
+
+class SuggestResponse(SuggestedTable):
+    """The grounded draft, plus the LLM's checked version when ``llm`` was asked for."""
+
+    llm: PolishedDraft | None = None
 
 
 class ClassifyRow(BaseModel):

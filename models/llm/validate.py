@@ -117,8 +117,9 @@ def ground_rows(answer: DraftAnswer, ctx: DraftContext) -> Checked:
         if row is not None:
             out.rows.append(row)
     present = {r.code[0] for r in out.rows}
+    offered = {c.code[0] for c in ctx.candidates}  # a tier the grounded draft lacks cannot be asked for
     for l1 in REQUIRED_LEVEL1[ctx.scheme]:
-        if l1 not in present:
+        if l1 in offered and l1 not in present:
             out.fatal.append(
                 Problem(
                     kind="missing-tier",

@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="embedding model (default: $JIXIAO_EMBEDDING_MODEL); 'hash' for tests",
     )
     p.add_argument("--fusion", choices=METHODS, default="rrf", help="dense + BM25 fusion (default rrf)")
+    p.add_argument(
+        "--llm", action="store_true", help="polish the draft with the configured LLM (JIXIAO_LLM_*), validated"
+    )
     p.add_argument("--json", action="store_true", help="print the SuggestedTable as JSON")
     p.set_defaults(func=_run)
 
@@ -59,10 +62,31 @@ def _run(args: argparse.Namespace) -> int:
     )
     embedder = resolve_embedder(args.embedder or settings.embedding_model, settings)
     result = Suggester.load(settings, embedder, method=args.fusion).suggest(query, k=args.k)
+    if args.llm:
+        return _run_llm(result, settings, args.json)
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
         print(render(result))
+    return 0
+
+
+def _run_llm(result: SuggestedTable, settings, as_json: bool) -> int:  # noqa: ANN001
+    from jixiao.models.llm.assist import polish_suggested
+    from jixiao.service.api_models import SuggestResponse
+    from jixiao.service.commands.llm_output import ClassifierChecker, render_polished
+
+    checker, note = ClassifierChecker.load(settings)
+    draft = polish_suggested(result, settings, checker)
+    if note:
+        draft.warnings.append(note)
+    if as_json:
+        out = SuggestResponse(**dict(result), llm=draft)
+        out.warnings = [*out.warnings, *draft.warnings]
+        print(out.model_dump_json(indent=2))
+    else:
+        print(render(result))
+        print(render_polished(draft))
     return 0
 
 
