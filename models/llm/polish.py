@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD
-from jixiao.corpus.taxonomy import TIERS
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
 from jixiao.models.llm.chat import ChatModel, LLMError
 from jixiao.models.llm.prompts import answer_schema, draft_messages, repair_messages
@@ -24,11 +23,10 @@ from jixiao.models.llm.types import (
     Candidate,
     DraftContext,
     PolishedDraft,
-    PolishedIndicator,
     Problem,
     RoundRecord,
 )
-from jixiao.models.llm.validate import Checked, ground_rows, parse_answer, review_rows
+from jixiao.models.llm.validate import Checked, ground_rows, grounded_rows, parse_answer, review_rows
 from jixiao.models.suggest_schema import SuggestedTable
 
 log = logging.getLogger("jixiao.llm")
@@ -69,24 +67,6 @@ def context_from_suggested(table: SuggestedTable) -> DraftContext:
         candidates=cands,
         grounded_goal=table.goal_text,
     )
-
-
-def grounded_rows(ctx: DraftContext) -> list[PolishedIndicator]:
-    """The fallback: every candidate as it is, with its own origin."""
-    return [
-        PolishedIndicator(
-            code=c.code,
-            level1=TIERS[c.code].level1,
-            level2=TIERS[c.code].level2,
-            name=c.name,
-            value=c.value,
-            candidate_ids=[c.id],
-            origin=c.origin,
-            grounded_name=c.name,
-            grounded_value=c.value,
-        )
-        for c in ctx.candidates
-    ]
 
 
 def check_reply(

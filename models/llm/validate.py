@@ -208,6 +208,24 @@ def _origin(code, name, value, base_code, base_name, base_value, base_origin):  
     return base_origin if same else "llm"
 
 
+def grounded_rows(ctx: DraftContext) -> list[PolishedIndicator]:
+    """The fallback: every candidate as it is, with its own origin."""
+    return [
+        PolishedIndicator(
+            code=c.code,
+            level1=TIERS[c.code].level1,
+            level2=TIERS[c.code].level2,
+            name=c.name,
+            value=c.value,
+            candidate_ids=[c.id],
+            origin=c.origin,
+            grounded_name=c.name,
+            grounded_value=c.value,
+        )
+        for c in ctx.candidates
+    ]
+
+
 def draft_table(rows: Sequence[PolishedIndicator], ctx: DraftContext, goal_text: str) -> GoalTable:
     """The answer as a goal table, so the review rules judge it as they judge an upload."""
     return GoalTable(
@@ -247,11 +265,13 @@ def review_rows(
         fixes=list(checked.fixes),
     )
     findings = review_table(draft_table(rows, ctx, checked.goal_text), predictions, threshold)
+    # A table-level problem the grounded draft has too is not the model's doing.
+    inherited = {f.message for f in review_table(draft_table(grounded_rows(ctx), ctx, ctx.grounded_goal))}
     reverted: set[int] = set()
     for f in findings:
         i = f.indicator_index
         if i is None:
-            if f.severity is Severity.ERROR:
+            if f.severity is Severity.ERROR and f.message not in inherited:
                 out.fatal.append(Problem(kind=f"review-{f.rule}", message=f.message))
             continue
         r = rows[i]
