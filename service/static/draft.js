@@ -6,6 +6,7 @@ $("suggest-form").addEventListener("submit", async (ev) => {
   const out = $("suggest-out"); out.textContent = "正在检索相似项目…";
   const body = { name: $("name").value, goal: $("goal").value || null, scheme: $("scheme").value };
   if ($("amount").value) body.amount = Number($("amount").value);
+  if ($("use-llm").checked) body.llm = true;
   try {
     const resp = await fetch("/v1/suggest", { method: "POST", headers: { "Content-Type": "application/json", ...auth() }, body: JSON.stringify(body) });
     if (!resp.ok) { out.innerHTML = `<p class="error">${esc(await problem(resp))}</p>`; return; }
@@ -21,7 +22,8 @@ $("suggest-form").addEventListener("submit", async (ev) => {
         html += `<tr class="${s.weak ? "weak" : ""}"><td>${esc(s.name)}${s.weak ? "（通用，较弱）" : ""}</td><td>${esc(s.suggested_value)}</td><td>${esc(s.support)}</td><td>${ev0}</td></tr>`;
       }
     }
-    out.innerHTML = html + "</table>" + (t.warnings || []).map((w) => `<p class="weak">${esc(w)}</p>`).join("");
+    const shown = (t.llm && t.llm.warnings) || [];  // the assistant's warnings are shown with its draft
+    out.innerHTML = renderLlm(t.llm) + html + "</table>" + (t.warnings || []).filter((w) => !shown.includes(w)).map((w) => `<p class="weak">${esc(w)}</p>`).join("");
   } catch (e) { out.innerHTML = `<p class="error">请求失败：${esc(e)}</p>`; }
   finally { btn.disabled = false; }
 });
@@ -32,5 +34,6 @@ if (params.get("name")) {
   $("name").value = params.get("name");
   $("goal").value = params.get("goal") || "";
   if (params.get("scheme")) $("scheme").value = params.get("scheme");
+  if (params.get("llm")) $("use-llm").checked = true;
   $("suggest-form").requestSubmit($("suggest-form").querySelector("button"));
 }
