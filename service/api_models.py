@@ -16,6 +16,7 @@ from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD, Finding, Severi
 from jixiao.corpus.schema import GoalTable, ParseWarning
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.classifier.contract import TierPrediction
+from jixiao.models.llm.rewrite import RewriteResult
 from jixiao.models.llm.types import PolishedDraft
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
 
@@ -93,6 +94,8 @@ class UploadedTable(BaseModel):
     table: GoalTable
     classifications: list[RowClassification]
     findings: list[Finding]
+    #: The LLM's rewrite proposals for vague or mis-tiered rows (``llm=true``); never applied.
+    rewrites: RewriteResult | None = None
 
 
 class UploadResponse(BaseModel):

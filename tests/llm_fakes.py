@@ -72,10 +72,44 @@ def valid_answer(p: dict) -> dict:
     return {"goal_text": f"{p['project']['name']}：年度内{parts}。", "indicators": rows}
 
 
+def valid_rewrites(p: dict) -> dict:
+    """Rewrite proposals: each flagged row takes the first quantified candidate value of its tier."""
+    out = []
+    for t in p["rows_to_rewrite"]:
+        code = t["code"] or "22"
+        same = [c for c in p["candidates"] if c["code"] == code and re.search(r"\d", c["value"] or "")]
+        anyq = [c for c in p["candidates"] if re.search(r"\d", c["value"] or "")]
+        c = (same or anyq or [None])[0]
+        if c is not None:
+            out.append({"row": t["row"], "code": code, "name": t["name"], "value": c["value"], "candidate_ids": [c["id"]]})
+    return {"rewrites": out}
+
+
+def rewrite_reply(script: str, p: dict, repair: bool) -> str:
+    ans = valid_rewrites(p)
+    if script == "hallucinate":
+        for r in ans["rewrites"]:
+            r["value"] = "≥87.3%"
+    elif script == "unknown-tier":
+        for r in ans["rewrites"]:
+            r["code"] = "99"
+    elif script == "repairable" and not repair:
+        for r in ans["rewrites"]:
+            r["candidate_ids"] = ["c999"]
+    elif script == "malformed":
+        return json.dumps(ans, ensure_ascii=False)[:20]
+    elif script == "prose":
+        return "建议把这些指标写得更具体一些。"
+    text = json.dumps(ans, ensure_ascii=False)
+    return f"好的：\n```json\n{text}\n```" if script == "ignores-format" else text
+
+
 def scripted_reply(script: str, body: dict) -> str | None:
     """The reply text for a script (None: the script answers with an HTTP error instead)."""
     p = _payload(body)
     repair = len(body["messages"]) > 2
+    if "rows_to_rewrite" in p:
+        return rewrite_reply(script, p, repair)
     ans = valid_answer(p)
     if script in ("valid", "rejects-schema"):
         return json.dumps(ans, ensure_ascii=False)
@@ -115,7 +149,7 @@ def create_llm_app(api_key: str | None = None) -> FastAPI:
             return JSONResponse({"error": {"message": "Incorrect API key provided"}}, status_code=401)
         script = body.get("model")
         if script == "mixed":
-            name = _payload(body)["project"]["name"]
+            name = _payload(body)["project"]["name"] or ""
             script = MIXED[int(hashlib.sha1(name.encode()).hexdigest(), 16) % len(MIXED)]
         if script not in SCRIPTS:
             return JSONResponse(

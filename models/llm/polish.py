@@ -146,7 +146,7 @@ def polish_draft(
             usable = (checked, attempt)
         if attempt == 1:
             messages = repair_messages(messages, reply, checked.fatal + checked.fixes)
-    shown = "；".join(p.message for p in problems if p.kind not in ("ungrounded-number",))[:300]
+    shown = "；".join(dict.fromkeys(p.message for p in problems if p.kind != "ungrounded-number"))[:300]
     return fallback(f"大模型的回答两次未通过校验（{shown or '数字无来源'}）")
 
 

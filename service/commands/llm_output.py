@@ -7,6 +7,7 @@ import logging
 from jixiao.corpus.errors import JixiaoError
 from jixiao.models.llm.assist import STATUS_LABELS
 from jixiao.models.llm.polish import TierChecker
+from jixiao.models.llm.rewrite import RewriteResult
 from jixiao.models.llm.types import PolishedDraft
 from jixiao.service.commands.parse import pad
 from jixiao.settings import Settings
@@ -34,6 +35,49 @@ class ClassifierChecker:
         except JixiaoError as e:
             log.info("classifier unavailable for the LLM check: %s", e)
             return None, "分类器尚未训练（jixiao train），大模型给出的类别未经分类器核对"
+
+
+class SuggestingEngine:
+    """The review CLI's classifier plus, when the index is built, similar projects' indicators
+    as extra grounding for rewrites (never built here: review must not start a long job)."""
+
+    def __init__(self, classifier_engine) -> None:  # noqa: ANN001
+        self._classifier = classifier_engine
+        self._suggester = None
+        from jixiao.settings import get_settings
+
+        settings = get_settings()
+        if not settings.index_dir.is_dir() or not any(settings.index_dir.iterdir()):
+            return
+        try:
+            from jixiao.models.suggest import Suggester
+
+            self._suggester = Suggester.load(settings, rebuild=False, progress=False)
+        except JixiaoError as e:
+            log.info("no index for rewrite candidates: %s", e)
+
+    def classify(self, inputs):  # noqa: ANN001, ANN201
+        return self._classifier.classify(inputs)
+
+    def suggest(self, query, k):  # noqa: ANN001, ANN201
+        if self._suggester is None:
+            raise JixiaoError("索引尚未建立（jixiao index build）")
+        return self._suggester.suggest(query, k=k)
+
+
+def render_rewrites(res: RewriteResult) -> str:
+    """Each proposal beside the row it would replace; the user decides."""
+    if res.status == "none":
+        return "  大模型改写建议: 无需改写的行"
+    lines = [f"  大模型改写建议（{res.model or '未配置'}，仅供参考，未自动采用）:"]
+    for p in res.proposals:
+        lines.append(f"    第 {p.indicator_index + 1} 行  原: {p.original_name}  {p.original_value or '-'}")
+        lines.append(f"           建议: [{p.code} {p.level2}] {p.name}  {p.value}  (依据 {','.join(p.candidate_ids)})")
+        for f in p.flags:
+            lines.append(f"           ! {f.message}")
+    for w in res.warnings:
+        lines.append(f"    提示: {w}")
+    return "\n".join(lines)
 
 
 def render_polished(d: PolishedDraft) -> str:

@@ -42,6 +42,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=DEFAULT_DISAGREEMENT_THRESHOLD,
         help="confidence above which a disagreement is flagged",
     )
+    p.add_argument(
+        "--llm",
+        action="store_true",
+        help="propose rewrites of vague or mis-tiered rows with the configured LLM (validated, never applied)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -52,6 +57,12 @@ def run(args: argparse.Namespace) -> int:
         raise JixiaoError(f"{args.file}: no goal table found")
     engine = _ClassifierEngine()
     results = [analyze_table(engine, t, args.threshold) for t in tables]  # type: ignore[arg-type]
+    if args.llm:
+        from jixiao.service.commands.llm_output import SuggestingEngine
+        from jixiao.service.llm_review import propose_for_results
+        from jixiao.settings import get_settings
+
+        propose_for_results(results, get_settings(), SuggestingEngine(engine))
     if args.xlsx:
         from jixiao.service.annotate import annotated_workbook
 
@@ -78,4 +89,8 @@ def run(args: argparse.Namespace) -> int:
         for f in r.findings:
             where = f"row {f.indicator_index + 1}" if f.indicator_index is not None else "table"
             print(f"  [{f.severity}] {f.rule} ({where}): {f.message}")
+        if r.rewrites is not None:
+            from jixiao.service.commands.llm_output import render_rewrites
+
+            print(render_rewrites(r.rewrites))
     return 0

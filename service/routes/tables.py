@@ -97,10 +97,15 @@ async def upload(
     request: Request,
     format: Literal["json", "xlsx"] = Query("json", description="xlsx：返回带标注的工作簿"),
     threshold: float = Query(DEFAULT_THRESHOLD, ge=0.0, le=1.0),
+    llm: bool = Query(False, description="为含糊或归类不当的指标附上大模型的改写建议（经校验，不自动采用）"),
 ):
     data, filename = await _read_file(request)
     engine = get_engine(request)
     parsed, results = await run_blocking(request, analyze_upload, engine, data, filename, threshold)
+    if llm and format == "json":
+        from jixiao.service.llm_review import propose_for_results
+
+        await run_blocking(request, propose_for_results, results, request.app.state.settings, engine)
     if format == "xlsx":
         content = await run_blocking(request, annotated_workbook, results)
         stem = filename.rsplit(".", 1)[0] or "upload"
