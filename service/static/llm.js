@@ -20,3 +20,19 @@ function renderLlm(d) {
   return html + "</table>" + (d.warnings || []).map((w) => `<p class="weak">${esc(w)}</p>`).join("")
     + "<h3>检索生成的草稿（大模型所依据的候选，按编号 c1、c2… 顺序）</h3>";
 }
+
+// Rewrite proposals for flagged rows, each beside the original; nothing is applied.
+function renderRewrites(rw) {
+  if (!rw || rw.status === "none") return "";
+  let html = `<h4>大模型改写建议${rw.model ? `（${esc(rw.model)}）` : ""}：仅供参考，未自动采用</h4>`;
+  if ((rw.proposals || []).length) {
+    html += "<table><tr><th>#</th><th>原指标</th><th>建议改写</th><th>依据</th></tr>";
+    for (const p of rw.proposals) {
+      const flags = (p.flags || []).map((f) => `<div class="weak">${esc(f.message)}</div>`).join("");
+      html += `<tr class="llm"><td>${p.indicator_index + 1}</td><td>${esc(p.original_name)}：${esc(p.original_value || "-")}</td>`
+        + `<td>${esc(p.code)} ${esc(p.level2)}｜${esc(p.name)}：${esc(p.value)}${flags}</td><td>${esc((p.candidate_ids || []).join(","))}</td></tr>`;
+    }
+    html += "</table>";
+  }
+  return html + (rw.warnings || []).map((w) => `<p class="weak">${esc(w)}</p>`).join("");
+}

@@ -4,7 +4,8 @@ async function upload(format) {
   const f = $("file").files[0];
   if (!f) { $("upload-out").innerHTML = '<p class="error">请选择文件</p>'; return null; }
   const fd = new FormData(); fd.append("file", f);
-  return fetch("/v1/tables/upload" + (format ? `?format=${format}` : ""), { method: "POST", headers: auth(), body: fd });
+  const query = format ? `?format=${format}` : ($("review-llm").checked ? "?llm=true" : "");
+  return fetch("/v1/tables/upload" + query, { method: "POST", headers: auth(), body: fd });
 }
 
 $("upload-form").addEventListener("submit", async (ev) => {
@@ -26,6 +27,7 @@ $("upload-form").addEventListener("submit", async (ev) => {
       html += "</table>";
       const findings = t.findings || [];
       if (findings.length) html += "<ul>" + findings.map((f) => `<li>[${esc(f.severity)}] ${esc(f.rule)}：${esc(f.message)}</li>`).join("") + "</ul>";
+      html += renderRewrites(t.rewrites);
     }
     for (const w of r.warnings || []) html += `<p class="weak">跳过：${esc(w.text)}（${esc(w.problem)}）</p>`;
     out.innerHTML = html || "<p>未识别到指标</p>";
