@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from jixiao.models.llm.chat import ChatMessage, LLMError
 
@@ -62,15 +63,20 @@ class LocalChatModel:
         text = self.prompt_text(tok, messages)
         enc = tok(text, return_tensors="pt")  # type: ignore[operator]
         pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id  # type: ignore[attr-defined]
-        with self._generate_lock, torch.no_grad():
-            try:
+        t0 = time.monotonic()
+        if not self._generate_lock.acquire(timeout=max(timeout_s, 0.0)):
+            raise LLMError("timeout", f"本地模型“{self.model_id}”正忙，没有在时限内轮到本次请求（JIXIAO_LLM_TIMEOUT）")
+        try:
+            with torch.no_grad():
                 out = model.generate(  # type: ignore[attr-defined]
                     **enc,
                     max_new_tokens=self.max_new_tokens,
                     do_sample=False,
-                    max_time=max(timeout_s, 0.1),
+                    max_time=max(timeout_s - (time.monotonic() - t0), 0.1),
                     pad_token_id=pad,
                 )
-            except (RuntimeError, ValueError) as e:
-                raise LLMError("local-generate", f"本地模型“{self.model_id}”生成失败：{type(e).__name__}") from e
+        except (RuntimeError, ValueError) as e:
+            raise LLMError("local-generate", f"本地模型“{self.model_id}”生成失败：{type(e).__name__}") from e
+        finally:
+            self._generate_lock.release()
         return tok.decode(out[0, enc["input_ids"].shape[1] :], skip_special_tokens=True)  # type: ignore[attr-defined]

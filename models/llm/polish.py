@@ -85,7 +85,10 @@ def check_reply(
             ClassifyInput(name=r.name, value=r.value, project=ctx.project_name, goal=ctx.project_goal)
             for r in checked.rows
         ]
-        predictions = [p.in_scheme(ctx.scheme) for p in checker.classify(inputs)]
+        try:
+            predictions = [p.in_scheme(ctx.scheme) for p in checker.classify(inputs)]
+        except Exception:  # noqa: BLE001 - the tier check is advisory; drafting must not fail on it
+            log.exception("classifier check of the LLM answer failed; rows are not flagged")
     return review_rows(checked, ctx, predictions, threshold)
 
 
