@@ -147,11 +147,23 @@ class LLMEvalResult:
     rates: LLMRates
     model: str
 
+    records: list[Record] = field(default_factory=list)
+
     def to_dict(self) -> dict:
         return {
             "kind": "suggest-llm",
             "model": self.model,
             "rates": self.rates.to_dict(),
+            "per_table": [
+                {
+                    "table_id": s.table_id,
+                    "project": s.project,
+                    "status": rec.draft.status,
+                    "rounds": rec.draft.rounds,
+                    "problems": sorted({p.kind for p in rec.draft.problems}),
+                }
+                for s, rec in zip(self.llm.per_table, self.records, strict=True)
+            ],
             "grounded": self.grounded.to_dict(),
             "llm": self.llm.to_dict(),
         }

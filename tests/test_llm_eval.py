@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
+import llm_fakes
 import pytest
 from eval_fakes import corpus
 from llm_fakes import ScriptedServer
@@ -37,6 +39,19 @@ def test_eval_suggest_llm_reports_rates_next_to_grounded_metrics(setup, monkeypa
     assert r["number_provenance_rate"] == 1.0 and r["numbers_shown"] > 0
     assert 0 < r["schema_valid_rate"] <= 1 and r["replies"] >= r["tables"]
     assert "number-provenance rate  1.000" in text and "grounded" in text
+    # Every answer the scripted server spoiled was caught: the server's script per project is known.
+    for t in data["per_table"]:
+        script = llm_fakes.MIXED[int(hashlib.sha1(t["project"].encode()).hexdigest(), 16) % len(llm_fakes.MIXED)]
+        if script == "malformed":
+            assert t["status"] == "fallback" and "not-json" in t["problems"], t
+        elif script == "hallucinate":
+            assert "ungrounded-number" in t["problems"], t
+        elif script == "repairable":
+            assert t["status"] == "repaired" and "unknown-id" in t["problems"], t
+        elif script == "missing-tier":
+            assert t["status"] == "fallback" or not t["problems"], t  # no tier to miss when none was offered
+        else:
+            assert t["status"] == "accepted" and t["rounds"] == 1, t
 
 
 def test_eval_suggest_llm_without_a_model_is_a_one_line_error(setup, monkeypatch, capsys):

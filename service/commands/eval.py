@@ -180,6 +180,10 @@ def _run_suggest_llm(args: argparse.Namespace, corpus, merge: bool) -> int:  # n
         progress=not args.no_progress,
     )
     both = llm_eval.LLMEvalResult(
-        llm=result, grounded=llm_eval.grounded_result(result, records, corpus), rates=llm_eval.rates(records), model=chat.name
+        llm=result,
+        grounded=llm_eval.grounded_result(result, records, corpus),
+        rates=llm_eval.rates(records),
+        model=chat.name,
+        records=records,
     )
     return _emit(both, args, llm_eval.render, lambda r, out: write_suggest_report(r.llm, out))
