@@ -36,8 +36,9 @@ class LocalChatModel:
 
             log.info("loading local LLM %s on CPU", self.model_id)
             try:
-                tok = AutoTokenizer.from_pretrained(self.model_id)
-                model = AutoModelForCausalLM.from_pretrained(self.model_id)
+                # Never a download inside a request: a folder, or the local Hugging Face cache.
+                tok = AutoTokenizer.from_pretrained(self.model_id, local_files_only=True)
+                model = AutoModelForCausalLM.from_pretrained(self.model_id, local_files_only=True)
             except (OSError, ValueError, KeyError) as e:
                 raise LLMError(
                     "local-load", f"无法加载本地模型“{self.model_id}”：不是模型文件夹，或不在本机的 Hugging Face 缓存中"
