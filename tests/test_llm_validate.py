@@ -9,6 +9,7 @@ from llm_context import answer, road_context
 from jixiao.corpus.taxonomy import TIERS
 from jixiao.models.classifier.contract import TierPrediction
 from jixiao.models.llm.numbers import numbers_in, ungrounded
+from jixiao.models.llm.types import Candidate
 from jixiao.models.llm.validate import extract_json, ground_rows, parse_answer, review_rows
 
 
@@ -112,3 +113,20 @@ def test_a_classifier_disagreement_is_shown_not_hidden():
     assert c.ok
     assert [f.kind for f in c.rows[4].flags] == ["classifier-disagrees"]
     assert "社会效益" in c.rows[4].flags[0].message
+
+
+def test_another_projects_fact_in_a_name_is_never_restated_and_always_flagged():
+    ctx = road_context()
+    foreign = Candidate(id="c9", code="11", name="建设普通省道二级公路32.1公里")  # as retrieved for a road project
+    ctx = ctx.model_copy(update={"candidates": [*ctx.candidates, foreign]})
+    a = answer(goal_text="年度内建设普通省道二级公路32.1公里，满意度≥90%。")
+    a["indicators"].append(
+        {"code": "11", "name": "农村公路养护建设二级公路32.1公里", "value": None, "candidate_ids": ["c9"]}
+    )
+    ans, _ = parse_answer(json.dumps(a, ensure_ascii=False))
+    c = ground_rows(ans, ctx)
+    row = c.rows[-1]
+    assert row.name == foreign.name  # the rename that made it look like this project's fact is undone
+    assert {f.kind for f in row.flags} == {"name-replaced", "foreign-number-in-name"}
+    assert not c.goal_from_model  # 32.1 is no target of a chosen row: the goal may not state it
+    assert "32.1" not in c.goal_text

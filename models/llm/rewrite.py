@@ -199,7 +199,8 @@ def check_rewrites(
         cited = [ctx.candidate(cid) for cid in a.candidate_ids]
         allowed = grounding_set(base_texts + [x for c in cited if c for x in (c.name, c.value or "", *c.grounding)])
         name, value = normalize_text(a.name), normalize_text(a.value)
-        bad = ungrounded(name, allowed) + ungrounded(value, allowed)
+        # A name states facts: only the project's own or the original row's; a value may use the cited targets.
+        bad = ungrounded(name, grounding_set([*base_texts, target.name])) + ungrounded(value, allowed)
         if bad:
             dropped.append(
                 Problem(

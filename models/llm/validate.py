@@ -126,14 +126,14 @@ def ground_rows(answer: DraftAnswer, ctx: DraftContext) -> Checked:
                     message=f"缺少一级指标“{LEVEL1_NAMES[l1]}”（{ctx.scheme.value}类口径要求），请从候选中选取",
                 )
             )
-    cited = [cid for r in out.rows for cid in r.candidate_ids]
-    goal_allowed = allowed_numbers(ctx, cited) + grounding_set(r.value for r in out.rows)
+    # The goal states the project's own facts and the targets of the rows chosen, nothing else.
+    goal_allowed = allowed_numbers(ctx) + grounding_set(r.value for r in out.rows)
     bad = ungrounded(answer.goal_text, goal_allowed)
     if bad:
         out.fixes.append(
             Problem(
                 kind="ungrounded-number",
-                message=f"绩效目标中的数字 {_nums(bad)} 在项目信息和所引用的候选中都找不到，已改用检索生成的目标",
+                message=f"绩效目标中的数字 {_nums(bad)} 既不在项目信息中，也不是所选指标的指标值，已改用检索生成的目标",
             )
         )
         out.goal_text, out.goal_from_model = ctx.grounded_goal, False
@@ -171,9 +171,10 @@ def _row(
     allowed = allowed_numbers(ctx, a.candidate_ids)
     name, value = normalize_text(a.name), normalize_text(a.value) or None
     flags: list[RowFlag] = []
-    bad = ungrounded(name, allowed)
+    # A number in a name is a fact (32.1公里 of road): a renamed row may only state the project's own.
+    bad = [] if name_key(name) == name_key(base.name) else ungrounded(name, allowed_numbers(ctx))
     if bad:
-        msg = f"第 {n} 行指标名称中的数字 {_nums(bad)} 无来源，已恢复为候选名称“{base.name}”"
+        msg = f"第 {n} 行改写后的指标名称含项目信息中没有的数字 {_nums(bad)}，已恢复为候选名称“{base.name}”"
         out.fixes.append(Problem(kind="ungrounded-number", row=i, message=msg))
         flags.append(RowFlag(kind="name-replaced", message=msg))
         name = base.name
@@ -194,8 +195,24 @@ def _row(
         origin=_origin(code, name, value, base.code, base.name, base.value, base.origin),
         grounded_name=base.name,
         grounded_value=base.value,
-        flags=flags,
+        flags=flags + foreign_number_flags(name, ctx),
     )
+
+
+def foreign_number_flags(name: str, ctx: DraftContext) -> list[RowFlag]:
+    """A flag on a name whose numbers the project never stated: likely another project's fact.
+
+    Shown on grounded rows too, since retrieval can carry such a name over from a corpus table.
+    """
+    bad = ungrounded(name, allowed_numbers(ctx))
+    if not bad:
+        return []
+    return [
+        RowFlag(
+            kind="foreign-number-in-name",
+            message=f"指标名称中的数字 {_nums(bad)} 不在本项目信息中，可能是其他项目的情况，请按本项目核实或改写",
+        )
+    ]
 
 
 def _origin(code, name, value, base_code, base_name, base_value, base_origin):  # noqa: ANN001, ANN202
@@ -221,6 +238,7 @@ def grounded_rows(ctx: DraftContext) -> list[PolishedIndicator]:
             origin=c.origin,
             grounded_name=c.name,
             grounded_value=c.value,
+            flags=foreign_number_flags(c.name, ctx),
         )
         for c in ctx.candidates
     ]
