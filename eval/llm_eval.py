@@ -7,8 +7,8 @@ and after the model, with the suggestion metrics; the model's behaviour is count
 - schema-valid rate: replies that were JSON of the agreed shape, of all replies received;
 - repair rate: tables whose first answer needed the repair round;
 - number-provenance rate: numbers the model wrote that reach the user (in rows and goal
-  text it changed) that appear in the project text or a cited candidate, recounted
-  here from the output;
+  text it changed) that are grounded by the validator's rules (the project text, or a
+  cited candidate's numbers for a value), recounted here from the output;
 - fallback rate: tables for which the grounded draft was returned instead.
 
 No classifier check runs here: the shipped classifier has seen every corpus table, and
@@ -100,20 +100,25 @@ def _grounded(nums: Sequence[float], allowed: Sequence[float]) -> int:
 def count_numbers(d: PolishedDraft, grounded: Any) -> tuple[int, int]:
     """(numbers the model wrote that reach the user, of them grounded), recounted from the output.
 
-    Only what the model changed counts (rows and goal text of origin ``llm``): rows it
-    kept and the grounded goal are the drafter's, and would only inflate the rate.
+    Only what the model changed counts: rows it kept and the grounded goal are the
+    drafter's, and would only inflate the rate. The rules are the validator's: a value
+    may use the project's numbers and its cited candidates'; a renamed name only the
+    project's; the goal only the project's and the chosen rows' values.
     """
     ctx = context_from_suggested(grounded)
+    own = allowed_numbers(ctx)
     shown = ok = 0
     for r in d.indicators:
         if r.origin != "llm":
             continue
-        nums = numbers_in(r.name) + numbers_in(r.value)
+        nums = numbers_in(r.value)
         shown, ok = shown + len(nums), ok + _grounded(nums, allowed_numbers(ctx, r.candidate_ids))
+        if r.name != r.grounded_name:
+            nums = numbers_in(r.name)
+            shown, ok = shown + len(nums), ok + _grounded(nums, own)
     if d.goal_origin == "llm":
-        cited = [c for r in d.indicators for c in r.candidate_ids]
-        allowed = allowed_numbers(ctx, cited) + [n for r in d.indicators for n in numbers_in(r.value)]
         goal = numbers_in(d.goal_text)
+        allowed = own + [n for r in d.indicators for n in numbers_in(r.value)]
         shown, ok = shown + len(goal), ok + _grounded(goal, allowed)
     return shown, ok
 

@@ -6,8 +6,9 @@ Three stages, because the classifier runs between the second and the third:
 
 1. ``parse_answer``: schema-valid JSON (fenced or wrapped in prose is tolerated);
 2. ``ground_rows``: tier codes exist in the scheme, cited ids exist, required tiers are
-   present, and every number in a name, value or the goal text appears in the project
-   text or a cited candidate (else the grounded text replaces it, flagged);
+   present, and numbers are grounded: a value's in the project text or a cited
+   candidate, a renamed name's and the goal text's in the project text (the goal may
+   also restate the chosen values). Else the grounded text replaces it, flagged;
 3. ``review_rows``: the review rules of ``corpus.review`` on the resulting table. The
    classifier's disagreements are shown on the row; a value the model changed into one
    the rules reject is put back to the grounded value.
