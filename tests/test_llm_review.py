@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from api_fakes import FakeEngine
@@ -138,3 +139,15 @@ def test_cli_review_llm(tmp_path, monkeypatch, capsys, server):
     assert "大模型改写建议（valid，仅供参考，未自动采用）" in out and "原: 学生营养健康水平  有效提高" in out
     assert main(["review", str(f), "--llm", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["rewrites"]["status"] == "proposed"
+
+
+def test_upload_with_a_slow_model_answers_within_the_llm_timeout(tmp_path, server):
+    settings = Settings(home=tmp_path / "home", llm_url=server.url, llm_model="slow", llm_timeout_s=1.0)
+    csv = csv_text([school_table(), school_table().model_copy(update={"id": "school-2"})]).encode()
+    with TestClient(create_app(settings, engine=FakeEngine())) as c:
+        t0 = time.monotonic()
+        r = c.post("/v1/tables/upload?llm=true", files={"file": ("s.csv", csv, "text/csv")})
+        elapsed = time.monotonic() - t0
+    assert r.status_code == 200 and elapsed < 1.0 + 2.0
+    for t in r.json()["tables"]:  # one budget for the whole upload: the second table is not waited for
+        assert t["rewrites"]["status"] == "failed" and "时限" in t["rewrites"]["warnings"][0]
