@@ -33,10 +33,15 @@ def _similar(engine, r: UploadedTable) -> SuggestedTable | None:  # noqa: ANN001
         return None
 
 
-def propose_for_results(results: list[UploadedTable], settings: Settings, engine) -> None:  # noqa: ANN001
-    """Set ``rewrites`` on every reviewed table (in place): proposals, none needed, or why not."""
+def propose_for_results(
+    results: list[UploadedTable], settings: Settings, engine, timeout_s: float | None = None  # noqa: ANN001
+) -> None:
+    """Set ``rewrites`` on every reviewed table (in place): proposals, none needed, or why not.
+
+    ``timeout_s`` defaults to the service's budget; the CLI passes JIXIAO_LLM_TIMEOUT.
+    """
     chat, reason = shared_chat_model(settings)
-    deadline = time.monotonic() + effective_timeout(settings)
+    deadline = time.monotonic() + (timeout_s or effective_timeout(settings))
     for r in results:
         ctx = rewrite_context(r.table, r.findings)
         if not ctx.targets:

@@ -47,8 +47,14 @@ def effective_timeout(settings: Settings) -> float:
     return max(min(settings.llm_timeout_s, settings.request_timeout_s - 1.0), 0.5)
 
 
-def polish_suggested(table: SuggestedTable, settings: Settings, checker: TierChecker | None) -> PolishedDraft:
-    """The LLM's version of a grounded draft, or the grounded draft with the reason why not."""
+def polish_suggested(
+    table: SuggestedTable, settings: Settings, checker: TierChecker | None, timeout_s: float | None = None
+) -> PolishedDraft:
+    """The LLM's version of a grounded draft, or the grounded draft with the reason why not.
+
+    ``timeout_s`` defaults to the service's budget (``effective_timeout``); the CLI, which
+    has no request timeout, passes JIXIAO_LLM_TIMEOUT itself.
+    """
     ctx = context_from_suggested(table)
     chat, reason = shared_chat_model(settings)
     if chat is None:
@@ -59,4 +65,4 @@ def polish_suggested(table: SuggestedTable, settings: Settings, checker: TierChe
             indicators=grounded_rows(ctx),
             warnings=[f"{reason}；已返回检索生成的草稿"],
         )
-    return polish_draft(ctx, chat, checker, timeout_s=effective_timeout(settings))
+    return polish_draft(ctx, chat, checker, timeout_s=timeout_s or effective_timeout(settings))

@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         from jixiao.service.llm_review import propose_for_results
         from jixiao.settings import get_settings
 
-        propose_for_results(results, get_settings(), SuggestingEngine(engine))
+        settings = get_settings()
+        propose_for_results(results, settings, SuggestingEngine(engine), settings.llm_timeout_s)
     if args.xlsx:
         from jixiao.service.annotate import annotated_workbook
 

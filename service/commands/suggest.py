@@ -77,7 +77,7 @@ def _run_llm(result: SuggestedTable, settings, as_json: bool) -> int:  # noqa: A
     from jixiao.service.commands.llm_output import ClassifierChecker, render_polished
 
     checker, note = ClassifierChecker.load(settings)
-    draft = polish_suggested(result, settings, checker)
+    draft = polish_suggested(result, settings, checker, settings.llm_timeout_s)
     if note:
         draft.warnings.append(note)
     if as_json:
