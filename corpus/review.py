@@ -308,6 +308,12 @@ def check_disagreements(
     return findings
 
 
+def value_findings(table: GoalTable, codes: Sequence[str | None]) -> list[Finding]:
+    """Everything the rules say about the rows' values alone (empty, wrong kind for the
+    tier, unquantified, without a unit): what a proposed rewrite of one row must pass."""
+    return check_values(table, codes) + check_quantified(table, codes)
+
+
 def review_table(
     table: GoalTable,
     predictions: Sequence[PredictionLike | None] = (),
@@ -323,14 +329,13 @@ def review_table(
     findings = (
         check_categories(table, predictions)
         + check_goal(table)
-        + check_values(table, codes)
         + check_goal_coverage(table)
         + check_indicator_relevance(table, codes)
         + check_disagreements(table, predictions, threshold)
         + check_targets(table, codes, norms)
         + check_cost(table, codes)
         + check_annual_vs_period(table)
-        + check_quantified(table, codes)
+        + value_findings(table, codes)
         + check_rates(table)
         + check_dates(table)
         + check_duplicates(table)

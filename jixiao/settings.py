@@ -86,6 +86,16 @@ class Settings:
         return parse_api_keys(self.api_keys)
     #: Time limit of one batch review (a whole submission), in seconds.
     batch_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_BATCH_TIMEOUT", "300"))
+    #: The LLM assistant (issue 9): an OpenAI-compatible base URL ending in /v1, or none.
+    llm_url: str = field(default_factory=lambda: os.environ.get("JIXIAO_LLM_URL", "").strip())
+    #: The model name the server knows, or (without a URL) a Hugging Face id or local folder.
+    llm_model: str = field(default_factory=lambda: os.environ.get("JIXIAO_LLM_MODEL", "").strip())
+    #: Never logged or echoed; repr=False keeps it out of any Settings repr.
+    llm_api_key: str = field(
+        default_factory=lambda: os.environ.get("JIXIAO_LLM_API_KEY", "").strip(), repr=False
+    )
+    #: Seconds the whole assistant step may take (request, retry and repair together).
+    llm_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_LLM_TIMEOUT", "60"))
 
     @property
     def models_dir(self) -> Path:

@@ -16,7 +16,9 @@ from pydantic import BaseModel, Field, field_validator
 from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD, Finding, Severity, TableGrade
 from jixiao.corpus.schema import GoalTable, ParseWarning
 from jixiao.corpus.taxonomy import Scheme
-from jixiao.models.suggest_schema import ProjectQuery, check_amount, check_year
+from jixiao.models.llm.rewrite import RewriteResult
+from jixiao.models.llm.types import PolishedDraft
+from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable, check_amount, check_year
 from jixiao.service.analysis import RowClassification, TableReview
 
 MAX_ROWS = 500  # rows per classify request: a large table has ~40
@@ -33,9 +35,17 @@ class SuggestRequest(ProjectQuery):
         default=None, max_length=20_000, examples=["提高医疗救助对象对政策的知晓程度，确保业务平稳运行"]
     )
     k: int = Field(default=20, ge=1, le=100, strict=True)  # strict: JSON true is no count
+    #: Ask the configured LLM to polish the grounded draft (validated; see ``SuggestResponse.llm``).
+    llm: bool = Field(default=False, strict=True)
 
     def to_query(self) -> ProjectQuery:
-        return ProjectQuery.model_validate(self.model_dump(exclude={"k"}))
+        return ProjectQuery.model_validate(self.model_dump(exclude={"k", "llm"}))
+
+
+class SuggestResponse(SuggestedTable):
+    """The grounded draft, plus the LLM's checked version when ``llm`` was asked for."""
+
+    llm: PolishedDraft | None = None
 
 
 class DraftRow(BaseModel):
@@ -111,8 +121,11 @@ class ReviewResponse(BaseModel):
     grade: TableGrade | None = None
 
 
-#: One uploaded table as reviewed (rows classified, findings, grade): the library's result type.
-UploadedTable = TableReview
+class UploadedTable(TableReview):
+    """One uploaded table as reviewed (rows classified, findings, grade), with the LLM's
+    rewrite proposals for vague or mis-tiered rows when asked (``llm=true``); never applied."""
+
+    rewrites: RewriteResult | None = None
 
 
 class UploadResponse(BaseModel):

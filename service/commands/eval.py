@@ -92,6 +92,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="embedding model (default: $JIXIAO_EMBEDDING_MODEL); 'hash' for a quick run",
     )
+    s.add_argument(
+        "--llm",
+        action="store_true",
+        help="also polish every draft with the configured LLM (JIXIAO_LLM_*) and report its rates",
+    )
     s.set_defaults(func=run_suggest)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -171,6 +176,8 @@ def run_suggest(args: argparse.Namespace) -> int:
 
     merge = not args.strict_cost
     corpus = load_corpus()
+    if args.llm:
+        return _run_suggest_llm(args, corpus, merge)
     if args.fixtures:
         fixtures = load_fixtures(args.fixtures, corpus)
         make = suggester_factory(args.embedder) if fixtures.tables else None
@@ -188,3 +195,36 @@ def run_suggest(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
         )
     return _emit(result, args, render_suggest, write_suggest_report)
+
+
+def _run_suggest_llm(args: argparse.Namespace, corpus, merge: bool) -> int:  # noqa: ANN001
+    """Grounded and LLM-polished drafts of the same held-out tables, side by side, plus the model's rates."""
+    from jixiao.eval import llm_eval
+    from jixiao.eval.report import write_suggest_report
+    from jixiao.models.llm.assist import shared_chat_model
+    from jixiao.settings import get_settings
+
+    settings = get_settings()
+    chat, reason = shared_chat_model(settings)
+    if chat is None:
+        raise JixiaoError(f"--llm: {reason}")
+    if not args.cv:
+        raise JixiaoError("--llm is measured by cross-validation: use --cv")
+    records: list = []
+    result = suggest_runner.cross_validate(
+        corpus,
+        llm_eval.llm_factory(suggester_factory(args.embedder), settings, records),
+        folds=args.folds,
+        seed=args.seed,
+        k=args.k,
+        merge_cost=merge,
+        progress=not args.no_progress,
+    )
+    both = llm_eval.LLMEvalResult(
+        llm=result,
+        grounded=llm_eval.grounded_result(result, records, corpus),
+        rates=llm_eval.rates(records),
+        model=chat.name,
+        records=records,
+    )
+    return _emit(both, args, llm_eval.render, lambda r, out: write_suggest_report(r.llm, out))

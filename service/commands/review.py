@@ -48,6 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="confidence above which a disagreement with the declared tier is flagged",
     )
     p.add_argument("--no-model", action="store_true", help="review without the classifier (no tier check)")
+    p.add_argument(
+        "--llm",
+        action="store_true",
+        help="propose rewrites of vague or mis-tiered rows with the configured LLM (validated, never applied)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -115,6 +120,20 @@ def review_paths(
     return batch
 
 
+def propose_rewrites_for(batch: BatchReview, no_model: bool) -> None:
+    """The LLM's validated rewrites of vague or mis-tiered rows, set beside each table (never applied)."""
+    from jixiao.service.api_models import UploadedTable
+    from jixiao.service.commands.llm_output import SuggestingEngine
+    from jixiao.service.llm_review import propose_for_results
+
+    settings = get_settings()
+    for f in batch.files:
+        f.tables = [UploadedTable(**dict(t)) for t in f.tables]
+        if f.tables:
+            engine = SuggestingEngine(_classifier(no_model))
+            propose_for_results(f.tables, settings, engine, settings.llm_timeout_s)
+
+
 def format_batch(batch: BatchReview) -> str:
     lines = []
     for name, t in batch.tables():
@@ -127,6 +146,11 @@ def format_batch(batch: BatchReview) -> str:
             lines.append("   " + "  ".join(f"{s.title} {s.score}" for s in g.scores))
         for f in t.findings:
             lines.append("   " + finding_line(f, with_location=True))
+        rewrites = getattr(t, "rewrites", None)
+        if rewrites is not None:
+            from jixiao.service.commands.llm_output import render_rewrites
+
+            lines.append(render_rewrites(rewrites))
     for f in batch.files:
         if not f.ok:
             lines.append(f"\n!! {f.name}：{f.problem}")
@@ -144,6 +168,8 @@ def run(args: argparse.Namespace) -> int:
     if not any(f.tables for f in batch.files):
         problems = "；".join(f"{f.name}：{f.problem or '没有识别到绩效目标表'}" for f in batch.files)
         raise JixiaoError(f"没有找到可审核的绩效目标表（{problems}）")
+    if args.llm:
+        propose_rewrites_for(batch, args.no_model)
     if args.summary:
         from jixiao.service.summary import summary_workbook
 
@@ -155,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.xlsx).write_bytes(annotated_workbook([t for f in batch.files for t in f.tables]))
         print(f"已写入标注工作簿 {args.xlsx}", file=sys.stderr)
     if args.json:
-        print(batch.model_dump_json(indent=1))
+        print(batch.model_dump_json(indent=1, serialize_as_any=True))  # rewrites ride on subclassed tables
     else:
         print(format_batch(batch))
     return 0

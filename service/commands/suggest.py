@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="embedding model (default: $JIXIAO_EMBEDDING_MODEL); 'hash' for tests",
     )
     p.add_argument("--fusion", choices=METHODS, default="rrf", help="dense + BM25 fusion (default rrf)")
+    p.add_argument(
+        "--llm", action="store_true", help="polish the draft with the configured LLM (JIXIAO_LLM_*), validated"
+    )
     p.add_argument("--json", action="store_true", help="print the SuggestedTable as JSON")
     p.set_defaults(func=_run)
 
@@ -66,6 +69,8 @@ def _run(args: argparse.Namespace) -> int:
         raise JixiaoError("；".join(str(err["msg"]) for err in e.errors())) from e
     embedder = resolve_embedder(args.embedder or settings.embedding_model, settings)
     result = Suggester.load(settings, embedder, method=args.fusion).suggest(query, k=args.k)
+    if args.llm:
+        return _run_llm(result, settings, args.json)
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -74,6 +79,23 @@ def _run(args: argparse.Namespace) -> int:
 
 
 _ORIGIN_ZH = {"project": "项目", "pattern": "模式", "corpus": "同类", "llm": "模型"}
+def _run_llm(result: SuggestedTable, settings, as_json: bool) -> int:  # noqa: ANN001
+    from jixiao.models.llm.assist import polish_suggested
+    from jixiao.service.api_models import SuggestResponse
+    from jixiao.service.commands.llm_output import ClassifierChecker, render_polished
+
+    checker, note = ClassifierChecker.load(settings)
+    draft = polish_suggested(result, settings, checker, settings.llm_timeout_s)
+    if note:
+        draft.warnings.append(note)
+    if as_json:
+        out = SuggestResponse(**dict(result), llm=draft)
+        out.warnings = [*out.warnings, *draft.warnings]
+        print(out.model_dump_json(indent=2))
+    else:
+        print(render(result))
+        print(render_polished(draft))
+    return 0
 
 
 def render(r: SuggestedTable) -> str:

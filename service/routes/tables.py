@@ -19,7 +19,7 @@ from jixiao.corpus.schema import ParseResult
 from jixiao.service.analysis import review_tables, severity_counts
 from jixiao.service.annotate import XLSX_MEDIA_TYPE, annotated_workbook
 from jixiao.service.api_models import DEFAULT_THRESHOLD, UploadedTable, UploadResponse
-from jixiao.service.deps import Engine, EngineDep, require_read_access, run_blocking
+from jixiao.service.deps import Engine, EngineDep, SettingsDep, require_read_access, run_blocking
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
 from jixiao.service.review_text import zh_problem
 from jixiao.service.routes.review import get_norms
@@ -54,7 +54,7 @@ def analyze_upload(
     engine: Engine, data: bytes, filename: str, threshold: float, norms: PeerNorms | None = None
 ) -> tuple[ParseResult, list[UploadedTable]]:
     parsed = parse_upload(data, filename)
-    return parsed, review_tables(engine, parsed.tables, threshold, norms)
+    return parsed, [UploadedTable(**dict(r)) for r in review_tables(engine, parsed.tables, threshold, norms)]
 
 
 def annotated_disposition(filename: str) -> str:
@@ -97,11 +97,17 @@ async def upload(
     request: Request,
     norms: Annotated[PeerNorms, Depends(get_norms)],
     engine: EngineDep,
+    settings: SettingsDep,
     format: Literal["json", "xlsx"] = Query("json", description="xlsx：返回带标注的工作簿"),
     threshold: float = Query(DEFAULT_THRESHOLD, ge=0.0, le=1.0),
+    llm: bool = Query(False, description="为含糊或归类不当的指标附上大模型的改写建议（经校验，不自动采用）"),
 ):
     data, filename = await _read_file(request)
     parsed, results = await run_blocking(request, analyze_upload, engine, data, filename, threshold, norms)
+    if llm and format == "json":
+        from jixiao.service.llm_review import propose_for_results
+
+        await run_blocking(request, propose_for_results, results, settings, engine)
     if format == "xlsx":
         content = await run_blocking(request, annotated_workbook, results)
         return Response(

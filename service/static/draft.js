@@ -17,7 +17,9 @@ function why(s) {
 
 function renderDraft() {
   const out = $("suggest-out");
-  let html = `<label for="draft-goal"><b>绩效目标（可编辑）</b></label><textarea id="draft-goal">${esc(draft.goal)}</textarea>`;
+  // The LLM's checked draft (llm.js), when it was asked for, above the editable grounded draft.
+  let html = renderLlm(draft.llm);
+  html += `<label for="draft-goal"><b>绩效目标（可编辑）</b></label><textarea id="draft-goal">${esc(draft.goal)}</textarea>`;
   html += `<table id="draft-table"><tr><th>选用</th><th>三级指标</th><th>指标值</th><th>来源</th><th>依据</th><th></th></tr>`;
   for (const t of draft.tiers) {
     const rows = draft.rows.filter((r) => r.code === t.code);
@@ -41,7 +43,8 @@ function renderDraft() {
   html += draft.findings.length
     ? "<p><b>自检（审核规则）：</b></p><ul>" + draft.findings.map((f) => `<li class="${f.severity === "error" ? "error" : "weak"}">${esc(f.message)}</li>`).join("") + "</ul>"
     : "<p><b>自检（审核规则）：</b>无问题</p>";
-  html += draft.warnings.map((w) => `<p class="weak">${esc(w)}</p>`).join("");
+  const shown = (draft.llm && draft.llm.warnings) || [];  // the assistant's warnings are shown with its draft
+  html += draft.warnings.filter((w) => !shown.includes(w)).map((w) => `<p class="weak">${esc(w)}</p>`).join("");
   if (draft.similar.length) {
     html += "<p><b>相似项目（相关度）：</b>" + draft.similar.slice(0, 5).map((p) => `${esc(p.project || p.table_id)}（${Number(p.relevance).toFixed(2)}）`).join("；") + "</p>";
   }
@@ -99,6 +102,7 @@ $("suggest-form").addEventListener("submit", async (ev) => {
   const body = { name: $("name").value, goal: $("goal").value || null, scheme: $("scheme").value };
   if ($("amount").value) body.amount = Number($("amount").value);
   if ($("year").value) body.year = Number($("year").value);
+  if ($("use-llm").checked) body.llm = true;
   try {
     const resp = await fetch("/v1/suggest", { method: "POST", headers: { "Content-Type": "application/json", ...auth() }, body: JSON.stringify(body) });
     if (!resp.ok) { out.innerHTML = `<p class="error">${esc(await problem(resp))}</p>`; return; }
@@ -115,7 +119,7 @@ $("suggest-form").addEventListener("submit", async (ev) => {
     }
     tiers.sort((a, b) => a.code.localeCompare(b.code));
     draft = { query: t.query, scheme: t.scheme, year: t.year, goal: t.goal_text, tiers, rows,
-      findings: t.findings || [], warnings: t.warnings || [], similar: t.similar_projects || [] };
+      findings: t.findings || [], warnings: t.warnings || [], similar: t.similar_projects || [], llm: t.llm || null };
     renderDraft();
   } catch (e) { out.innerHTML = `<p class="error">请求失败：${esc(e)}</p>`; }
   finally { btn.disabled = false; }
@@ -127,5 +131,6 @@ if (params.get("name")) {
   $("name").value = params.get("name");
   $("goal").value = params.get("goal") || "";
   if (params.get("scheme")) $("scheme").value = params.get("scheme");
+  if (params.get("llm")) $("use-llm").checked = true;
   $("suggest-form").requestSubmit($("suggest-form").querySelector("button"));
 }

@@ -29,7 +29,9 @@ async function send(format) {
   lastBatch = isBatch(files);
   const url = lastBatch ? "/v1/review/batch" : "/v1/tables/upload";
   for (const f of files) fd.append(lastBatch ? "files" : "file", f);
-  return fetch(url + (format ? `?format=${format}` : ""), { method: "POST", headers: auth(), body: fd });
+  // Rewrite proposals (llm.js) are asked for on a single upload's JSON review only.
+  const query = format ? `?format=${format}` : (!lastBatch && $("review-llm").checked ? "?llm=true" : "");
+  return fetch(url + query, { method: "POST", headers: auth(), body: fd });
 }
 
 // Disable both buttons while a request runs, so a second click cannot start a second review.
@@ -100,7 +102,7 @@ function tableHtml(t, fileName) {
       `<td><button type="button" class="link explain-btn" data-target="ex-${esc(table.id)}-${i}">依据</button></td></tr>` +
       `<tr class="explain" id="ex-${esc(table.id)}-${i}" hidden><td></td><td colspan="6">${explanationHtml(c)}</td></tr>`;
   });
-  return html + "</table></div>";
+  return html + "</table>" + renderRewrites(t.rewrites) + "</div>";
 }
 
 function skippedHtml(rows, fileName) {
