@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -184,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "stored_tables": len(imported),
         "distinct_projects": len({t.project for t in imported}),
     }
+    shutil.rmtree(work, ignore_errors=True)  # the generated files and the temporary stores
     print(json.dumps(summary, ensure_ascii=False))
     ok = (
         summary["lost"] == 0

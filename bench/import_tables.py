@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             runs["PostgreSQL"] = run_import(work / "in", work / "pg", url, False)
         finally:
             drop()
+    shutil.rmtree(work, ignore_errors=True)  # the generated files and the temporary stores
     base = runs["dry run (parse only, baseline)"]["seconds"]
     rows = []
     for name, r in runs.items():

@@ -89,7 +89,7 @@ def _import(args: argparse.Namespace) -> int:
             bar.set_postfix(表=fr.tables, refresh=False)
 
         report = import_items(
-            path_items(paths), store, source=args.source, who="cli", dry_run=args.dry_run, on_file=step
+            path_items(paths), store, source=args.source, who=_cli_user(), dry_run=args.dry_run, on_file=step
         )
     report.files = missing + report.files
     print(render_table(report))
@@ -99,6 +99,16 @@ def _import(args: argparse.Namespace) -> int:
     if report.tables and not args.dry_run and not args.no_index:
         _update_index(settings)
     return 0
+
+
+def _cli_user() -> str:
+    """Who ran the import, for the import log: the login name on this machine."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:100]
+    except (OSError, KeyError):
+        return "cli"
 
 
 def _update_index(settings) -> None:  # noqa: ANN001
