@@ -64,7 +64,7 @@ def test_classify_readable_table(home, capsys):
     assert main(["classify", str(home)]) == 0
     out = capsys.readouterr().out
     assert "== p001" in out and "学生满意度" in out
-    assert "13 indicators in 2 tables" in out
+    assert "共 2 张表 13 个指标" in out
 
 
 def test_classify_missing_file_is_one_line_error(home, capsys, tmp_path):

@@ -107,11 +107,11 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
 def format_results(results: list[dict[str, Any]]) -> str:
     lines = []
     for t in results:
-        lines.append(f"== {t['table_id']}  {t['project'] or ''}  (scheme {t['scheme']})")
+        lines.append(f"== {t['table_id']}  {t['project'] or ''}  （口径 {t['scheme'] or '未知'}）")
         rows = []
         for r in t["indicators"]:
             p = r["prediction"]
-            mark = {True: "✓", False: "✗ DISAGREE", None: "-"}[r["agrees"]]
+            mark = {True: "✓", False: "✗ 不一致", None: "-"}[r["agrees"]]
             rows.append(
                 (
                     f"{p['code']} {p['level2']}",
@@ -121,15 +121,15 @@ def format_results(results: list[dict[str, Any]]) -> str:
                     r["name"],
                 )
             )
-        header = ("predicted", "conf", "declared", "agree", "indicator")
+        header = ("模型判断", "置信度", "申报类别", "一致", "三级指标")
         widths = [max(display_width(x[i]) for x in [header, *rows]) for i in range(4)]
         for r in [header, *rows]:
             lines.append("  " + "  ".join(pad(r[i], widths[i]) for i in range(4)) + "  " + r[4])
         lines.append("")
     s = summary(results)
     lines.append(
-        f"{s['indicators']} indicators in {s['tables']} tables; {s['with_declared']} with a declared tier: "
-        f"{s['agree']} agree, {s['disagree']} disagree"
+        f"共 {s['tables']} 张表 {s['indicators']} 个指标；其中 {s['with_declared']} 个申报了类别："
+        f"{s['agree']} 个与模型一致，{s['disagree']} 个不一致"
     )
     return "\n".join(lines)
 

@@ -122,7 +122,7 @@ def render(r: SuggestedTable) -> str:
             lines.append(f"  {p.relevance:.2f}  {p.table_id}  {p.project or ''}")
     if r.findings:
         lines += ["", "自检（本服务审核规则）:"]
-        lines += [f"  [{f.severity.value}] {f.message}" for f in r.findings]
+        lines += [f"  [{f.severity_title}·{f.criterion_title}] {f.location}：{f.message}" for f in r.findings]
     else:
         lines += ["", "自检（本服务审核规则）: 无问题"]
     for w in r.warnings:
