@@ -14,7 +14,9 @@ from pathlib import Path
 
 from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD
+from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.classifier import ClassifyInput, TierPrediction, load_shipped
+from jixiao.models.classifier.table import classify_table
 from jixiao.service.analysis import analyze_table, severity_counts
 from jixiao.service.commands.classify import read_tables
 from jixiao.service.commands.parse import display_width, pad
@@ -28,6 +30,11 @@ class _ClassifierEngine:
 
     def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]:
         return self._model.predict(inputs)
+
+    def classify_table(
+        self, inputs: list[ClassifyInput], scheme: Scheme | None = None
+    ) -> list[TierPrediction]:
+        return classify_table(self._model, inputs, scheme)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
