@@ -104,7 +104,10 @@ class ClassifyRequest(BaseModel):
     goal: LongText | None = None
     #: The rows are one table, in order: decode them together (tiers form blocks in the
     #: canonical order; a printed level 1 bounds the level 2). Off: each row alone.
-    table: bool = False
+    table: bool = Field(
+        default=False,
+        description="各行按顺序构成一张表时设为 true：结合表格结构整体判断（同类指标成块、按产出→效益→满意度排列，所列一级指标约束二级指标）",
+    )
 
 
 class ClassifyResponse(BaseModel):

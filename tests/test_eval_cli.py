@@ -24,6 +24,8 @@ def fakes(monkeypatch):
     )
     monkeypatch.setattr(eval_cmd, "shipped_classifier", lambda: KeywordClassifier())
     monkeypatch.setattr(eval_cmd, "suggester_factory", lambda embedder=None: CopySuggester)
+    # No trained model's record of its training tables: a shared JIXIAO_TEST_HOME may hold one.
+    monkeypatch.setattr("jixiao.models.classifier.shipped.shipped_training_tables", lambda settings=None: None)
     return tables
 
 

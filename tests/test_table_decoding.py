@@ -167,3 +167,20 @@ def test_a_table_of_5000_rows_gets_an_answer(ensemble):
     ]
     out = classify_table(model, long)
     assert len(out) == 5000 and all(p.code in LABELS for p in out)
+
+
+def test_review_cli_decodes_whole_tables(ensemble, monkeypatch, tmp_path, capsys):
+    import json
+
+    from jixiao.corpus.records import iter_record_lines
+    from jixiao.service.cli import main
+    from jixiao.service.commands import review
+
+    model, held = ensemble
+    monkeypatch.setattr(review, "load_shipped", lambda: model)
+    path = tmp_path / "held.jsonl"
+    path.write_text("\n".join(iter_record_lines(held[:2])) + "\n", encoding="utf-8")
+    assert main(["review", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    rows = [c for t in out for c in t["classifications"]]
+    assert rows and all(c["prediction"]["row_code"] for c in rows)
