@@ -97,6 +97,10 @@ class Settings:
     #: Seconds the whole assistant step may take (request, retry and repair together).
     llm_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_LLM_TIMEOUT", "60"))
 
+    def __post_init__(self) -> None:
+        # A home given as text (tests, scripts) behaves like one read from the environment.
+        object.__setattr__(self, "home", Path(self.home).expanduser())
+
     @property
     def models_dir(self) -> Path:
         return self.home / "models"

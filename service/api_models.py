@@ -106,6 +106,7 @@ class ClassifyRequest(BaseModel):
     #: canonical order; a printed level 1 bounds the level 2). Off: each row alone.
     table: bool = Field(
         default=False,
+        strict=True,  # JSON 0/1 or "yes" is no answer to this question
         description="各行按顺序构成一张表时设为 true：结合表格结构整体判断（同类指标成块、按产出→效益→满意度排列，所列一级指标约束二级指标）",
     )
 

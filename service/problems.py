@@ -126,7 +126,11 @@ def problem_response(
 #: Responses every route documents in OpenAPI.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": _TITLES[code]}
-    for code in (400, 401, 413, 415, 422, 500, 504)
+    for code in (400, 401, 413, 415, 422, 500, 503, 504)  # 503: still starting, or the database is away
+}
+#: The 404 of routes that address one stored thing (a table, a row).
+NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": _TITLES[404]}
 }
 
 

@@ -33,7 +33,7 @@ from jixiao.service.deps import (
     run_blocking,
 )
 from jixiao.service.input_limits import check_tables
-from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
+from jixiao.service.problems import NOT_FOUND_RESPONSE, PROBLEM_RESPONSES, ApiProblem
 
 log = logging.getLogger("jixiao.service")
 
@@ -122,6 +122,7 @@ async def import_files(
 @router.patch(
     "/v1/corpus/tables/{table_id}/indicators/{n}",
     response_model=CorrectionResponse,
+    responses=NOT_FOUND_RESPONSE,
     summary="更正语料库中一行指标的类别、名称或指标值（记录更正人、时间与原值）",
 )
 async def correct_indicator(
