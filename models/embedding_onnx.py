@@ -15,6 +15,7 @@ The tokenizer saved beside it is the one sentence-transformers actually uses (it
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -22,6 +23,7 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,9 +157,10 @@ def export_onnx(st_model, source: Path, dest: Path) -> Path:  # noqa: ANN001 - a
             )
         log.info("exported %s to ONNX in %.1f s; quantising to int8", source.name, time.perf_counter() - t0)
         # Per-channel weights: per-tensor int8 drops the worst cosine to ~0.986, per-channel keeps it ≥ 0.99.
-        quantize_dynamic(
-            str(tmp / FP32_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8, per_channel=True
-        )
+        with _quiet_root_logger():
+            quantize_dynamic(
+                str(tmp / FP32_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8, per_channel=True
+            )
         (tmp / TOKENIZER_FILE).write_text(st_model.tokenizer.backend_tokenizer.to_str())
         info = ExportInfo(
             source=str(source.resolve()),
@@ -175,6 +178,21 @@ def export_onnx(st_model, source: Path, dest: Path) -> Path:  # noqa: ANN001 - a
         raise
     log.info("ONNX export ready in %.1f s: %s", time.perf_counter() - t0, dest)
     return dest
+
+
+@contextlib.contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """The quantiser logs a line per tensor on the root logger; keep only its warnings."""
+
+    def drop_info(record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+    root = logging.getLogger()
+    root.addFilter(drop_info)  # a logger's filter sees only records logged on it, not propagated ones
+    try:
+        yield
+    finally:
+        root.removeFilter(drop_info)
 
 
 def ensure_export(models_dir: Path, source: Path, load_st) -> Path:  # noqa: ANN001 - () -> SentenceTransformer

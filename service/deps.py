@@ -13,7 +13,6 @@ import hmac
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from typing import Protocol, TypeVar
 import anyio
 from fastapi import Request
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.schema import GoalTable
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
@@ -131,39 +129,19 @@ class LibraryEngine:
         self._compute = threading.BoundedSemaphore(n)
 
     @classmethod
-    def load(cls, settings: Settings, progress: bool = True) -> LibraryEngine:
+    def load(
+        cls, settings: Settings, progress: bool = True, report: Callable[[str, bool], None] | None = None
+    ) -> LibraryEngine:
         """Load everything ``jixiao serve`` needs, building what is missing (first start).
 
-        Order matters: the corpus store first (the index and the classifier are built on
-        it), then the embedding model (converted on first use), the index, the classifier.
-        Any unusable artifact raises JixiaoError with the command that fixes it.
+        The corpus store and the embedding model first (converted and exported on first
+        use), then the index and the classifier; ``report(step, finished)`` follows the
+        steps (see ``jixiao.service.startup``). Any unusable artifact raises JixiaoError
+        with the command that fixes it.
         """
-        from jixiao.corpus.store import load_corpus
-        from jixiao.models.classifier import load_shipped, train_shipped
-        from jixiao.models.suggest import Suggester, resolve_embedder
+        from jixiao.service.startup import load_engine
 
-        t0 = time.perf_counter()
-        _limit_torch_threads()
-        log.info("loading corpus store from %s", settings.corpus_dir)
-        tables = load_corpus(settings)
-        if not tables:
-            raise JixiaoError(f"corpus store {settings.corpus_dir} is empty; run `jixiao corpus build`")
-        log.info("corpus: %d tables; loading embedding model %s", len(tables), settings.embedding_model)
-        embedder = resolve_embedder(settings.embedding_model, settings)
-        log.info("embedding model ready (%s, dim %d); loading index", embedder.model_name, embedder.dim)
-        suggester = Suggester.load(settings, embedder=embedder, progress=progress)
-        size = _index_size(suggester)
-        if size == 0:
-            raise JixiaoError(f"the index in {settings.index_dir} is empty; run `jixiao index build`")
-        log.info("index ready (%s entries); loading classifier", size)
-        try:
-            classifier = load_shipped(settings)
-        except JixiaoError as e:
-            log.info("classifier not usable (%s); training it now", e)
-            train_shipped(settings, progress=progress, embedder=embedder)
-            classifier = load_shipped(settings)
-        log.info("engine ready in %.1f s", time.perf_counter() - t0)
-        return cls(settings, classifier, suggester, tables, embedder.model_name)
+        return load_engine(cls, settings, progress=progress, report=report)
 
     def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]:
         if not inputs:
@@ -202,13 +180,6 @@ class LibraryEngine:
             )
 
 
-def _limit_torch_threads() -> None:
-    """At most JIXIAO_TORCH_THREADS (default 2) intra-op threads per model call."""
-    import torch
-
-    torch.set_num_threads(int(env_number("JIXIAO_TORCH_THREADS", "2", int)))
-
-
 def _index_size(suggester) -> int:  # noqa: ANN001 - a jixiao.models.suggest.Suggester
     """The number of indexed indicator rows."""
     return int(suggester.index.meta.n_indicators)
@@ -224,7 +195,9 @@ def get_settings(request: Request) -> Settings:
 def get_engine(request: Request) -> Engine:
     engine = getattr(request.app.state, "engine", None)
     if engine is None:
-        raise ApiProblem(503, "模型与索引仍在加载，请稍后重试")
+        from jixiao.service.startup import not_ready_problem
+
+        raise not_ready_problem(request.app)
     return engine
 
 

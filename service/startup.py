@@ -1,0 +1,185 @@
+"""Start-up: the port opens at once, the engine is prepared behind it, with progress.
+
+A first start builds the corpus store, converts and exports the embedding model,
+builds the index and trains the classifier: minutes on a busy machine. Holding the
+port closed all that time looked like a dead server. Instead ``jixiao serve`` binds
+immediately; ``/v1/health`` reports ``{"status": "starting", "step": …, "progress": …}``,
+the other routes answer 503 with a Chinese message and ``Retry-After``, and the web
+page shows the same progress. Independent steps run side by side: the corpus store
+with the embedding model, then the index with the classifier.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+
+from jixiao.corpus.errors import JixiaoError
+from jixiao.service.problems import ApiProblem
+from jixiao.settings import Settings
+
+log = logging.getLogger("jixiao.service")
+
+#: The steps of preparing the engine, in order, with the title users see.
+STEPS: dict[str, str] = {
+    "corpus": "读取语料库",
+    "model": "加载嵌入模型",
+    "index": "加载检索索引",
+    "classifier": "加载分类器",
+}
+
+
+@dataclass
+class StartupProgress:
+    """Which steps are running and done; read by the health route while another thread writes."""
+
+    status: str = "starting"  # starting | ready | failed
+    running: list[str] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+    error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def begin(self, step: str) -> None:
+        with self._lock:
+            if step not in self.running:
+                self.running.append(step)
+        log.info("starting: %s", STEPS.get(step, step))
+
+    def finish(self, step: str) -> None:
+        with self._lock:
+            if step in self.running:
+                self.running.remove(step)
+            if step not in self.done:
+                self.done.append(step)
+
+    def ready(self) -> None:
+        with self._lock:
+            self.status, self.running = "ready", []
+            self.done = list(STEPS)
+
+    def fail(self, message: str) -> None:
+        with self._lock:
+            self.status, self.error = "failed", message
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            step = self.running[0] if self.running else (None if self.status == "ready" else "corpus")
+            return {
+                "status": self.status,
+                "step": step,
+                "step_title": STEPS.get(step or ""),
+                "steps_running": list(self.running),
+                "steps_done": list(self.done),
+                "progress": round(len(self.done) / len(STEPS), 2),
+                "elapsed_s": round(time.monotonic() - self.started, 1),
+                "error": self.error,
+            }
+
+
+Report = Callable[[str, bool], None]
+
+
+def reporter(progress: StartupProgress | None) -> Report:
+    """``report(step, finished)`` for ``load_engine``; a no-op without a progress object."""
+
+    def report(step: str, finished: bool) -> None:
+        if progress is not None:
+            (progress.finish if finished else progress.begin)(step)
+
+    return report
+
+
+def load_engine(cls, settings: Settings, *, progress: bool = True, report: Report | None = None):  # noqa: ANN001, ANN201
+    """Build a ``LibraryEngine`` (``cls``), preparing what is missing, independent steps in parallel.
+
+    The corpus store and the embedding model do not depend on each other; the index and
+    the classifier both need the two but not each other. Any unusable artifact raises
+    JixiaoError with the command that fixes it.
+    """
+    from jixiao.corpus.store import load_corpus
+    from jixiao.models.suggest import Suggester, resolve_embedder
+
+    report = report or reporter(None)
+    t0 = time.perf_counter()
+
+    def step(name: str, fn: Callable, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        report(name, False)
+        result = fn(*args, **kwargs)
+        report(name, True)
+        return result
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jixiao-start") as pool:
+        model = pool.submit(step, "model", resolve_embedder, settings.embedding_model, settings)
+        tables = step("corpus", load_corpus, settings)
+        if not tables:
+            raise JixiaoError(f"corpus store {settings.corpus_dir} is empty; run `jixiao corpus build`")
+        embedder = model.result()
+        log.info("corpus: %d tables; embedding model ready (%s, dim %d)", len(tables), embedder.model_name, embedder.dim)
+        classifier = pool.submit(step, "classifier", _classifier, settings, embedder, progress)
+        suggester = step("index", Suggester.load, settings, embedder=embedder, progress=progress)
+        size = int(suggester.index.meta.n_indicators)
+        if size == 0:
+            raise JixiaoError(f"the index in {settings.index_dir} is empty; run `jixiao index build`")
+        log.info("index ready (%s entries)", size)
+        engine = cls(settings, classifier.result(), suggester, tables, embedder.model_name)
+    log.info("engine ready in %.1f s", time.perf_counter() - t0)
+    return engine
+
+
+def _classifier(settings: Settings, embedder, progress: bool):  # noqa: ANN001, ANN202
+    from jixiao.models.classifier import load_shipped, train_shipped
+
+    try:
+        return load_shipped(settings)
+    except JixiaoError as e:
+        log.info("classifier not usable (%s); training it now", e)
+        train_shipped(settings, progress=progress, embedder=embedder)
+        return load_shipped(settings)
+
+
+def start_in_background(app: FastAPI, settings: Settings, factory: Callable, *, exit_on_failure: bool) -> None:
+    """Run ``factory(settings, report)`` in a thread; the engine appears on ``app.state`` when ready.
+
+    A failure is logged once with its reason and kept for the health route; with
+    ``exit_on_failure`` (``jixiao serve``) the process then stops itself, since a server
+    without a model can only answer 503.
+    """
+    progress = app.state.startup = StartupProgress()
+
+    def run() -> None:
+        try:
+            app.state.engine = factory(settings, reporter(progress))
+            progress.ready()
+        except Exception as e:  # noqa: BLE001 - reported, never raised into a dead thread
+            message = str(e) if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
+            log.error("start-up failed: %s", message)
+            progress.fail(message)
+            if exit_on_failure:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=run, name="jixiao-startup", daemon=True).start()
+
+
+def not_ready_problem(app: FastAPI) -> ApiProblem:
+    """The 503 every model route gives while the engine is being prepared (or failed to be)."""
+    progress: StartupProgress | None = getattr(app.state, "startup", None)
+    if progress is None:
+        return ApiProblem(503, "模型与索引仍在加载，请稍后重试", headers={"Retry-After": "5"})
+    snap = progress.snapshot()
+    if snap["status"] == "failed":
+        return ApiProblem(503, f"服务启动失败：{snap['error']}")
+    n = len(snap["steps_done"]) + 1
+    return ApiProblem(
+        503,
+        f"服务正在启动（第 {min(n, len(STEPS))}/{len(STEPS)} 步：{snap['step_title']}，已用 {snap['elapsed_s']:g} 秒），请稍后重试",
+        headers={"Retry-After": "5"},
+    )
