@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -35,9 +33,9 @@ ASGIApp = Callable[[Scope, Callable, Callable], Awaitable[None]]
 class BootApp:
     """Answers while ``build()`` runs in a thread, then forwards everything to what it built."""
 
-    def __init__(self, build: Callable[[], ASGIApp], *, exit_on_failure: bool = True):
+    def __init__(self, build: Callable[[], ASGIApp], *, on_failure: Callable[[], None] | None = None):
         self._build = build
-        self.exit_on_failure = exit_on_failure
+        self.on_failure = on_failure
         self.app: ASGIApp | None = None
         self.error: str | None = None
         self.started = time.monotonic()
@@ -54,8 +52,8 @@ class BootApp:
         except Exception as e:  # noqa: BLE001 - reported on /v1/health and in the log
             self.error = f"{type(e).__name__}: {e}"
             log.error("start-up failed while importing the application: %s", self.error)
-            if self.exit_on_failure:
-                os.kill(os.getpid(), signal.SIGTERM)
+            if self.on_failure is not None:
+                self.on_failure()
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
         if scope["type"] == "lifespan":

@@ -23,7 +23,9 @@ from fastapi import Request
 
 from jixiao.corpus.schema import GoalTable
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
+from jixiao.models.deadline import DeadlineExceeded, check_deadline
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
+from jixiao.service.cancellable import run_with_deadline
 from jixiao.service.problems import ApiProblem
 from jixiao.settings import Settings, env_number
 
@@ -31,6 +33,8 @@ log = logging.getLogger("jixiao.service")
 T = TypeVar("T")
 
 API_KEY_HEADER = "X-API-Key"
+#: Rows classified between two deadline checks.
+CLASSIFY_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -146,8 +150,12 @@ class LibraryEngine:
     def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]:
         if not inputs:
             return []
-        with self._compute:
-            return list(self.classifier.predict(inputs))
+        out: list[TierPrediction] = []
+        for start in range(0, len(inputs), CLASSIFY_CHUNK):  # a timed-out request stops between chunks
+            check_deadline("classification")
+            with self._compute:
+                out.extend(self.classifier.predict(inputs[start : start + CLASSIFY_CHUNK]))
+        return out
 
     def suggest(self, query: ProjectQuery, k: int) -> SuggestedTable:
         with self._compute, self._lock.read():
@@ -239,12 +247,15 @@ def require_write_key(request: Request) -> None:
 async def run_blocking(request: Request, fn: Callable[..., T], *args: object) -> T:
     """Run ``fn`` in a worker thread; give up after the request timeout with a 504.
 
-    The thread cannot be killed, so it is abandoned and finishes in the background;
-    the client gets its answer on time and the event loop stays free.
+    The thread cannot be killed, so the work runs under the same deadline
+    (``jixiao.service.cancellable``): classification stops between chunks, and upload
+    parsing runs in a child process that is terminated, so the CPU is freed too.
     """
     timeout = request.app.state.settings.request_timeout_s
     try:
         with anyio.fail_after(timeout):
-            return await anyio.to_thread.run_sync(lambda: fn(*args), abandon_on_cancel=True)
-    except TimeoutError as e:
+            return await anyio.to_thread.run_sync(
+                lambda: run_with_deadline(timeout, fn, *args), abandon_on_cancel=True
+            )
+    except (TimeoutError, DeadlineExceeded) as e:
         raise ApiProblem(504, f"处理时间超过 {timeout:g} 秒的上限，请缩小请求或稍后重试") from e

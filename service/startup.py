@@ -12,8 +12,6 @@ with the embedding model, then the index with the classifier.
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -146,12 +144,14 @@ def _classifier(settings: Settings, embedder, progress: bool):  # noqa: ANN001, 
         return load_shipped(settings)
 
 
-def start_in_background(app: FastAPI, settings: Settings, factory: Callable, *, exit_on_failure: bool) -> None:
+def start_in_background(
+    app: FastAPI, settings: Settings, factory: Callable, *, on_failure: Callable[[], None] | None = None
+) -> None:
     """Run ``factory(settings, report)`` in a thread; the engine appears on ``app.state`` when ready.
 
-    A failure is logged once with its reason and kept for the health route; with
-    ``exit_on_failure`` (``jixiao serve``) the process then stops itself, since a server
-    without a model can only answer 503.
+    A failure is logged once with its reason and kept for the health route; then
+    ``on_failure`` runs (``jixiao serve`` stops the server, since a server without a
+    model can only answer 503).
     """
     progress = app.state.startup = StartupProgress()
 
@@ -163,8 +163,8 @@ def start_in_background(app: FastAPI, settings: Settings, factory: Callable, *, 
             message = str(e) if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
             log.error("start-up failed: %s", message)
             progress.fail(message)
-            if exit_on_failure:
-                os.kill(os.getpid(), signal.SIGTERM)
+            if on_failure is not None:
+                on_failure()
 
     threading.Thread(target=run, name="jixiao-startup", daemon=True).start()
 

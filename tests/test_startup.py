@@ -36,7 +36,7 @@ def test_health_shows_the_step_and_model_routes_answer_503_until_ready(tmp_path)
         return FakeEngine()
 
     app = create_app(Settings(home=tmp_path))
-    start_in_background(app, app.state.settings, factory, exit_on_failure=False)
+    start_in_background(app, app.state.settings, factory)
     client = TestClient(app, raise_server_exceptions=False)
     _wait_for(lambda: client.get("/v1/health").json().get("step") == "model")
     health = client.get("/v1/health")
@@ -57,7 +57,7 @@ def test_a_failed_start_is_reported_not_hidden(tmp_path) -> None:
         raise JixiaoError("the index is empty; run `jixiao index build`")
 
     app = create_app(Settings(home=tmp_path))
-    start_in_background(app, app.state.settings, factory, exit_on_failure=False)
+    start_in_background(app, app.state.settings, factory)
     client = TestClient(app, raise_server_exceptions=False)
     _wait_for(lambda: app.state.startup.status == "failed")
     health = client.get("/v1/health")
@@ -72,7 +72,7 @@ def test_boot_app_answers_before_the_application_is_imported(tmp_path) -> None:
         release.wait(10)
         return create_app(Settings(home=tmp_path), engine=FakeEngine())
 
-    boot = BootApp(build, exit_on_failure=False)
+    boot = BootApp(build)
     with TestClient(boot, raise_server_exceptions=False) as client:
         health = client.get("/v1/health")
         assert health.status_code == 200 and health.json()["step"] == "import"
@@ -89,7 +89,7 @@ def test_boot_app_reports_an_import_failure(tmp_path) -> None:
     def build():  # noqa: ANN202
         raise ImportError("no module named fastapi")
 
-    boot = BootApp(build, exit_on_failure=False)
+    boot = BootApp(build)
     with TestClient(boot, raise_server_exceptions=False) as client:
         _wait_for(lambda: boot.error is not None)
         r = client.get("/v1/health")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 
 from jixiao.corpus.errors import JixiaoError
 from jixiao.settings import Settings, get_settings
@@ -47,38 +48,44 @@ def _serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     settings = get_settings()
-    target: object = args.factory
-    if args.factory == DEFAULT_FACTORY:
+    if args.factory == DEFAULT_FACTORY and args.workers > 1:
+        from jixiao.service.deps import LibraryEngine
+
         logging.getLogger("jixiao.service").info("preparing artifacts in %s", settings.home)
-        if args.workers == 1:
-            from jixiao.service.boot import BootApp
-
-            target = BootApp(lambda: _app_loading_engine(settings))  # port first, app and engine behind it
-        else:
-            from jixiao.service.deps import LibraryEngine
-
-            LibraryEngine.load(settings, progress=True)  # builds what is missing; JixiaoError if unusable
+        LibraryEngine.load(settings, progress=True)  # builds what is missing; JixiaoError if unusable
     print(f"jixiao: serving on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr, flush=True)
-    uvicorn.run(
-        target,
-        factory=isinstance(target, str),
-        host=args.host,
-        port=args.port,
-        workers=args.workers if isinstance(target, str) else None,
-        log_level=args.log_level,
-    )
-    _raise_if_start_failed(target)
+    if args.factory != DEFAULT_FACTORY or args.workers > 1:
+        uvicorn.run(
+            args.factory,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+        )
+        return 0
+    from jixiao.service.boot import BootApp
+
+    servers: list[uvicorn.Server] = []
+
+    def stop() -> None:
+        servers[0].should_exit = True  # a server without a model could only answer 503
+
+    boot = BootApp(lambda: _app_loading_engine(settings, stop), on_failure=stop)  # port first, the rest behind it
+    servers.append(uvicorn.Server(uvicorn.Config(boot, host=args.host, port=args.port, log_level=args.log_level)))
+    servers[0].run()
+    _raise_if_start_failed(boot)
     return 0
 
 
-def _app_loading_engine(settings: Settings):  # noqa: ANN202 - a FastAPI app
+def _app_loading_engine(settings: Settings, on_failure: Callable[[], None]):  # noqa: ANN202 - a FastAPI app
     """The FastAPI app, with the shipped engine being prepared behind it (progress on /v1/health)."""
     from jixiao.service.app import create_app
     from jixiao.service.deps import LibraryEngine
     from jixiao.service.startup import start_in_background
 
     app = create_app(settings)
-    start_in_background(app, settings, lambda s, report: LibraryEngine.load(s, report=report), exit_on_failure=True)
+    start_in_background(app, settings, lambda s, report: LibraryEngine.load(s, report=report), on_failure=on_failure)
     return app
 
 

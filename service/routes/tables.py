@@ -16,9 +16,11 @@ from starlette.datastructures import UploadFile
 
 from jixiao.corpus.errors import ParseError
 from jixiao.corpus.schema import ParseResult
+from jixiao.models.deadline import check_deadline
 from jixiao.service.analysis import analyze_table, severity_counts
 from jixiao.service.annotate import XLSX_MEDIA_TYPE, annotated_workbook
 from jixiao.service.api_models import DEFAULT_THRESHOLD, UploadedTable, UploadResponse
+from jixiao.service.cancellable import parse_in_subprocess
 from jixiao.service.deps import Engine, get_engine, require_read_access, run_blocking
 from jixiao.service.limits import sniff_upload
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
@@ -64,8 +66,12 @@ def parse_upload(data: bytes, filename: str) -> ParseResult:
 def analyze_upload(
     engine: Engine, data: bytes, filename: str, threshold: float
 ) -> tuple[ParseResult, list[UploadedTable]]:
-    parsed = parse_upload(data, filename)
-    return parsed, [analyze_table(engine, t, threshold) for t in parsed.tables]
+    parsed = parse_in_subprocess(data, filename)  # terminated at the request's deadline
+    results = []
+    for table in parsed.tables:
+        check_deadline("review")
+        results.append(analyze_table(engine, table, threshold))
+    return parsed, results
 
 
 async def _read_file(request: Request) -> tuple[bytes, str]:

@@ -1,0 +1,105 @@
+"""Timeouts that stop work: a timed-out upload frees its CPU, classification stops between chunks."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+import pytest
+from api_fakes import FakeEngine
+from test_api import assert_problem, make_client
+
+from jixiao.corpus.data_paths import seed_files
+from jixiao.corpus.errors import ParseError
+from jixiao.models.classifier.contract import ClassifyInput
+from jixiao.models.deadline import DeadlineExceeded, check_deadline, deadline_after
+from jixiao.service import cancellable
+from jixiao.service.deps import CLASSIFY_CHUNK, LibraryEngine
+from jixiao.service.problems import ApiProblem
+from jixiao.service.routes import tables
+from jixiao.settings import Settings
+
+
+def _spin_forever(data: bytes, filename: str):  # noqa: ANN202 - stands in for a pathological parse
+    pid_file = os.environ.get("SPIN_PID_FILE")
+    if pid_file:
+        with open(pid_file, "w") as f:
+            f.write(str(os.getpid()))
+    while True:
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie counts as gone: it holds no CPU and no memory
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split(") ", 1)[1][0] != "Z"
+
+
+def test_subprocess_parse_gives_the_same_tables_and_errors() -> None:
+    path = seed_files()[0]
+    data = path.read_bytes()
+    assert cancellable.parse_in_subprocess(data, path.name) == tables.parse_upload(data, path.name)
+    with pytest.raises(ApiProblem) as e:
+        cancellable.parse_in_subprocess(b"", "empty.csv")
+    assert e.value.status == 422 and "为空" in e.value.detail
+    with pytest.raises(ParseError, match="unknown layout"):
+        cancellable.parse_in_subprocess("名称,数值\n".encode(), "x.csv")
+
+
+def test_a_parse_past_its_deadline_is_terminated(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tables, "parse_upload", _spin_forever)  # the forked child inherits it
+    monkeypatch.setenv("SPIN_PID_FILE", str(tmp_path / "pid"))
+    t0 = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        cancellable.parse_in_subprocess(b"x", "slow.xlsx", timeout=0.5)
+    assert time.monotonic() - t0 < 2.0
+    pid = int((tmp_path / "pid").read_text())
+    assert not _alive(pid)
+    assert not multiprocessing.active_children()
+
+
+def test_timed_out_upload_answers_504_and_frees_its_cpu(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tables, "parse_upload", _spin_forever)
+    monkeypatch.setenv("SPIN_PID_FILE", str(tmp_path / "pid"))
+    with make_client(tmp_path, engine=FakeEngine(), request_timeout_s=0.5) as c:
+        r = c.post("/v1/tables/upload", files={"file": ("big.csv", "名称,值\n".encode())})
+        assert_problem(r, 504)
+        pid = int((tmp_path / "pid").read_text())
+        end = time.monotonic() + 1.0  # the CPU is freed within a second of the answer
+        while _alive(pid) and time.monotonic() < end:
+            time.sleep(0.02)
+        assert not _alive(pid)
+
+
+class SlowClassifier:
+    def __init__(self, delay: float):
+        self.delay = delay
+        self.calls = 0
+
+    def predict(self, inputs):  # noqa: ANN001, ANN201
+        self.calls += 1
+        time.sleep(self.delay)
+        return [None] * len(inputs)
+
+
+def test_classification_stops_between_chunks_at_the_deadline(tmp_path) -> None:
+    clf = SlowClassifier(0.2)
+    engine = LibraryEngine(Settings(home=tmp_path), clf, None, [], "x")
+    inputs = [ClassifyInput(name=f"指标{i}") for i in range(CLASSIFY_CHUNK * 4)]
+    with deadline_after(0.1), pytest.raises(DeadlineExceeded):
+        engine.classify(inputs)
+    assert clf.calls == 1  # the first chunk ran, the other three never started
+    assert len(engine.classify(inputs[:3])) == 3  # without a deadline, everything runs
+
+
+def test_check_deadline_without_a_deadline_never_raises() -> None:
+    check_deadline()
+    with deadline_after(None):
+        check_deadline()
+    with deadline_after(0), pytest.raises(DeadlineExceeded):
+        check_deadline()
