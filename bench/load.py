@@ -8,6 +8,10 @@ server by mistake.
 
     python bench/load.py --url http://127.0.0.1:8000 --clients 32 --duration 30
     python bench/load.py --start-server --clients 32 --duration 30   # runs `jixiao serve` itself
+
+Dynamic batching on and off, 1, 8 and 32 clients, with ratios (one server per setting):
+
+    python bench/load.py --start-server --port 24010 --clients 1,8,32 --batching on,off --duration 20
 """
 
 from __future__ import annotations
@@ -151,12 +155,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(args: argparse.Namespace) -> subprocess.Popen:
-    port = free_port()
+def start_server(args: argparse.Namespace, env: dict[str, str] | None = None) -> subprocess.Popen:
+    port = args.port or free_port()
     args.url = f"http://127.0.0.1:{port}"
     cmd = ["jixiao", "serve", "--port", str(port), "--log-level", "warning", "--workers", str(args.workers)]
-    print(f"starting: {' '.join(cmd)}", file=sys.stderr)
-    proc = subprocess.Popen(cmd, env=os.environ.copy())
+    print(f"starting: {' '.join(cmd)} {env or ''}", file=sys.stderr)
+    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})})
     deadline = time.monotonic() + args.startup_timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -193,13 +197,40 @@ async def run(args: argparse.Namespace) -> str:
             )
         )
         elapsed = time.perf_counter() - t0
+    args.summary = _summary_row(stats, elapsed)
     return report(stats, elapsed, args, health)
+
+
+def _summary_row(stats: Stats, elapsed: float) -> dict[str, float]:
+    lat = sorted(x * 1000 for v in stats.latencies.values() for x in v)
+    errors = sum(sum(c.values()) for c in stats.errors.values())
+    return {"rps": len(lat) / elapsed, "p50": pct(lat, 50), "p95": pct(lat, 95), "errors": errors}
+
+
+def comparison(results: dict[tuple[str, int], dict[str, float]]) -> str:
+    """Batching on vs off at each client count, as ratios measured in the same run."""
+    lines = [
+        "## dynamic batching: on vs off (same run, same machine)",
+        "",
+        "| clients | batching | req/s | p50 ms | p95 ms | errors | req/s on/off | p95 off/on |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (setting, clients), r in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0] != "on")):
+        ratio = ""
+        other = results.get(("off", clients))
+        if setting == "on" and other and other["rps"] and r["p95"]:
+            ratio = f"| {r['rps'] / other['rps']:.2f}× | {other['p95'] / r['p95']:.2f}× |"
+        lines.append(
+            f"| {clients} | {setting} | {r['rps']:.1f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['errors']:.0f} "
+            + (ratio or "| | |")
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--url", default="http://127.0.0.1:8000", help="a loopback URL only")
-    p.add_argument("--clients", type=int, default=32)
+    p.add_argument("--clients", default="32", help="clients, or a list like 1,8,32 (one run each)")
     p.add_argument("--duration", type=float, default=30.0, help="seconds of load after warm-up")
     p.add_argument("--mix", default="suggest=4,classify=4,upload=2")
     p.add_argument("--api-key", default=os.environ.get("JIXIAO_API_KEY"))
@@ -207,21 +238,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--start-server", action="store_true", help="run `jixiao serve` on a free loopback port")
     p.add_argument("--workers", type=int, default=1, help="with --start-server")
+    p.add_argument("--port", type=int, default=0, help="with --start-server: the port (default: any free one)")
+    p.add_argument(
+        "--batching", default=None, help="with --start-server: 'on,off' runs each setting on its own server"
+    )
+    p.add_argument("--batch-wait-ms", default="2", help="JIXIAO_BATCH_WAIT_MS when batching is on")
     p.add_argument(
         "--startup-timeout", type=float, default=1800.0, help="with --start-server (first start builds)"
     )
     args = p.parse_args(argv)
-    if args.duration > 600 or args.clients > 256:
+    client_counts = [int(c) for c in str(args.clients).split(",")]
+    settings = [b.strip() for b in args.batching.split(",")] if args.batching else [None]
+    if args.duration > 600 or max(client_counts) > 256:
         raise SystemExit("keep it bounded: --duration ≤ 600 s and --clients ≤ 256")
-    proc = start_server(args) if args.start_server else None
-    try:
-        if not is_loopback(args.url):
-            raise SystemExit(f"refusing to load {args.url}: only 127.0.0.1 / localhost / ::1 are allowed")
-        print(asyncio.run(run(args)))
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
+    if args.batching and not args.start_server:
+        raise SystemExit("--batching needs --start-server (the setting is the server's JIXIAO_BATCH_WAIT_MS)")
+    results: dict[tuple[str, int], dict[str, float]] = {}
+    for setting in settings:
+        env = None if setting is None else {"JIXIAO_BATCH_WAIT_MS": args.batch_wait_ms if setting == "on" else "0"}
+        proc = start_server(args, env) if args.start_server else None
+        try:
+            if not is_loopback(args.url):
+                raise SystemExit(f"refusing to load {args.url}: only 127.0.0.1 / localhost / ::1 are allowed")
+            for clients in client_counts:
+                args.clients = clients
+                print(asyncio.run(run(args)) + (f"\n\nbatching: {setting}" if setting else "") + "\n", flush=True)
+                results[(setting or "-", clients)] = args.summary
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
+    if args.batching:
+        print(comparison(results))
     return 0
 
 

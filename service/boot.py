@@ -3,7 +3,7 @@
 Importing the application pulls in FastAPI, scikit-learn and FAISS: several seconds on
 a busy machine, with the port closed. ``BootApp`` needs only the standard library, so
 uvicorn can listen at once; it builds the real app in a thread and hands every request
-to it once built. Until then ``/v1/health`` says ``starting`` (step ``import``), the web
+to it once built. Until then ``/v1/health`` answers 503 ``starting`` (step ``import``), the web
 page and its scripts are served from disk (so the page can show the progress), and
 every other route answers 503 with a Chinese problem document.
 
@@ -76,7 +76,7 @@ class BootApp:
                 "elapsed_s": round(time.monotonic() - self.started, 1),
                 "error": self.error,
             }
-            await _respond(send, 503 if self.error else 200, "application/json", json.dumps(body, ensure_ascii=False))
+            await _respond(send, 503, "application/json", json.dumps(body, ensure_ascii=False))
             return
         page = _static_file(path)
         if page is not None and scope.get("method") == "GET":

@@ -128,8 +128,11 @@ class LibraryEngine:
         self._lock = ReadWriteLock()
         self._version: str | None = None
         # Model calls are CPU-bound: more of them at once than cores only adds
-        # contention, so requests queue here (inside their timeout) instead.
-        n = max_concurrency or int(env_number("JIXIAO_MAX_CONCURRENCY", str(os.cpu_count() or 2), int))
+        # contention, so requests queue here (inside their timeout) instead. With dynamic
+        # batching the encoder runs one pass at a time anyway, and more requests in flight
+        # is what lets it merge them, so the default is then 4 per core.
+        per_core = 4 if settings.batch_wait_ms > 0 else 1
+        n = max_concurrency or int(env_number("JIXIAO_MAX_CONCURRENCY", str((os.cpu_count() or 2) * per_core), int))
         self._compute = threading.BoundedSemaphore(n)
 
     @classmethod

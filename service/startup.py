@@ -3,8 +3,9 @@
 A first start builds the corpus store, converts and exports the embedding model,
 builds the index and trains the classifier: minutes on a busy machine. Holding the
 port closed all that time looked like a dead server. Instead ``jixiao serve`` binds
-immediately; ``/v1/health`` reports ``{"status": "starting", "step": …, "progress": …}``,
-the other routes answer 503 with a Chinese message and ``Retry-After``, and the web
+immediately; ``/v1/health`` reports ``{"status": "starting", "step": …, "progress": …}``
+(HTTP 503 until ready, so probes wait), the other routes answer 503 with a Chinese
+message and ``Retry-After``, and the web
 page shows the same progress. Independent steps run side by side: the corpus store
 with the embedding model, then the index with the classifier.
 """

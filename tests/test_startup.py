@@ -41,7 +41,7 @@ def test_health_shows_the_step_and_model_routes_answer_503_until_ready(tmp_path)
     _wait_for(lambda: client.get("/v1/health").json().get("step") == "model")
     health = client.get("/v1/health")
     body = health.json()
-    assert health.status_code == 200
+    assert health.status_code == 503  # not ready, for probes; the body says how far it got
     assert body["status"] == "starting" and body["step_title"] == STEPS["model"]
     assert body["steps_done"] == ["corpus"] and body["progress"] == 0.25
     problem = assert_problem(client.post("/v1/classify", json={"rows": [{"name": "x"}]}), 503)
@@ -75,7 +75,7 @@ def test_boot_app_answers_before_the_application_is_imported(tmp_path) -> None:
     boot = BootApp(build)
     with TestClient(boot, raise_server_exceptions=False) as client:
         health = client.get("/v1/health")
-        assert health.status_code == 200 and health.json()["step"] == "import"
+        assert health.status_code == 503 and health.json()["step"] == "import"
         assert "id=" in client.get("/").text or "<html" in client.get("/").text.lower()
         assert client.get("/static/common.js").status_code == 200
         assert client.get("/static/../app.py").status_code == 503

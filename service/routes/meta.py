@@ -45,13 +45,14 @@ async def taxonomy() -> TaxonomyResponse:
 async def health(request: Request) -> HealthResponse | StartupHealth | JSONResponse:
     """Open without a key, so load balancers and probes can call it.
 
-    While ``jixiao serve`` prepares the engine: 200 with ``status: starting``, the step
-    and the progress (0 to 1); 503 with ``status: failed`` and the reason if that failed.
+    While ``jixiao serve`` prepares the engine: 503 (not ready, for probes) with
+    ``status: starting``, the step and the progress (0 to 1), or ``status: failed`` and
+    the reason. 200 means ready.
     """
     startup = getattr(request.app.state, "startup", None)
     if getattr(request.app.state, "engine", None) is None and startup is not None:
         snap = StartupHealth(**startup.snapshot())
-        return snap if snap.status != "failed" else JSONResponse(snap.model_dump(), status_code=503)
+        return JSONResponse(snap.model_dump(), status_code=503, headers={"Retry-After": "2"})
     engine = get_engine(request)
     s = await run_blocking(request, engine.status)
     return HealthResponse(
