@@ -26,6 +26,7 @@ from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
 from jixiao.models.deadline import DeadlineExceeded, check_deadline
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
 from jixiao.service.cancellable import run_with_deadline
+from jixiao.service.prediction_cache import PredictionCache
 from jixiao.service.problems import ApiProblem
 from jixiao.settings import Settings, env_number
 
@@ -134,6 +135,7 @@ class LibraryEngine:
         per_core = 4 if settings.batch_wait_ms > 0 else 1
         n = max_concurrency or int(env_number("JIXIAO_MAX_CONCURRENCY", str((os.cpu_count() or 2) * per_core), int))
         self._compute = threading.BoundedSemaphore(n)
+        self._predictions = PredictionCache()  # repeated rows (uploads repeat) are classified once
 
     @classmethod
     def load(
@@ -157,7 +159,8 @@ class LibraryEngine:
         for start in range(0, len(inputs), CLASSIFY_CHUNK):  # a timed-out request stops between chunks
             check_deadline("classification")
             with self._compute:
-                out.extend(self.classifier.predict(inputs[start : start + CLASSIFY_CHUNK]))
+                chunk = inputs[start : start + CLASSIFY_CHUNK]
+                out.extend(self._predictions.predict(self.classifier, chunk, self.classifier.predict))
         return out
 
     def suggest(self, query: ProjectQuery, k: int) -> SuggestedTable:

@@ -103,3 +103,24 @@ def test_check_deadline_without_a_deadline_never_raises() -> None:
         check_deadline()
     with deadline_after(0), pytest.raises(DeadlineExceeded):
         check_deadline()
+
+
+def test_prediction_cache_classifies_each_distinct_row_once() -> None:
+    from jixiao.service.prediction_cache import PredictionCache
+
+    seen: list[str] = []
+
+    def predict(rows):  # noqa: ANN001, ANN202
+        seen.extend(r.name for r in rows)
+        return [f"pred:{r.name}:{r.value}" for r in rows]
+
+    cache = PredictionCache(max_items=3)
+    clf = object()
+    rows = [ClassifyInput(name="满意度", value="≥90%"), ClassifyInput(name="满意度", value="≥90%"), ClassifyInput(name="满意度")]
+    assert cache.predict(clf, rows, predict) == ["pred:满意度:≥90%", "pred:满意度:≥90%", "pred:满意度:None"]
+    assert seen == ["满意度", "满意度"]  # the duplicate row was predicted once
+    assert cache.predict(clf, rows[:1], predict) == ["pred:满意度:≥90%"] and len(seen) == 2  # remembered
+    cache.predict(object(), rows[:1], predict)  # another classifier: nothing remembered applies
+    assert len(seen) == 3
+    cache.predict(clf, [ClassifyInput(name=str(i)) for i in range(10)], predict)
+    assert len(cache._items) <= 3  # bounded
