@@ -3,8 +3,9 @@
 A thread cannot be killed: a 19 MB upload that timed out with 504 kept a core at 100 %
 for 12 minutes while its thread finished parsing. Two tools end that:
 
-- ``parse_in_subprocess`` parses an upload in a forked child process, which is
-  terminated at the deadline and takes its memory with it;
+- ``parse_in_subprocess`` parses an upload in a child process (from a forkserver
+  that has the parsers imported), which is terminated at the deadline and takes its
+  memory with it;
 - ``run_with_deadline`` runs a function under the request's deadline
   (``jixiao.models.deadline``), so classification checks it between chunks and the
   encoder's batch queue drops expired requests.
@@ -12,8 +13,11 @@ for 12 minutes while its thread finished parsing. Two tools end that:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -31,86 +35,198 @@ T = TypeVar("T")
 _TERMINATE_GRACE_S = 0.5
 _context_lock = threading.Lock()
 _context: Any = None
-_START_METHOD = "fork"
 
 
 def _mp_context():  # noqa: ANN202 - a multiprocessing context
-    """Plain fork: the child shares the parsers already imported and starts in tens of milliseconds.
+    """A forkserver whose server process has the parsers imported: children start in milliseconds.
 
-    The forkserver would be the textbook choice for a threaded parent, but each of its
-    children re-imports the main module (seconds per upload, measured). The forked child
-    only runs pure-Python parsing, never the model threads, and is bounded by the deadline.
+    Plain fork is not safe here: the service has model and request threads, and a
+    child forked while one of them holds a lock deadlocks (seen under 8 concurrent
+    uploads). The forkserver is a small single-threaded process started once.
     """
     global _context
     with _context_lock:
         if _context is None:
-            _context = multiprocessing.get_context(_START_METHOD)
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["jixiao.service.routes.tables", "jixiao.corpus.parsers"])
+            _context = ctx
         return _context
 
 
-def _child(conn, data: bytes, filename: str) -> None:  # noqa: ANN001 - a Connection
-    """In the child: parse, and send back the result or a picklable description of the error."""
+def _describe(e: BaseException) -> tuple[str, object]:
+    """A picklable description of a parser error (ParseError and ApiProblem do not unpickle)."""
+    if isinstance(e, ApiProblem):
+        return "problem", (e.status, e.detail, e.kind, e.title)
+    if isinstance(e, ParseError):
+        return "parse-error", (e.source, e.problem)
+    if isinstance(e, JixiaoError):
+        return "jixiao-error", str(e)
+    return "error", f"{type(e).__name__}: {e}"
+
+
+def _worker_loop(conn) -> None:  # noqa: ANN001 - a Connection
+    """In a worker process: parse what arrives until the pipe closes."""
+    while True:
+        try:
+            parse, data, filename = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = ("ok", parse(data, filename))
+        except Exception as e:  # noqa: BLE001 - every failure goes back to the request that sent it
+            reply = _describe(e)
+        conn.send(reply)
+
+
+def _raise_or_return(kind: str, value: object) -> ParseResult:
+    if kind == "ok":
+        return value  # type: ignore[return-value]
+    if kind == "problem":
+        status, detail, problem_kind, title = value  # type: ignore[misc]
+        raise ApiProblem(status, detail, kind=problem_kind, title=title)
+    if kind == "parse-error":
+        raise ParseError(*value)  # type: ignore[misc]
+    if kind == "jixiao-error":
+        raise JixiaoError(str(value))
+    raise RuntimeError(value)
+
+
+class _Worker:
+    def __init__(self) -> None:
+        ctx = _mp_context()
+        self.conn, child_end = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_loop, args=(child_end,), name="jixiao-parse", daemon=True)
+        self.process.start()
+        child_end.close()
+        self.tasks = 0
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        self.process.join(0.05)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(_TERMINATE_GRACE_S)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(_TERMINATE_GRACE_S)
+
+
+class ParserPool:
+    """Worker processes that parse uploads; one that overruns its deadline is terminated and replaced.
+
+    Workers are started once (from the forkserver) and reused, so a parse costs a pipe
+    round trip, not a process start. A worker is also replaced after ``max_tasks``
+    parses, which returns whatever memory a large file made it keep.
+    """
+
+    def __init__(self, size: int = 2, max_tasks: int = 200):
+        self.size = size
+        self.max_tasks = max_tasks
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._started = 0
+        self._lock = threading.Lock()
+
+    def _checkout(self, timeout: float | None) -> _Worker:
+        with self._lock:
+            if self._idle.empty() and self._started < self.size:
+                self._started += 1
+                start_new = True
+            else:
+                start_new = False
+        if start_new:
+            try:
+                return _Worker()
+            except BaseException:
+                with self._lock:
+                    self._started -= 1
+                raise
+        try:
+            return self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise DeadlineExceeded("waiting for a parser process") from None
+
+    def _retire(self, worker: _Worker) -> None:
+        """Stop ``worker`` and put a fresh one in its place (waiting requests need one)."""
+        worker.stop()
+        try:
+            self._idle.put(_Worker())
+        except Exception as e:  # noqa: BLE001 - the next request will try to start one
+            log.warning("could not start a parser process (%s)", e)
+            with self._lock:
+                self._started -= 1
+
+    def parse(self, data: bytes, filename: str, timeout: float | None, parse: Callable | None = None) -> ParseResult:
+        end = None if timeout is None else time.monotonic() + timeout
+        worker = self._checkout(timeout)
+        try:
+            worker.conn.send((parse or _default_parse(), data, filename))
+            left = None if end is None else max(end - time.monotonic(), 0.0)
+            if not worker.conn.poll(left):
+                self._retire(worker)  # terminated mid-parse: the CPU and memory come back now
+                raise DeadlineExceeded(f"parsing {filename}")
+            kind, value = worker.conn.recv()
+        except (EOFError, OSError) as e:
+            self._retire(worker)
+            raise JixiaoError(f"{filename}: the parser process stopped unexpectedly ({type(e).__name__})") from None
+        worker.tasks += 1
+        if worker.tasks >= self.max_tasks:
+            self._retire(worker)
+        else:
+            self._idle.put(worker)
+        return _raise_or_return(kind, value)
+
+    def warm(self) -> None:
+        """Start every worker now (the forkserver takes seconds to boot), not on the first upload."""
+        while True:
+            with self._lock:
+                if self._started >= self.size:
+                    return
+                self._started += 1
+            try:
+                self._idle.put(_Worker())
+            except BaseException:
+                with self._lock:
+                    self._started -= 1
+                raise
+
+    def close(self) -> None:
+        while not self._idle.empty():
+            self._idle.get_nowait().stop()
+            with self._lock:
+                self._started -= 1
+
+
+def _default_parse() -> Callable:
     from jixiao.service.routes.tables import parse_upload
 
-    try:
-        conn.send(("ok", parse_upload(data, filename)))
-    except ApiProblem as e:
-        conn.send(("problem", (e.status, e.detail, e.kind, e.title)))
-    except ParseError as e:
-        conn.send(("parse-error", (e.source, e.problem)))
-    except JixiaoError as e:
-        conn.send(("jixiao-error", str(e)))
-    except Exception as e:  # noqa: BLE001 - re-raised in the parent as a 500 with the type named
-        conn.send(("error", f"{type(e).__name__}: {e}"))
-    finally:
-        conn.close()
+    return parse_upload
 
 
-def parse_in_subprocess(data: bytes, filename: str, timeout: float | None = None) -> ParseResult:
-    """``parse_upload`` in a child process, terminated when the request's deadline passes.
+_pool: ParserPool | None = None
 
-    ``timeout`` defaults to the time left before the current deadline (no limit without one).
-    Raises what ``parse_upload`` raises, or ``DeadlineExceeded`` after stopping the child.
+
+def parser_pool() -> ParserPool:
+    global _pool
+    with _context_lock:
+        if _pool is None:
+            _pool = ParserPool(size=max(2, os.cpu_count() or 2))
+        return _pool
+
+
+def parse_in_subprocess(
+    data: bytes, filename: str, timeout: float | None = None, parse: Callable | None = None
+) -> ParseResult:
+    """``parse_upload`` (or ``parse``, a module-level function) in a worker process.
+
+    ``timeout`` defaults to the time left before the current deadline (no limit without
+    one). Raises what the parser raises, or ``DeadlineExceeded`` after terminating the
+    worker that overran.
     """
     if timeout is None:
         at = current_deadline()
         timeout = None if at is None else max(at - time.monotonic(), 0.0)
-    ctx = _mp_context()
-    receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(sender, data, filename), name="jixiao-parse", daemon=True)
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout):
-            raise DeadlineExceeded(f"parsing {filename}")
-        try:
-            kind, value = receiver.recv()
-        except EOFError:
-            raise JixiaoError(f"{filename}: the parser process stopped unexpectedly (exit code {child.exitcode})") from None
-    finally:
-        receiver.close()
-        _stop(child)
-    if kind == "ok":
-        return value
-    if kind == "problem":
-        status, detail, problem_kind, title = value
-        raise ApiProblem(status, detail, kind=problem_kind, title=title)
-    if kind == "parse-error":
-        raise ParseError(*value)
-    if kind == "jixiao-error":
-        raise JixiaoError(value)
-    raise RuntimeError(value)
-
-
-def _stop(child) -> None:  # noqa: ANN001 - a multiprocessing Process
-    child.join(0.05)
-    if child.is_alive():
-        child.terminate()
-        child.join(_TERMINATE_GRACE_S)
-    if child.is_alive():
-        child.kill()
-        child.join(_TERMINATE_GRACE_S)
-    child.close()
+    return parser_pool().parse(data, filename, timeout, parse)
 
 
 def run_with_deadline(timeout: float, fn: Callable[..., T], *args: object) -> T:

@@ -160,6 +160,7 @@ def start_in_background(
         try:
             app.state.engine = factory(settings, reporter(progress))
             progress.ready()
+            _warm_parsers()
         except Exception as e:  # noqa: BLE001 - reported, never raised into a dead thread
             message = str(e) if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
             log.error("start-up failed: %s", message)
@@ -168,6 +169,16 @@ def start_in_background(
                 on_failure()
 
     threading.Thread(target=run, name="jixiao-startup", daemon=True).start()
+
+
+def _warm_parsers() -> None:
+    """Start the upload parser processes now, so the first upload does not wait for them."""
+    from jixiao.service.cancellable import parser_pool
+
+    try:
+        parser_pool().warm()
+    except Exception as e:  # noqa: BLE001 - uploads start workers on demand instead
+        log.warning("could not start the parser processes ahead of time (%s)", e)
 
 
 def not_ready_problem(app: FastAPI) -> ApiProblem:

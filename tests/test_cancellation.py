@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 
 import pytest
 from api_fakes import FakeEngine
+from slow_parsers import spin_forever
 from test_api import assert_problem, make_client
 
 from jixiao.corpus.data_paths import seed_files
@@ -19,15 +19,6 @@ from jixiao.service.deps import CLASSIFY_CHUNK, LibraryEngine
 from jixiao.service.problems import ApiProblem
 from jixiao.service.routes import tables
 from jixiao.settings import Settings
-
-
-def _spin_forever(data: bytes, filename: str):  # noqa: ANN202 - stands in for a pathological parse
-    pid_file = os.environ.get("SPIN_PID_FILE")
-    if pid_file:
-        with open(pid_file, "w") as f:
-            f.write(str(os.getpid()))
-    while True:
-        pass
 
 
 def _alive(pid: int) -> bool:
@@ -52,22 +43,28 @@ def test_subprocess_parse_gives_the_same_tables_and_errors() -> None:
 
 
 def test_a_parse_past_its_deadline_is_terminated(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tables, "parse_upload", _spin_forever)  # the forked child inherits it
-    monkeypatch.setenv("SPIN_PID_FILE", str(tmp_path / "pid"))
-    t0 = time.monotonic()
-    with pytest.raises(DeadlineExceeded):
-        cancellable.parse_in_subprocess(b"x", "slow.xlsx", timeout=0.5)
-    assert time.monotonic() - t0 < 2.0
-    pid = int((tmp_path / "pid").read_text())
-    assert not _alive(pid)
-    assert not multiprocessing.active_children()
+    pool = cancellable.ParserPool(size=1)
+    try:
+        path = seed_files()[0]
+        pool.parse(path.read_bytes(), path.name, timeout=60)  # the worker is up
+        t0 = time.monotonic()
+        with pytest.raises(DeadlineExceeded):
+            pool.parse(str(tmp_path / "pid").encode(), "slow.xlsx", timeout=0.5, parse=spin_forever)
+        assert time.monotonic() - t0 < 2.0
+        pid = int((tmp_path / "pid").read_text())
+        assert not _alive(pid)
+        # a fresh worker took its place, and parses the next upload
+        assert pool.parse(path.read_bytes(), path.name, timeout=60).tables
+    finally:
+        pool.close()
 
 
 def test_timed_out_upload_answers_504_and_frees_its_cpu(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tables, "parse_upload", _spin_forever)
-    monkeypatch.setenv("SPIN_PID_FILE", str(tmp_path / "pid"))
-    with make_client(tmp_path, engine=FakeEngine(), request_timeout_s=0.5) as c:
-        r = c.post("/v1/tables/upload", files={"file": ("big.csv", "名称,值\n".encode())})
+    path = seed_files()[0]
+    cancellable.parse_in_subprocess(path.read_bytes(), path.name)  # the workers are up
+    monkeypatch.setattr(cancellable, "_default_parse", lambda: spin_forever)  # runs in the worker
+    with make_client(tmp_path, engine=FakeEngine(), request_timeout_s=1.0) as c:
+        r = c.post("/v1/tables/upload", files={"file": ("big.csv", str(tmp_path / "pid").encode())})
         assert_problem(r, 504)
         pid = int((tmp_path / "pid").read_text())
         end = time.monotonic() + 1.0  # the CPU is freed within a second of the answer
