@@ -68,8 +68,9 @@ class Settings:
     index_kind: str = field(default_factory=lambda: os.environ.get("JIXIAO_INDEX_KIND", "auto"))
     #: How the embedding model runs: onnx-int8 (default, fastest), onnx (fp32) or torch.
     encoder: str = field(default_factory=lambda: _encoder(os.environ.get("JIXIAO_ENCODER", DEFAULT_ENCODER)))
-    #: Dynamic batching: how long (ms) concurrent encode requests are gathered; 0 turns it off.
-    batch_wait_ms: float = field(default_factory=lambda: _non_negative("JIXIAO_BATCH_WAIT_MS", "2"))
+    #: Dynamic batching: how long (ms) concurrent encode requests are gathered; 0 (default) turns it
+    #: off, because on a 2-core CPU with the int8 encoder it measured slower (README, bench/load.py).
+    batch_wait_ms: float = field(default_factory=lambda: _non_negative("JIXIAO_BATCH_WAIT_MS", "0"))
 
     @property
     def models_dir(self) -> Path:

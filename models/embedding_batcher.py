@@ -1,12 +1,16 @@
 """Dynamic batching: concurrent encode calls share one forward pass.
 
-Under load, each suggest or classify request used to run its own forward pass of one
-or a few texts, and 32 clients queued one by one behind the model. A forward pass of
-16 short texts costs little more than one of a single text, so a single worker thread
-takes whatever requests are waiting (gathering for at most ``wait_ms`` after the first
-one arrives, as text-embeddings-inference and Triton do), encodes them together and
-hands every caller its own rows. While a pass runs, new requests queue up and go
-together in the next one, so an idle server adds at most ``wait_ms`` to a request.
+Under load, each suggest or classify request runs its own forward pass of one or a few
+texts. A single worker thread here takes whatever requests are waiting (gathering for
+at most ``wait_ms`` after the first one arrives, as text-embeddings-inference and Triton
+do), encodes them together and hands every caller its own rows. While a pass runs, new
+requests queue up and go together in the next one.
+
+Measured on this 2-core CPU it does not pay: ONNX Runtime's per-call overhead is small,
+the cost of a pass grows with its tokens (plus padding to the longest text), and one
+batched pass at a time uses the cores less well than two single passes side by side
+(README, "Speed where users wait"). So it is off unless ``JIXIAO_BATCH_WAIT_MS`` > 0;
+it is kept for machines where a pass has a large fixed cost (a GPU, many cores).
 
 Requests time out individually: a caller whose deadline (``jixiao.models.deadline``)
 has passed is dropped from the batch before it is encoded, and stops waiting for its
