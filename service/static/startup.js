@@ -4,7 +4,6 @@
 (function () {
   const box = document.getElementById("startup");
   const buttons = () => document.querySelectorAll("main button");
-  const steps = { import: "加载程序模块", corpus: "读取语料库", model: "加载嵌入模型", index: "加载检索索引", classifier: "加载分类器" };
   async function poll() {
     let h;
     try { h = await (await fetch("/v1/health")).json(); }
@@ -18,7 +17,7 @@
         return;
       }
       const pct = Math.round((h.progress || 0) * 100);
-      const now = (h.steps_running && h.steps_running.length ? h.steps_running : [h.step]).map((s) => steps[s] || s).join("、");
+      const now = h.step_title || h.step || "准备中";
       box.innerHTML = `服务正在启动：${esc(now)}（已完成 ${pct}%，已用 ${esc(h.elapsed_s)} 秒），就绪后即可使用。` +
         `<progress max="100" value="${pct}"></progress>`;
       setTimeout(poll, 1000);
