@@ -3,9 +3,9 @@
 A thread cannot be killed: a 19 MB upload that timed out with 504 kept a core at 100 %
 for 12 minutes while its thread finished parsing. Two tools end that:
 
-- ``parse_in_subprocess`` parses an upload in a child process (from a forkserver
-  that has the parsers imported), which is terminated at the deadline and takes its
-  memory with it;
+- ``parse_in_subprocess`` parses an upload in a pool of worker processes (started
+  from a forkserver that has the parsers imported); a worker still parsing at the
+  deadline is terminated, which frees its CPU and memory at once, and replaced;
 - ``run_with_deadline`` runs a function under the request's deadline
   (``jixiao.models.deadline``), so classification checks it between chunks and the
   encoder's batch queue drops expired requests.
@@ -38,7 +38,7 @@ _context: Any = None
 
 
 def _mp_context():  # noqa: ANN202 - a multiprocessing context
-    """A forkserver whose server process has the parsers imported: children start in milliseconds.
+    """A forkserver whose server process has the parsers imported, to start parser workers from.
 
     Plain fork is not safe here: the service has model and request threads, and a
     child forked while one of them holds a lock deadlocks (seen under 8 concurrent
