@@ -61,6 +61,10 @@ class BatchingEmbedder:
         self._cond = threading.Condition()
         self._worker: threading.Thread | None = None
 
+    @property
+    def model(self):  # noqa: ANN201 - the wrapped encoder's torch model (SetFit trains it), if any
+        return getattr(self.inner, "model", None)
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._submit("query", texts)
 

@@ -22,6 +22,7 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -240,6 +241,26 @@ class OnnxEmbedder:
             str(folder / (INT8_FILE if int8 else FP32_FILE)), options, providers=["CPUExecutionProvider"]
         )
         self.pad_id = info.pad_id
+        self.source = Path(info.source)
+        self._torch_model = None
+        self._torch_lock = threading.Lock()
+
+    @property
+    def model(self):  # noqa: ANN201 - a SentenceTransformer
+        """The same model in sentence-transformers, loaded on first use, for code that trains it.
+
+        SetFit fine-tunes the encoder's torch weights; serving never touches this, so
+        torch is imported only when something asks.
+        """
+        with self._torch_lock:
+            if self._torch_model is None:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                self._torch_model = SentenceTransformer(str(self.source), device="cpu", local_files_only=True)
+                self._torch_model.to(torch.float32)
+                self._torch_model.prompts = {**(self._torch_model.prompts or {}), **self.prompts}
+            return self._torch_model
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "query")
