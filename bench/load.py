@@ -8,6 +8,11 @@ server by mistake.
 
     python bench/load.py --url http://127.0.0.1:8000 --clients 32 --duration 30
     python bench/load.py --start-server --clients 32 --duration 30   # runs `jixiao serve` itself
+
+Dynamic batching on and off (and torch fp32 without batching, the encoder before ONNX) at
+1, 8 and 32 clients, with ratios; one server per setting, side by side, runs alternating:
+
+    python bench/load.py --start-server --port 24010 --clients 1,8,32 --batching on,off,torch-off --duration 20
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ async def client_loop(
     work: tuple[list[dict], list[dict], list[tuple[str, bytes]]],
     stats: Stats,
     rng: random.Random,
+    fresh: bool = False,
 ) -> None:
     ops, weights = zip(*mix, strict=True)
     suggests, classifies, uploads = work
@@ -76,9 +82,9 @@ async def client_loop(
         t0 = time.perf_counter()
         try:
             if op == "suggest":
-                r = await client.post("/v1/suggest", json=rng.choice(suggests))
+                r = await client.post("/v1/suggest", json=_fresh(rng.choice(suggests), rng, fresh))
             elif op == "classify":
-                r = await client.post("/v1/classify", json=rng.choice(classifies))
+                r = await client.post("/v1/classify", json=_fresh(rng.choice(classifies), rng, fresh))
             else:
                 name, data = rng.choice(uploads)
                 r = await client.post("/v1/tables/upload", files={"file": (name, data, "text/plain")})
@@ -92,6 +98,16 @@ async def client_loop(
             stats.errors[op][status] += 1
 
 
+def _fresh(payload: dict, rng: random.Random, fresh: bool) -> dict:
+    """With ``--fresh-text``, a new suffix on every name, so no answer comes from the embedding cache."""
+    if not fresh:
+        return payload
+    tag = f"（{rng.randrange(10**9)}）"
+    if "rows" in payload:
+        return {**payload, "rows": [{**row, "name": row["name"] + tag} for row in payload["rows"]]}
+    return {**payload, "name": payload["name"] + tag}
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -102,7 +118,8 @@ def pct(values: list[float], q: float) -> float:
 
 def report(stats: Stats, elapsed: float, args: argparse.Namespace, health: dict) -> str:
     lines = [
-        f"## jixiao load test: {args.clients} clients, {elapsed:.1f} s, mix {args.mix}",
+        f"## jixiao load test: {args.clients} clients, {elapsed:.1f} s, mix {args.mix}"
+        + (", fresh text (no cache hits)" if args.fresh_text else ""),
         "",
         f"server: {args.url}; model {health.get('model')}; classifier {health.get('classifier')}; "
         f"corpus {health.get('corpus_tables')} tables (version {health.get('corpus_version')}); "
@@ -151,12 +168,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(args: argparse.Namespace) -> subprocess.Popen:
-    port = free_port()
+def start_server(args: argparse.Namespace, env: dict[str, str] | None = None) -> subprocess.Popen:
+    port = args.port or free_port()
     args.url = f"http://127.0.0.1:{port}"
     cmd = ["jixiao", "serve", "--port", str(port), "--log-level", "warning", "--workers", str(args.workers)]
-    print(f"starting: {' '.join(cmd)}", file=sys.stderr)
-    proc = subprocess.Popen(cmd, env=os.environ.copy())
+    print(f"starting: {' '.join(cmd)} {env or ''}", file=sys.stderr)
+    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})})
     deadline = time.monotonic() + args.startup_timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -188,18 +205,55 @@ async def run(args: argparse.Namespace) -> str:
         deadline = t0 + args.duration
         await asyncio.gather(
             *(
-                client_loop(client, deadline, parse_mix(args.mix), work, stats, random.Random(args.seed + i))
+                client_loop(
+                    client, deadline, parse_mix(args.mix), work, stats, random.Random(args.seed + i), args.fresh_text
+                )
                 for i in range(args.clients)
             )
         )
         elapsed = time.perf_counter() - t0
+    args.summary = _summary_row(stats, elapsed)
     return report(stats, elapsed, args, health)
+
+
+def _summary_row(stats: Stats, elapsed: float) -> dict[str, float]:
+    lat = sorted(x * 1000 for v in stats.latencies.values() for x in v)
+    errors = sum(sum(c.values()) for c in stats.errors.values())
+    return {"rps": len(lat) / elapsed, "p50": pct(lat, 50), "p95": pct(lat, 95), "errors": errors}
+
+
+#: Server environments ``--batching`` can compare: today's encoder with batching, without, and torch fp32 without.
+SETTINGS = {
+    "on": lambda args: {"JIXIAO_BATCH_WAIT_MS": args.batch_wait_ms},
+    "off": lambda args: {"JIXIAO_BATCH_WAIT_MS": "0"},
+    "torch-off": lambda args: {"JIXIAO_BATCH_WAIT_MS": "0", "JIXIAO_ENCODER": "torch"},
+}
+
+
+def comparison(results: dict[tuple[str, int], dict[str, float]]) -> str:
+    """Each setting against ``off`` (and ``torch-off``, the encoder before ONNX) at each client count."""
+    lines = [
+        "## dynamic batching and encoder (same run, servers side by side, runs alternating)",
+        "",
+        "| clients | server | req/s | p50 ms | p95 ms | errors | req/s ÷ off | p95 off ÷ this | req/s ÷ torch-off |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    order = {name: i for i, name in enumerate(SETTINGS)}
+    for (setting, clients), r in sorted(results.items(), key=lambda kv: (kv[0][1], order.get(kv[0][0], 9))):
+        off, torch = results.get(("off", clients)), results.get(("torch-off", clients))
+        vs_off = f"{r['rps'] / off['rps']:.2f}× | {off['p95'] / r['p95']:.2f}×" if off and off["rps"] and r["p95"] else " | "
+        vs_torch = f"{r['rps'] / torch['rps']:.2f}×" if torch and torch["rps"] else ""
+        lines.append(
+            f"| {clients} | {setting} | {r['rps']:.1f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['errors']:.0f} "
+            f"| {vs_off} | {vs_torch} |"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--url", default="http://127.0.0.1:8000", help="a loopback URL only")
-    p.add_argument("--clients", type=int, default=32)
+    p.add_argument("--clients", default="32", help="clients, or a list like 1,8,32 (one run each)")
     p.add_argument("--duration", type=float, default=30.0, help="seconds of load after warm-up")
     p.add_argument("--mix", default="suggest=4,classify=4,upload=2")
     p.add_argument("--api-key", default=os.environ.get("JIXIAO_API_KEY"))
@@ -207,21 +261,55 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--start-server", action="store_true", help="run `jixiao serve` on a free loopback port")
     p.add_argument("--workers", type=int, default=1, help="with --start-server")
+    p.add_argument("--port", type=int, default=0, help="with --start-server: the port (default: any free one)")
+    p.add_argument(
+        "--batching",
+        default=None,
+        help=f"with --start-server: settings to compare, each on its own server, e.g. on,off ({', '.join(SETTINGS)})",
+    )
+    p.add_argument(
+        "--fresh-text",
+        action="store_true",
+        help="a new suffix on every suggest/classify name, so each request is encoded (no cache hits)",
+    )
+    p.add_argument("--batch-wait-ms", default="2", help="JIXIAO_BATCH_WAIT_MS when batching is on")
     p.add_argument(
         "--startup-timeout", type=float, default=1800.0, help="with --start-server (first start builds)"
     )
     args = p.parse_args(argv)
-    if args.duration > 600 or args.clients > 256:
+    client_counts = [int(c) for c in str(args.clients).split(",")]
+    settings = [b.strip() for b in args.batching.split(",")] if args.batching else [None]
+    if any(b not in SETTINGS for b in settings if b is not None):
+        raise SystemExit(f"--batching {args.batching!r}: choose from {', '.join(SETTINGS)}")
+    if args.duration > 600 or max(client_counts) > 256:
         raise SystemExit("keep it bounded: --duration ≤ 600 s and --clients ≤ 256")
-    proc = start_server(args) if args.start_server else None
+    if args.batching and not args.start_server:
+        raise SystemExit("--batching needs --start-server (the setting is the server's JIXIAO_BATCH_WAIT_MS)")
+    results: dict[tuple[str, int], dict[str, float]] = {}
+    servers: dict[str | None, tuple[str, subprocess.Popen | None]] = {}
+    base_port = args.port
     try:
-        if not is_loopback(args.url):
-            raise SystemExit(f"refusing to load {args.url}: only 127.0.0.1 / localhost / ::1 are allowed")
-        print(asyncio.run(run(args)))
+        # every setting's server runs side by side, and the runs alternate between them, so a
+        # change in the machine's load (it is shared) hits both settings alike
+        for n, setting in enumerate(settings):
+            env = None if setting is None else SETTINGS[setting](args)
+            args.port = base_port + n if base_port else 0
+            proc = start_server(args, env) if args.start_server else None
+            servers[setting] = (args.url, proc)
+            if not is_loopback(args.url):
+                raise SystemExit(f"refusing to load {args.url}: only 127.0.0.1 / localhost / ::1 are allowed")
+        for clients in client_counts:
+            for setting, (url, _) in servers.items():
+                args.clients, args.url = clients, url
+                print(asyncio.run(run(args)) + (f"\n\nbatching: {setting}" if setting else "") + "\n", flush=True)
+                results[(setting or "-", clients)] = args.summary
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
+        for _, proc in servers.values():
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
+    if args.batching:
+        print(comparison(results))
     return 0
 
 

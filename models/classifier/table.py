@@ -26,7 +26,7 @@ A printed level 1 is a strong prior, not a wall: when a row's own evidence outwe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -307,12 +307,16 @@ def decoder_of(model: Any, row_preds: Sequence[TierPrediction]) -> TableDecoder:
 
 
 def classify_tables(
-    model: Any, tables: Sequence[Sequence[ClassifyInput]], schemes: Sequence[Scheme | str | None]
+    model: Any,
+    tables: Sequence[Sequence[ClassifyInput]],
+    schemes: Sequence[Scheme | str | None],
+    predict: Callable[[list[ClassifyInput]], Sequence[TierPrediction]] | None = None,
 ) -> list[list[TierPrediction]]:
     """Many tables in one ``predict`` call (the encoder is far quicker on a batch than row
-    by row), each table's rows then decoded together as the table they are."""
+    by row), each table's rows then decoded together as the table they are. ``predict``
+    stands in for ``model.predict`` (the service's memo of repeated rows, with deadlines)."""
     flat = [x for rows in tables for x in rows]
-    row_preds = list(model.predict(flat)) if flat else []
+    row_preds = list((predict or model.predict)(flat)) if flat else []
     decoder = decoder_of(model, row_preds)
     out, start = [], 0
     for rows, scheme in zip(tables, schemes, strict=True):

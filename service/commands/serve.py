@@ -1,10 +1,12 @@
 """``jixiao serve``: the HTTP service on the embedded default model and corpus.
 
-One command on a fresh machine is enough: before uvicorn starts, everything missing
-is built in this process with progress in the log (corpus store, converted model,
-index, trained classifier). Building here rather than in each worker means several
-workers never race to write the same artifacts, and a broken configuration stops
-the command with one clear line instead of a server that answers with an empty index.
+One command on a fresh machine is enough: everything missing is built with progress
+in the log (corpus store, converted model, index, trained classifier). With one worker
+the port opens at once and the engine is prepared behind it (``/v1/health`` shows the
+step and progress; ``jixiao.service.startup``). With several workers the artifacts are
+built first in this process, so workers never race to write them. Either way a broken
+configuration stops the command with one clear line instead of a server that answers
+with an empty index.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 
 from jixiao.errors import JixiaoError
-from jixiao.settings import get_settings
+from jixiao.settings import Settings, get_settings
 
 DEFAULT_FACTORY = "jixiao.service.app:create_app"
 
@@ -45,25 +48,52 @@ def _serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     settings = get_settings()
-    target: object = args.factory
-    if args.factory == DEFAULT_FACTORY:
-        from jixiao.service.app import create_app
+    if args.factory == DEFAULT_FACTORY and args.workers > 1:
         from jixiao.service.deps import LibraryEngine
 
         logging.getLogger("jixiao.service").info("preparing artifacts in %s", settings.home)
-        engine = LibraryEngine.load(
-            settings, progress=True
-        )  # builds what is missing; JixiaoError if unusable
-        if args.workers == 1:
-            target = create_app(settings, engine=engine)  # serve the engine just loaded, not a second copy
-        del engine
+        LibraryEngine.load(settings, progress=True)  # builds what is missing; JixiaoError if unusable
     print(f"jixiao: serving on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr, flush=True)
-    uvicorn.run(
-        target,
-        factory=isinstance(target, str),
-        host=args.host,
-        port=args.port,
-        workers=args.workers if isinstance(target, str) else None,
-        log_level=args.log_level,
-    )
+    if args.factory != DEFAULT_FACTORY or args.workers > 1:
+        uvicorn.run(
+            args.factory,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+        )
+        return 0
+    from jixiao.service.boot import BootApp
+
+    servers: list[uvicorn.Server] = []
+
+    def stop() -> None:
+        servers[0].should_exit = True  # a server without a model could only answer 503
+
+    boot = BootApp(lambda: _app_loading_engine(settings, stop), on_failure=stop)  # port first, the rest behind it
+    servers.append(uvicorn.Server(uvicorn.Config(boot, host=args.host, port=args.port, log_level=args.log_level)))
+    servers[0].run()
+    _raise_if_start_failed(boot)
     return 0
+
+
+def _app_loading_engine(settings: Settings, on_failure: Callable[[], None]):  # noqa: ANN202 - a FastAPI app
+    """The FastAPI app, with the shipped engine being prepared behind it (progress on /v1/health)."""
+    from jixiao.service.app import create_app
+    from jixiao.service.deps import LibraryEngine
+    from jixiao.service.startup import start_in_background
+
+    app = create_app(settings)
+    start_in_background(app, settings, lambda s, report: LibraryEngine.load(s, report=report), on_failure=on_failure)
+    return app
+
+
+def _raise_if_start_failed(target: object) -> None:
+    """After uvicorn stopped: a start-up failure becomes the command's one-line error (exit 2)."""
+    error = getattr(target, "error", None)
+    startup = getattr(getattr(getattr(target, "app", None), "state", None), "startup", None)
+    if error is None and startup is not None and startup.status == "failed":
+        error = startup.error
+    if error:
+        raise JixiaoError(f"start-up failed: {error}")

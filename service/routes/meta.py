@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 
 from jixiao.corpus.taxonomy import LEVEL1_NAMES, REQUIRED_LEVEL1, TIERS, accepted_names
-from jixiao.service.api_models import HealthResponse, TaxonomyResponse, TierOut
+from jixiao.service.api_models import HealthResponse, StartupHealth, TaxonomyResponse, TierOut
 from jixiao.service.deps import get_engine, require_read_access, run_blocking
 
 router = APIRouter(tags=["meta"])
@@ -36,9 +37,22 @@ async def taxonomy() -> TaxonomyResponse:
     )
 
 
-@router.get("/v1/health", response_model=HealthResponse, summary="服务状态：模型、语料版本、索引规模")
-async def health(request: Request) -> HealthResponse:
-    """Open without a key, so load balancers and probes can call it."""
+@router.get(
+    "/v1/health",
+    response_model=HealthResponse | StartupHealth,
+    summary="服务状态：模型、语料版本、索引规模；启动期间为启动进度",
+)
+async def health(request: Request) -> HealthResponse | StartupHealth | JSONResponse:
+    """Open without a key, so load balancers and probes can call it.
+
+    While ``jixiao serve`` prepares the engine: 503 (not ready, for probes) with
+    ``status: starting``, the step and the progress (0 to 1), or ``status: failed`` and
+    the reason. 200 means ready.
+    """
+    startup = getattr(request.app.state, "startup", None)
+    if getattr(request.app.state, "engine", None) is None and startup is not None:
+        snap = StartupHealth(**startup.snapshot())
+        return JSONResponse(snap.model_dump(), status_code=503, headers={"Retry-After": "2"})
     engine = get_engine(request)
     s = await run_blocking(request, engine.status)
     return HealthResponse(

@@ -16,9 +16,11 @@ from starlette.datastructures import UploadFile
 
 from jixiao.corpus.review import PeerNorms
 from jixiao.corpus.schema import ParseResult
+from jixiao.models.deadline import check_deadline
 from jixiao.service.analysis import review_tables, severity_counts
 from jixiao.service.annotate import XLSX_MEDIA_TYPE, annotated_workbook
 from jixiao.service.api_models import DEFAULT_THRESHOLD, UploadedTable, UploadResponse
+from jixiao.service.cancellable import parse_in_subprocess
 from jixiao.service.deps import Engine, EngineDep, SettingsDep, require_read_access, run_blocking
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
 from jixiao.service.review_text import zh_problem
@@ -53,7 +55,8 @@ def parse_upload(data: bytes, filename: str) -> ParseResult:
 def analyze_upload(
     engine: Engine, data: bytes, filename: str, threshold: float, norms: PeerNorms | None = None
 ) -> tuple[ParseResult, list[UploadedTable]]:
-    parsed = parse_upload(data, filename)
+    parsed = parse_in_subprocess(data, filename)  # terminated at the request's deadline
+    check_deadline("review")
     return parsed, [UploadedTable(**dict(r)) for r in review_tables(engine, parsed.tables, threshold, norms)]
 
 

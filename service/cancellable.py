@@ -1,0 +1,238 @@
+"""Work that stops when its request times out.
+
+A thread cannot be killed: a 19 MB upload that timed out with 504 kept a core at 100 %
+for 12 minutes while its thread finished parsing. Two tools end that:
+
+- ``parse_in_subprocess`` parses an upload in a pool of worker processes (started
+  from a forkserver that has the parsers imported); a worker still parsing at the
+  deadline is terminated, which frees its CPU and memory at once, and replaced;
+- ``run_with_deadline`` runs a function under the request's deadline
+  (``jixiao.models.deadline``), so classification checks it between chunks and the
+  encoder's batch queue drops expired requests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from jixiao import errors
+from jixiao.corpus.schema import ParseResult
+from jixiao.errors import JixiaoError, ParseError
+from jixiao.models.deadline import DeadlineExceeded, current_deadline, deadline_after
+from jixiao.service.problems import ApiProblem
+
+log = logging.getLogger("jixiao.service")
+T = TypeVar("T")
+
+#: Grace period for a terminated child before it is killed outright.
+_TERMINATE_GRACE_S = 0.5
+_context_lock = threading.Lock()
+_context: Any = None
+
+
+def _mp_context():  # noqa: ANN202 - a multiprocessing context
+    """A forkserver whose server process has the parsers imported, to start parser workers from.
+
+    Plain fork is not safe here: the service has model and request threads, and a
+    child forked while one of them holds a lock deadlocks (seen under 8 concurrent
+    uploads). The forkserver is a small single-threaded process started once.
+    """
+    global _context
+    with _context_lock:
+        if _context is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["jixiao.service.routes.tables", "jixiao.corpus.parsers"])
+            _context = ctx
+        return _context
+
+
+def _describe(e: BaseException) -> tuple[str, object]:
+    """A picklable description of a parser error (ParseError and ApiProblem do not unpickle)."""
+    if isinstance(e, ApiProblem):
+        return "problem", (e.status, e.detail, e.kind, e.title)
+    if isinstance(e, ParseError):  # the type decides the status (413, 415, 422): keep it
+        return "parse-error", (type(e).__name__, e.source, e.problem)
+    if isinstance(e, JixiaoError):
+        return "jixiao-error", str(e)
+    return "error", f"{type(e).__name__}: {e}"
+
+
+def _worker_loop(conn) -> None:  # noqa: ANN001 - a Connection
+    """In a worker process: parse what arrives until the pipe closes."""
+    while True:
+        try:
+            parse, data, filename = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = ("ok", parse(data, filename))
+        except Exception as e:  # noqa: BLE001 - every failure goes back to the request that sent it
+            reply = _describe(e)
+        conn.send(reply)
+
+
+def _raise_or_return(kind: str, value: object) -> ParseResult:
+    if kind == "ok":
+        return value  # type: ignore[return-value]
+    if kind == "problem":
+        status, detail, problem_kind, title = value  # type: ignore[misc]
+        raise ApiProblem(status, detail, kind=problem_kind, title=title)
+    if kind == "parse-error":
+        name, source, problem = value  # type: ignore[misc]
+        cls = getattr(errors, name, ParseError)
+        raise (cls if isinstance(cls, type) and issubclass(cls, ParseError) else ParseError)(source, problem)
+    if kind == "jixiao-error":
+        raise JixiaoError(str(value))
+    raise RuntimeError(value)
+
+
+class _Worker:
+    def __init__(self) -> None:
+        ctx = _mp_context()
+        self.conn, child_end = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_loop, args=(child_end,), name="jixiao-parse", daemon=True)
+        self.process.start()
+        child_end.close()
+        self.tasks = 0
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        self.process.join(0.05)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(_TERMINATE_GRACE_S)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(_TERMINATE_GRACE_S)
+
+
+class ParserPool:
+    """Worker processes that parse uploads; one that overruns its deadline is terminated and replaced.
+
+    Workers are started once (from the forkserver) and reused, so a parse costs a pipe
+    round trip, not a process start. A worker is also replaced after ``max_tasks``
+    parses, which returns whatever memory a large file made it keep.
+    """
+
+    def __init__(self, size: int = 2, max_tasks: int = 200):
+        self.size = size
+        self.max_tasks = max_tasks
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._started = 0
+        self._lock = threading.Lock()
+
+    def _checkout(self, timeout: float | None) -> _Worker:
+        with self._lock:
+            if self._idle.empty() and self._started < self.size:
+                self._started += 1
+                start_new = True
+            else:
+                start_new = False
+        if start_new:
+            try:
+                return _Worker()
+            except BaseException:
+                with self._lock:
+                    self._started -= 1
+                raise
+        try:
+            return self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise DeadlineExceeded("waiting for a parser process") from None
+
+    def _retire(self, worker: _Worker) -> None:
+        """Stop ``worker`` and put a fresh one in its place (waiting requests need one)."""
+        worker.stop()
+        try:
+            self._idle.put(_Worker())
+        except Exception as e:  # noqa: BLE001 - the next request will try to start one
+            log.warning("could not start a parser process (%s)", e)
+            with self._lock:
+                self._started -= 1
+
+    def parse(self, data: bytes, filename: str, timeout: float | None, parse: Callable | None = None) -> ParseResult:
+        end = None if timeout is None else time.monotonic() + timeout
+        worker = self._checkout(timeout)
+        try:
+            worker.conn.send((parse or _default_parse(), data, filename))
+            left = None if end is None else max(end - time.monotonic(), 0.0)
+            if not worker.conn.poll(left):
+                self._retire(worker)  # terminated mid-parse: the CPU and memory come back now
+                raise DeadlineExceeded(f"parsing {filename}")
+            kind, value = worker.conn.recv()
+        except (EOFError, OSError) as e:
+            self._retire(worker)
+            raise JixiaoError(f"{filename}: the parser process stopped unexpectedly ({type(e).__name__})") from None
+        worker.tasks += 1
+        if worker.tasks >= self.max_tasks:
+            self._retire(worker)
+        else:
+            self._idle.put(worker)
+        return _raise_or_return(kind, value)
+
+    def warm(self) -> None:
+        """Start every worker now (the forkserver takes seconds to boot), not on the first upload."""
+        while True:
+            with self._lock:
+                if self._started >= self.size:
+                    return
+                self._started += 1
+            try:
+                self._idle.put(_Worker())
+            except BaseException:
+                with self._lock:
+                    self._started -= 1
+                raise
+
+    def close(self) -> None:
+        while not self._idle.empty():
+            self._idle.get_nowait().stop()
+            with self._lock:
+                self._started -= 1
+
+
+def _default_parse() -> Callable:
+    from jixiao.service.routes.tables import parse_upload
+
+    return parse_upload
+
+
+_pool: ParserPool | None = None
+
+
+def parser_pool() -> ParserPool:
+    global _pool
+    with _context_lock:
+        if _pool is None:
+            _pool = ParserPool(size=max(2, os.cpu_count() or 2))
+        return _pool
+
+
+def parse_in_subprocess(
+    data: bytes, filename: str, timeout: float | None = None, parse: Callable | None = None
+) -> ParseResult:
+    """``parse_upload`` (or ``parse``, a module-level function) in a worker process.
+
+    ``timeout`` defaults to the time left before the current deadline (no limit without
+    one). Raises what the parser raises, or ``DeadlineExceeded`` after terminating the
+    worker that overran.
+    """
+    if timeout is None:
+        at = current_deadline()
+        timeout = None if at is None else max(at - time.monotonic(), 0.0)
+    return parser_pool().parse(data, filename, timeout, parse)
+
+
+def run_with_deadline(timeout: float, fn: Callable[..., T], *args: object) -> T:
+    """``fn(*args)`` with the request deadline set, for the worker thread that runs it."""
+    with deadline_after(timeout):
+        return fn(*args)
