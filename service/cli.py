@@ -65,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except JixiaoError as e:
-        print(f"jixiao: error: {e}", file=sys.stderr)
+        print(f"jixiao：错误：{e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("jixiao: interrupted", file=sys.stderr)
+        print("jixiao：已中断", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

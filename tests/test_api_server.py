@@ -96,7 +96,7 @@ def test_serve_rejects_bad_arguments_with_one_line():
         text=True,
         timeout=60,
     )
-    assert r.returncode == 2 and r.stderr.strip().startswith("jixiao: error:") and "Traceback" not in r.stderr
+    assert r.returncode == 2 and r.stderr.strip().startswith("jixiao：错误：") and "Traceback" not in r.stderr
 
 
 def test_load_benchmark_runs_against_the_server(server):
@@ -148,4 +148,4 @@ def test_serve_fails_with_one_line_when_the_model_is_unusable(tmp_path):
     )
     assert r.returncode == 2, r.stderr
     last = r.stderr.strip().splitlines()[-1]
-    assert last.startswith("jixiao: error:") and "no-such-model" in last and "Traceback" not in r.stderr
+    assert last.startswith("jixiao：错误：") and "no-such-model" in last and "Traceback" not in r.stderr

@@ -15,7 +15,7 @@ from jixiao.corpus.errors import ParseError
 from jixiao.models.classifier.contract import ClassifyInput
 from jixiao.models.deadline import DeadlineExceeded, check_deadline, deadline_after
 from jixiao.service import cancellable
-from jixiao.service.deps import CLASSIFY_CHUNK, LibraryEngine
+from jixiao.service.engine import CLASSIFY_CHUNK, LibraryEngine
 from jixiao.service.problems import ApiProblem
 from jixiao.service.routes import tables
 from jixiao.settings import Settings

@@ -162,5 +162,5 @@ def test_approaches_share_one_embedder(monkeypatch):
     chosen["emb"]()
     chosen["emb"]()
     assert len(made) == 2 and made[0] is made[1] and made[0] is not None
-    with pytest.raises(Exception, match="unknown approach 'nope'"):
+    with pytest.raises(Exception, match="未知的分类方法 'nope'"):
         classify_runner.select_approaches("nope")

@@ -192,7 +192,7 @@ def test_bad_faiss_threads_variable_is_a_one_line_error(tmp_path):
     assert (
         r.stderr.strip()
         .splitlines()[-1]
-        .startswith("jixiao: error: environment variable JIXIAO_FAISS_THREADS")
+        .startswith("jixiao：错误：环境变量 JIXIAO_FAISS_THREADS")
     )
 
 

@@ -36,7 +36,7 @@ def _assert_one_line_error(code: int, err: str, path: Path, *words: str) -> None
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert str(path) in lines[0] and lines[0].startswith("jixiao: error:"), lines[0]
+    assert str(path) in lines[0] and lines[0].startswith("jixiao：错误："), lines[0]
     for w in words:
         assert w in lines[0], lines[0]
     assert "Traceback" not in err
@@ -156,7 +156,7 @@ def test_one_bad_file_does_not_hide_the_good_ones(tmp_path: Path, capsys: pytest
     code, out, err = _run(capsys, str(bad), str(good))
     assert code == 2
     assert _gold(1)[0].project in out
-    assert err.count("jixiao: error:") == 1
+    assert err.count("jixiao：错误：") == 1
 
 
 def test_console_script_error_is_one_line(tmp_path: Path) -> None:

@@ -112,7 +112,7 @@ def _layout(rows: list[list[tuple[str, int, int]]], limit: int = MAX_GRID_CELLS)
                 c += 1
             n_rows, n_cols = max(n_rows, r + rowspan), max(n_cols, c + colspan)
             if len(grid) + rowspan * colspan > limit or n_rows * n_cols > limit:
-                raise JixiaoError(f"HTML tables span more than {MAX_GRID_CELLS} cells: not a goal table")
+                raise JixiaoError(f"HTML 表格超过 {MAX_GRID_CELLS} 个单元格，不是绩效目标表")
             for dr in range(rowspan):
                 for dc in range(colspan):
                     grid[(r + dr, c + dc)] = None

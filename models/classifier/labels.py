@@ -22,7 +22,7 @@ LABELS: tuple[str, ...] = tuple(c for c in TIERS if merge_cost(c) == c)
 def training_label(code: str) -> str:
     """Canonical training label of a gold code; refuses anything that is not a tier."""
     if code not in TIERS:
-        raise JixiaoError(f"unknown tier code {code!r}; accepted: {', '.join(TIERS)}")
+        raise JixiaoError(f"未知的类别代码 {code!r}；可选：{'、'.join(TIERS)}")
     return merge_cost(code)
 
 

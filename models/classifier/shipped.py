@@ -67,7 +67,7 @@ def train_shipped(
     settings = settings or get_settings()
     approach = approach or SHIPPED_APPROACH
     if approach not in APPROACHES:
-        raise JixiaoError(f"unknown approach {approach!r}; accepted: {', '.join(APPROACHES)}")
+        raise JixiaoError(f"未知的分类方法 {approach!r}；可选：{'、'.join(APPROACHES)}")
     t0 = time.perf_counter()
     _say(progress, "loading the corpus")
     corpus = _corpus(settings)
@@ -76,7 +76,7 @@ def train_shipped(
         _say(progress, f"holding out {len(corpus) - len(tables)} tables matching {', '.join(holdout)}")
     X, y = examples_from_tables(tables)
     if len(set(y)) < 2:
-        raise JixiaoError(f"the corpus has {len(y)} labeled indicators in {len(set(y))} tiers; cannot train")
+        raise JixiaoError(f"语料库只有 {len(set(y))} 个类别的 {len(y)} 条已标注指标，无法训练")
     _say(progress, f"{len(tables)} tables, {len(X)} labeled indicators in {len(set(y))} tiers")
     if embedder is None and approach != "rules":
         from jixiao.models.embedding import load_embedder
@@ -124,7 +124,7 @@ def load_shipped(settings: Settings | None = None, *, embedder: Any = None) -> T
     settings = settings or get_settings()
     path = shipped_dir(settings)
     if not (path / "meta.json").exists():
-        raise JixiaoError(f"no trained classifier in {path}; run `jixiao train`")
+        raise JixiaoError(f"{path} 中没有训练好的分类器；请运行 `jixiao train`")
     meta = read_meta(path)
     current = _version(_corpus(settings))
     if meta.get("corpus_version") != current:

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = parse_file(path)
         except ParseError as e:
-            print(f"jixiao: error: {' '.join(str(e).split())}", file=sys.stderr)
+            print(f"jixiao：错误：{' '.join(str(e).split())}", file=sys.stderr)
             failed += 1
             continue
         for w in result.warnings:

@@ -96,4 +96,4 @@ def _raise_if_start_failed(target: object) -> None:
     if error is None and startup is not None and startup.status == "failed":
         error = startup.error
     if error:
-        raise JixiaoError(f"start-up failed: {error}")
+        raise JixiaoError(f"启动失败：{error}")
