@@ -33,9 +33,9 @@ from jixiao.corpus.parsers.sniff import SUPPORTED, FileKind, sniff
 from jixiao.corpus.records import records_from_text
 from jixiao.corpus.schema import GoalTable, ParseResult, ParseWarning
 
-#: Characters of decoded text (about a thousand pages); converting and reading more
-#: would outlast the request timeout.
-MAX_TEXT_CHARS = 2_000_000
+#: Characters of decoded text (some 250 pages; a goal-table file has tens of thousands);
+#: the text readers need ~20 s per million characters on a shared CPU, more on hostile text.
+MAX_TEXT_CHARS = 500_000
 #: Share of control characters above which decoded "text" is really binary.
 MAX_CONTROL_SHARE = 0.01
 
