@@ -21,6 +21,7 @@ def _harness():  # noqa: ANN202 - the bench module
     sys.path.insert(0, str(BENCH))
     spec = importlib.util.spec_from_file_location("fuzz_uploads", BENCH / "fuzz_uploads.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules["fuzz_uploads"] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
 

@@ -38,11 +38,17 @@ def clean_text(text: str) -> str:
     return text.translate(_INVISIBLE).translate(_SPACES)
 
 
+def drop_controls(text: str) -> str:
+    """Text without control characters (tab and newline stay): no reader means them, and
+    no workbook can store them (openpyxl raises on ``\x01``)."""
+    return _CONTROL.sub("", text)
+
+
 def clean_cell(value: object) -> str | None:
     """A cell's text, stripped; None for a blank cell."""
     if value is None:
         return None
-    text = _CONTROL.sub("", clean_text(value if isinstance(value, str) else str(value))).strip()
+    text = drop_controls(clean_text(value if isinstance(value, str) else str(value))).strip()
     return text or None
 
 

@@ -27,15 +27,15 @@ from jixiao.corpus.errors import (
     UnknownCategoryError,
     UnsupportedFileType,
 )
-from jixiao.corpus.parsers.cells import MAX_CELL_CHARS, clean_text, simplify_grid
+from jixiao.corpus.parsers.cells import MAX_CELL_CHARS, clean_text, drop_controls, simplify_grid
 from jixiao.corpus.parsers.html import looks_like_html
 from jixiao.corpus.parsers.sniff import SUPPORTED, FileKind, sniff
 from jixiao.corpus.records import records_from_text
 from jixiao.corpus.schema import GoalTable, ParseResult, ParseWarning
 
-#: Characters of decoded text (about a thousand pages); converting and reading more
-#: would outlast the request timeout.
-MAX_TEXT_CHARS = 2_000_000
+#: Characters of decoded text (some 250 pages; a goal-table file has tens of thousands);
+#: the text readers need ~20 s per million characters on a shared CPU, more on hostile text.
+MAX_TEXT_CHARS = 500_000
 #: Share of control characters above which decoded "text" is really binary.
 MAX_CONTROL_SHARE = 0.01
 
@@ -250,7 +250,7 @@ def decode_text_counted(data: bytes, source: str) -> tuple[str, int]:
             text = _guess_decode(data)
     if text is None or _control_share(text) > MAX_CONTROL_SHARE or (bad and bad * 100 > len(text)):
         raise UnsupportedFileType(source, f"binary content or unknown text encoding; supported: {SUPPORTED}")
-    return clean_text(text).lstrip("\ufeff"), bad
+    return drop_controls(clean_text(text)).lstrip("\ufeff"), bad
 
 
 def _decode_lenient(data: bytes, encoding: str) -> tuple[str, int]:

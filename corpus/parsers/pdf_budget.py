@@ -137,9 +137,11 @@ def _bounded_lzw(data: bytes) -> bytes:
 
     budget = _current()
     out = io.BytesIO()
-    for chunk in LZWDecoder(io.BytesIO(data)).run():
+    for n, chunk in enumerate(LZWDecoder(io.BytesIO(data)).run()):
         if budget is not None:
             budget.take(len(chunk))
+            if n % 4096 == 0:
+                budget.check_time()  # pure-Python LZW: megabytes of codes take seconds
         out.write(chunk)
     return out.getvalue()
 
