@@ -19,12 +19,12 @@ from jixiao.errors import JixiaoError
 #: Every command and its one-line help (the same text its module registers; a test checks).
 COMMANDS = {
     "parse": "print the goal tables read from files (.xlsx .docx .pdf .csv .txt .md .jsonl)",
-    "corpus": "build or inspect the corpus store",
+    "corpus": "build, inspect or import into the corpus store",
     "model": "convert or inspect the embedding model",
     "index": "build or inspect the retrieval index",
     "suggest": "suggest indicators and a goal text for a project",
     "classify": "predict the level 1 / level 2 of every indicator in a file and compare with the declared ones",
-    "review": "classify every row of a table file and list the review findings",
+    "review": "review goal-table files (or folders, or zips of them): findings and a grade per table",
     "train": "train the tier classifier on the corpus and save it under $JIXIAO_HOME/models/classifier",
     "eval": "evaluate the classifier or the suggester offline",
     "serve": "run the HTTP API (OpenAPI docs at /docs)",

@@ -150,7 +150,7 @@ def test_training_merges_scheme_b_cost(split):
 
 def test_unknown_label_is_refused(split):
     (X, _), _ = split
-    with pytest.raises(JixiaoError, match="unknown tier"):
+    with pytest.raises(JixiaoError, match="未知的类别代码"):
         RulesClassifier().fit(X[:2], ["11", "99"])
 
 

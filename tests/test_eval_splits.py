@@ -42,7 +42,7 @@ def test_tables_without_source_are_their_own_group():
 
 def test_too_few_sources_is_a_user_error():
     tables = [record_to_table(record(f"x{i}", "one")) for i in range(3)]
-    with pytest.raises(JixiaoError, match="at least 2 source"):
+    with pytest.raises(JixiaoError, match="至少需要来自 2 份来源"):
         grouped_kfold(tables, k=5)
-    with pytest.raises(JixiaoError, match="at least 2 folds"):
+    with pytest.raises(JixiaoError, match="至少需要 2 折"):
         grouped_kfold(corpus(), k=1)

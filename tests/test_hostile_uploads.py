@@ -24,6 +24,7 @@ from hostile_files import (
     xlsx_bytes,
 )
 
+import jixiao.service.routes.tables as tables_route
 from jixiao.corpus import writers
 from jixiao.corpus.errors import (
     ArchiveTooLarge,
@@ -103,6 +104,8 @@ def test_a_bomb_is_413_by_its_type_not_its_wording(client, monkeypatch) -> None:
         raise ArchiveTooLarge(source, "refused")
 
     monkeypatch.setattr("jixiao.corpus.parsers.detect.sniff", refuse)
+    # Parse in this process, where the patch applies (uploads are normally parsed in a worker process).
+    monkeypatch.setattr("jixiao.service.routes.tables.parse_in_subprocess", tables_route.parse_upload)
     problem(client.post(UPLOAD, files={"file": ("a.csv", b"a,b\n")}), 413)
 
 

@@ -368,8 +368,8 @@ def test_real_model_answers_medical_aid_from_seeds_and_training_from_external():
 def test_bad_hash_embedder_name_is_a_user_error(name):
     from jixiao.models.classifier.embedded import embedder_by_name
 
-    with pytest.raises(JixiaoError, match="hash-<dim>"):
+    with pytest.raises(JixiaoError, match="hash-<维数>"):
         suggest_mod.resolve_embedder(name)
-    with pytest.raises(JixiaoError, match="hash-<dim>"):
+    with pytest.raises(JixiaoError, match="hash-<维数>"):
         embedder_by_name(name)
     assert suggest_mod.resolve_embedder("hash-64").dim == embedder_by_name("hash-64").dim == 64

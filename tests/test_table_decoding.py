@@ -177,10 +177,12 @@ def test_review_cli_decodes_whole_tables(ensemble, monkeypatch, tmp_path, capsys
     from jixiao.service.commands import review
 
     model, held = ensemble
-    monkeypatch.setattr(review, "load_shipped", lambda: model)
+    from jixiao.models.classifier.table import TableAwareClassifier
+
+    monkeypatch.setattr(review, "_classifier", lambda no_model: TableAwareClassifier(model))
     path = tmp_path / "held.jsonl"
     path.write_text("\n".join(iter_record_lines(held[:2])) + "\n", encoding="utf-8")
     assert main(["review", str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    rows = [c for t in out for c in t["classifications"]]
+    rows = [c for f in out["files"] for t in f["tables"] for c in t["classifications"]]
     assert rows and all(c["prediction"]["row_code"] for c in rows)
