@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 Mutator = Callable[[bytes, random.Random], bytes]
@@ -128,8 +129,18 @@ def sparse_sheet(data: bytes, rng: random.Random) -> bytes:
     ws["A1"] = "项目名称"
     ws[rng.choice(["XFD1", "ZZ1", "AAA7"])] = "x"
     ws[f"A{rng.choice([20_000, 200_000, 1_048_576])}"] = "y"
+    wb.properties.created = wb.properties.modified = datetime(2020, 1, 1)
     out = io.BytesIO()
     wb.save(out)
+    return _fixed_times(out.getvalue())
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """The same zip with every entry dated 2020-01-01, so a seed gives the same bytes at any time."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2020, 1, 1, 0, 0, 0)), src.read(info))
     return out.getvalue()
 
 
