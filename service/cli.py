@@ -18,16 +18,16 @@ from jixiao.errors import JixiaoError
 
 #: Every command and its one-line help (the same text its module registers; a test checks).
 COMMANDS = {
-    "parse": "print the goal tables read from files (.xlsx .docx .pdf .csv .txt .md .jsonl)",
-    "corpus": "build, inspect or import into the corpus store",
-    "model": "convert or inspect the embedding model",
-    "index": "build or inspect the retrieval index",
-    "suggest": "suggest indicators and a goal text for a project",
-    "classify": "predict the level 1 / level 2 of every indicator in a file and compare with the declared ones",
-    "review": "review goal-table files (or folders, or zips of them): findings and a grade per table",
-    "train": "train the tier classifier on the corpus and save it under $JIXIAO_HOME/models/classifier",
-    "eval": "evaluate the classifier or the suggester offline",
-    "serve": "run the HTTP API (OpenAPI docs at /docs)",
+    "parse": "解析文件并显示其中的绩效目标表（.xlsx .docx .pdf .csv .txt .md .jsonl）",
+    "corpus": "构建、查看语料库，或批量导入目标表",
+    "model": "转换或查看嵌入模型",
+    "index": "构建或查看检索索引",
+    "suggest": "为项目起草绩效指标与绩效目标",
+    "classify": "判断文件中每个指标的一级、二级类别，并与申报类别比对",
+    "review": "审核目标表文件（或文件夹、zip 压缩包）：每张表的审核意见与等级",
+    "train": "用语料库训练指标类别分类器，保存到 $JIXIAO_HOME/models/classifier",
+    "eval": "离线评估分类器或起草效果",
+    "serve": "启动 HTTP 服务（接口文档见 /docs）",
 }
 
 
@@ -42,7 +42,7 @@ def chosen_command(argv: list[str]) -> str | None:
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser; only the module of the command in ``argv`` is imported (all when ``argv`` is None)."""
     parser = argparse.ArgumentParser(
-        prog="jixiao", description="绩效目标表: draft, review and evaluate goal tables"
+        prog="jixiao", description="绩效目标表助手：起草、审核与评估项目支出绩效目标表"
     )
     parser.add_argument("--version", action="version", version=f"jixiao {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

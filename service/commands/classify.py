@@ -28,7 +28,7 @@ from jixiao.service.commands.parse import display_width, format_warning, pad
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "classify",
-        help="predict the level 1 / level 2 of every indicator in a file and compare with the declared ones",
+        help="判断文件中每个指标的一级、二级类别，并与申报类别比对",
     )
     p.add_argument(
         "file", metavar="FILE", help="a goal-table file (.xlsx .docx .pdf .csv .txt .md) or record JSONL"

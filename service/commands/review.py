@@ -27,7 +27,7 @@ from jixiao.settings import get_settings
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "review", help="review goal-table files (or folders, or zips of them): findings and a grade per table"
+        "review", help="审核目标表文件（或文件夹、zip 压缩包）：每张表的审核意见与等级"
     )
     p.add_argument(
         "paths",

@@ -23,7 +23,7 @@ DEFAULT_FACTORY = "jixiao.service.app:create_app"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="run the HTTP API (OpenAPI docs at /docs)")
+    p = sub.add_parser("serve", help="启动 HTTP 服务（接口文档见 /docs）")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (each loads the model)")

@@ -17,7 +17,7 @@ from jixiao.settings import get_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("suggest", help="suggest indicators and a goal text for a project")
+    p = sub.add_parser("suggest", help="为项目起草绩效指标与绩效目标")
     p.add_argument("name", help="project name (项目名称)")
     p.add_argument("--goal", default=None, help="goal text (绩效目标), if drafted")
     p.add_argument("--amount", default=None, help="budget, e.g. 120000 or 12万元")

@@ -18,7 +18,7 @@ from jixiao.models.classifier import APPROACHES, SHIPPED_APPROACH, train_shipped
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train",
-        help="train the tier classifier on the corpus and save it under $JIXIAO_HOME/models/classifier",
+        help="用语料库训练指标类别分类器，保存到 $JIXIAO_HOME/models/classifier",
     )
     p.add_argument(
         "--approach",
