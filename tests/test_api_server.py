@@ -3,68 +3,28 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from serve_process import free_port, running_server
 
 TESTS_DIR = Path(__file__).resolve().parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
-    port = free_port()
     env = {
         **os.environ,
         "JIXIAO_HOME": str(tmp_path / "home"),
         "JIXIAO_API_KEYS": "k-server",
         "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
     }
-    cmd = [
-        sys.executable,
-        "-c",
-        "import sys; from jixiao.service.cli import main; sys.exit(main())",
-        "serve",
-        "--port",
-        str(port),
-        "--factory",
-        "api_fakes:create_fake_app",
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited early: {proc.stdout.read().decode(errors='replace')}")
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("server did not become ready in 30 s")
-            time.sleep(0.2)
+    args = ["--factory", "api_fakes:create_fake_app", "--log-level", "warning"]
+    with running_server(args, env, free_port(0, 0), timeout=30) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_real_server_answers_over_http(server):

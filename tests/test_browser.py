@@ -13,9 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -23,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from serve_process import free_port, running_server
 
 from jixiao.corpus.data_paths import seed_files
 
@@ -40,51 +38,16 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in the test range")
-
-
 def serve(home: Path, fake: bool) -> Iterator[str]:
-    port = free_port()
     env = {
         **os.environ,
         "JIXIAO_HOME": str(home),
         "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
     }
-    cmd = [sys.executable, "-c", "import sys; from jixiao.service.cli import main; sys.exit(main())"]
-    cmd += ["serve", "--port", str(port), "--log-level", "warning"]
-    if fake:
-        cmd += ["--factory", "api_fakes:create_fake_app"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + (60 if fake else 900)
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited early: {proc.stdout.read().decode(errors='replace')}")
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("server did not become ready")
-            time.sleep(0.3)
+    args = ["--log-level", "warning", *(["--factory", "api_fakes:create_fake_app"] if fake else [])]
+    port = free_port(PORTS.start, PORTS.stop)
+    with running_server(args, env, port, timeout=60 if fake else 900) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture

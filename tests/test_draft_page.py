@@ -5,68 +5,28 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
 import pytest
+from serve_process import free_port, running_server
 
 TESTS_DIR = Path(__file__).resolve().parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _port() -> int:
-    """A free loopback port, from 18000-18999 first (the range this suite's servers use)."""
-    for port in range(18800, 18900):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def open_server(tmp_path):
     """``jixiao serve`` around the fake engine, without API keys (the page sends none)."""
-    port = _port()
     env = {
         **{k: v for k, v in os.environ.items() if k != "JIXIAO_API_KEYS"},
         "JIXIAO_HOME": str(tmp_path / "home"),
         "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
     }
-    cmd = [sys.executable, "-c", "import sys; from jixiao.service.cli import main; sys.exit(main())"]
-    cmd += ["serve", "--port", str(port), "--factory", "api_fakes:create_fake_app", "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited early: {proc.stdout.read().decode(errors='replace')}")
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("server did not become ready in 30 s")
-            time.sleep(0.2)
+    args = ["--factory", "api_fakes:create_fake_app", "--log-level", "warning"]
+    with running_server(args, env, free_port(18800, 18900), timeout=30) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.slow
