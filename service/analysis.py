@@ -102,8 +102,6 @@ def _classify_tables(
     """Every table's rows predicted in one call; decoded as tables when the classifier can."""
     if hasattr(classifier, "classify_tables"):
         return classifier.classify_tables(inputs, schemes)  # type: ignore[union-attr]
-    if hasattr(classifier, "classify_table"):  # one table at a time
-        return [classifier.classify_table(x, sc) for x, sc in zip(inputs, schemes, strict=True)]  # type: ignore[union-attr]
     flat = _classify_fn(classifier)([x for rows in inputs for x in rows])
     out, start = [], 0
     for rows in inputs:
@@ -176,10 +174,7 @@ def classify_rows(
         )
         for r, (code, l1) in zip(rows, declared, strict=True)
     ]
-    if as_table and (hasattr(classifier, "classify_tables") or hasattr(classifier, "classify_table")):
-        preds = _classify_tables(classifier, [scheme], [inputs])[0]
-    else:
-        preds = _classify_fn(classifier)(inputs)
+    preds = _classify_tables(classifier, [scheme], [inputs])[0] if as_table else _classify_fn(classifier)(inputs)
     return _compare(inputs, preds, declared, scheme or Scheme.A)
 
 

@@ -72,9 +72,6 @@ class FakeEngine:
             self.classified += len(inputs)
         return out
 
-    def classify_table(self, inputs: list[ClassifyInput], scheme: Scheme | None = None) -> list[TierPrediction]:
-        """Row by row: the fake's rules are its whole model (decoding is tested in test_table_decoding)."""
-        return self.classify(inputs)
 
     def _similarity(self, q: ProjectQuery, t: GoalTable) -> float:
         def grams(s: str) -> set[str]:

@@ -67,11 +67,6 @@ class _CostEngine:
     def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]:
         return [_pred("14" if "成本" in x.name else "11") for x in inputs]
 
-    def classify_table(
-        self, inputs: list[ClassifyInput], scheme: Scheme | None = None
-    ) -> list[TierPrediction]:
-        return self.classify(inputs)
-
 
 class _CostModel(_CostEngine):
     def predict(self, inputs: list[ClassifyInput]) -> list[TierPrediction]:

@@ -10,7 +10,13 @@ from jixiao.corpus.records import read_records
 from jixiao.models.classifier import ClassifyInput, examples_from_tables, inputs_from_table
 from jixiao.models.classifier.ensemble import EnsembleClassifier
 from jixiao.models.classifier.labels import LABELS, make_prediction
-from jixiao.models.classifier.table import KINDS, TableDecoder, classify_table, decode_predictions
+from jixiao.models.classifier.table import (
+    KINDS,
+    TableDecoder,
+    classify_table,
+    classify_tables,
+    decode_predictions,
+)
 from jixiao.models.embedding_base import HashEmbedder
 
 ORDERED = [
@@ -135,8 +141,8 @@ def test_api_classifies_a_table_when_asked_and_uploads_always(ensemble, tmp_path
         def classify(self, inputs):  # noqa: ANN001
             return model.predict(inputs)
 
-        def classify_table(self, inputs, scheme=None):  # noqa: ANN001
-            return classify_table(model, inputs, scheme)
+        def classify_tables(self, tables, schemes):  # noqa: ANN001
+            return classify_tables(model, tables, schemes)
 
     rows = [
         {"name": "培训人次", "value": "≥300人次", "level1": "产出指标"},
