@@ -14,9 +14,9 @@ import contextlib
 import time
 
 from jixiao.corpus.data_paths import EXTERNAL_RAW_DIR
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.parsers import text_tables
 from jixiao.corpus.parsers.grid import grid_to_tables
+from jixiao.errors import JixiaoError
 
 HEADER = [
     "一级指标",

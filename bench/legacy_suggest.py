@@ -28,11 +28,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.normalize import name_key, normalize_text
 from jixiao.corpus.schema import GoalTable, ValueKind
 from jixiao.corpus.taxonomy import LEVEL1_NAMES, REQUIRED_LEVEL1, TIERS, Scheme, to_scheme
 from jixiao.corpus.values import parse_value
+from jixiao.errors import JixiaoError
 from jixiao.models.corpus_index import CorpusIndex, IndexMismatchError, IndexMissingError
 from jixiao.models.embedding_base import Embedder, hash_embedder_for
 from jixiao.models.hybrid import FusionConfig

@@ -20,9 +20,9 @@ import zipfile
 
 from jixiao.corpus import writers
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
-from jixiao.corpus.errors import ParseError
 from jixiao.corpus.parsers import parse_bytes
 from jixiao.corpus.records import read_records
+from jixiao.errors import ParseError
 
 
 def _bomb(size: int = 1 << 30) -> bytes:

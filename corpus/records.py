@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jixiao.corpus.errors import JixiaoError, UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import LEVEL1_NAMES, detect_scheme, level1_code, resolve
 from jixiao.corpus.values import parse_amount, parse_value
+from jixiao.errors import JixiaoError, UnknownCategoryError
 
 _RECORD_KEYS = ("id", "source_url", "domain", "table_type", "project", "department", "amount", "goal")
 _IND_KEYS = ("level1", "level2", "name", "value", "inferred_levels")

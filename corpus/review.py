@@ -19,7 +19,6 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.records import finalize
 from jixiao.corpus.review_feasibility import (
     check_dates,
@@ -54,6 +53,7 @@ from jixiao.corpus.taxonomy import (
     resolve,
 )
 from jixiao.corpus.values import parse_value
+from jixiao.errors import UnknownCategoryError
 
 __all__ = [
     "DEFAULT_DISAGREEMENT_THRESHOLD",

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from jixiao.corpus.errors import UnknownCategoryError
+from jixiao.errors import UnknownCategoryError
 
 
 class Scheme(StrEnum):

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.schema import GoalTable
+from jixiao.errors import JixiaoError
 
 Format = Literal["xlsx", "csv", "docx", "pdf"]
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "docx", "pdf")

@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.taxonomy import TIERS
 from jixiao.corpus.taxonomy import merge_cost as _merge_cost
+from jixiao.errors import JixiaoError
 
 _CODE_ORDER = {c: i for i, c in enumerate(TIERS)}
 

@@ -21,10 +21,10 @@ from typing import Any
 
 from tqdm import tqdm
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.corpus.taxonomy import merge_cost as _merge_cost
+from jixiao.errors import JixiaoError
 from jixiao.eval.classification_metrics import ClassificationMetrics, classification_metrics
 from jixiao.eval.fixture_sets import FixtureSet
 from jixiao.eval.splits import grouped_kfold

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.corpus.data_paths import EXTERNAL_RAW_DIR, EXTERNAL_TABLES
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.normalize import name_key, normalize_value
 from jixiao.corpus.parsers.text import parse_text
 from jixiao.corpus.schema import Indicator, ParseResult
 from jixiao.corpus.taxonomy import resolve
+from jixiao.errors import JixiaoError
 
 DICE_MIN = 0.8
 FAIL_BELOW = 0.5

@@ -14,8 +14,8 @@ import re
 from html import escape
 from pathlib import Path
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.taxonomy import LEVEL1_NAMES, TIERS
+from jixiao.errors import JixiaoError
 from jixiao.eval import plots
 from jixiao.eval.classification_metrics import LevelMetrics
 from jixiao.eval.classify_runner import ApproachResult, ClassifyEvalResult

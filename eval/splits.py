@@ -12,8 +12,8 @@ import random
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.schema import GoalTable
+from jixiao.errors import JixiaoError
 
 
 class Fold(NamedTuple):

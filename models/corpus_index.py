@@ -35,10 +35,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.normalize import name_key, normalize_text, normalize_value
 from jixiao.corpus.schema import GoalTable
 from jixiao.corpus.taxonomy import TIERS
+from jixiao.errors import JixiaoError
 from jixiao.models.bm25 import BM25Index, category_terms, make_tokenizer, mine_terms, tokenize
 from jixiao.models.embedding_base import Embedder
 from jixiao.models.hybrid import FusionConfig, Hit, fuse

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 from jixiao.models.embedding_base import Embedder
 from jixiao.models.embedding_batcher import BatchingEmbedder
 from jixiao.models.embedding_cache import CachedEmbedder

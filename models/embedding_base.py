@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 
 
 @runtime_checkable

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 
 METHODS = ("rrf", "weighted")
 

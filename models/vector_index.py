@@ -16,7 +16,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 from jixiao.settings import get_settings
 
 KINDS = ("auto", "flat", "ivf", "hnsw")

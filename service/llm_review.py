@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 from jixiao.models.llm.assist import effective_timeout, shared_chat_model
 from jixiao.models.llm.rewrite import RewriteResult, propose_rewrites, rewrite_context
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable

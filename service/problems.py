@@ -19,7 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jixiao.corpus.errors import (
+from jixiao.corpus.parsers.sniff import ACCEPTED_UPLOADS
+from jixiao.errors import (
     ArchiveTooLarge,
     DamagedFile,
     EmptyFile,
@@ -29,7 +30,6 @@ from jixiao.corpus.errors import (
     UnsupportedArchive,
     UnsupportedFileType,
 )
-from jixiao.corpus.parsers.sniff import ACCEPTED_UPLOADS
 
 log = logging.getLogger("jixiao.service")
 

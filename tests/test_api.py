@@ -280,7 +280,7 @@ def test_corpus_add_reads_the_status_off_the_event_loop(tmp_path):
     [("JIXIAO_MAX_UPLOAD_MB", "20MB"), ("JIXIAO_REQUEST_TIMEOUT", "0"), ("JIXIAO_MAX_CONCURRENCY", "x")],
 )
 def test_bad_numeric_environment_is_one_line_error(monkeypatch, tmp_path, var, value):
-    from jixiao.corpus.errors import JixiaoError
+    from jixiao.errors import JixiaoError
     from jixiao.service.deps import LibraryEngine
 
     monkeypatch.setenv(var, value)
@@ -548,7 +548,7 @@ def test_startup_loads_the_engine_through_the_factory(tmp_path):
 
 
 def test_startup_fails_when_the_engine_cannot_load(tmp_path):
-    from jixiao.corpus.errors import JixiaoError
+    from jixiao.errors import JixiaoError
 
     def factory(settings):  # noqa: ANN001
         raise JixiaoError("the index is empty; run `jixiao index build`")
@@ -598,7 +598,7 @@ def test_malformed_multipart_is_a_4xx_problem(client, ctype, body):
 
 
 def test_library_input_errors_are_422(tmp_path):
-    from jixiao.corpus.errors import JixiaoError
+    from jixiao.errors import JixiaoError
 
     class Picky(FakeEngine):
         def suggest(self, query, k):  # noqa: ANN001

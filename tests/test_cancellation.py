@@ -11,7 +11,7 @@ from slow_parsers import spin_forever
 from test_api import assert_problem, make_client
 
 from jixiao.corpus.data_paths import seed_files
-from jixiao.corpus.errors import EmptyFile, ParseError
+from jixiao.errors import EmptyFile, ParseError
 from jixiao.models.classifier.contract import ClassifyInput
 from jixiao.models.deadline import DeadlineExceeded, check_deadline, deadline_after
 from jixiao.service import cancellable

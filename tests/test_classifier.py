@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.records import read_records
 from jixiao.corpus.taxonomy import TIERS, Scheme
+from jixiao.errors import JixiaoError
 from jixiao.models.classifier import (
     APPROACHES,
     SHIPPED_APPROACH,

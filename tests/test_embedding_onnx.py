@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from test_embedding import FIDELITY_TEXTS
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 from jixiao.models import embedding
 from jixiao.models.deadline import DeadlineExceeded, deadline_after
 from jixiao.models.embedding_base import HashEmbedder

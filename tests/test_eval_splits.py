@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from eval_fakes import corpus, record
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.records import record_to_table
+from jixiao.errors import JixiaoError
 from jixiao.eval.splits import grouped_kfold
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.parsers.grid import clean_name, grid_to_tables, header_roles
+from jixiao.errors import UnknownCategoryError
 
 HEADER = ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"]
 

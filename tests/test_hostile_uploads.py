@@ -26,7 +26,10 @@ from hostile_files import (
 
 import jixiao.service.routes.tables as tables_route
 from jixiao.corpus import writers
-from jixiao.corpus.errors import (
+from jixiao.corpus.parsers import parse_bytes
+from jixiao.corpus.parsers.sniff import FileKind, sniff
+from jixiao.corpus.schema import Indicator
+from jixiao.errors import (
     ArchiveTooLarge,
     DamagedFile,
     EmptyFile,
@@ -34,9 +37,6 @@ from jixiao.corpus.errors import (
     UnsupportedArchive,
     UnsupportedFileType,
 )
-from jixiao.corpus.parsers import parse_bytes
-from jixiao.corpus.parsers.sniff import FileKind, sniff
-from jixiao.corpus.schema import Indicator
 from jixiao.service.app import create_app
 from jixiao.service.cli import main
 from jixiao.service.routes.tables import annotated_disposition

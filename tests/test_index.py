@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.records import read_records
+from jixiao.errors import JixiaoError
 from jixiao.models import corpus_index as ci
 from jixiao.models.bm25 import BM25Index, make_tokenizer, mine_terms, tokenize
 from jixiao.models.corpus_index import CorpusIndex, IndexMismatchError, IndexMissingError

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from jixiao.corpus.errors import ParseError
 from jixiao.corpus.parsers import parse_file
+from jixiao.errors import ParseError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -3,9 +3,9 @@ import json
 import pytest
 
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
-from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.records import read_records, record_to_table, table_to_record
 from jixiao.corpus.schema import GoalTable
+from jixiao.errors import UnknownCategoryError
 
 
 def test_every_external_record_round_trips_unchanged():
@@ -89,8 +89,8 @@ def test_a_record_of_the_wrong_type_is_a_one_line_problem():
 
 
 def test_a_store_that_is_not_utf8_is_a_jixiao_error(tmp_path):
-    from jixiao.corpus.errors import JixiaoError
     from jixiao.corpus.store import _read_jsonl
+    from jixiao.errors import JixiaoError
 
     p = tmp_path / "tables.jsonl"
     p.write_bytes(b'{"id": "\xff\xfe"}\n')

@@ -15,11 +15,11 @@ import pytest
 
 import jixiao.eval
 from jixiao.corpus.data_paths import seed_files
-from jixiao.corpus.errors import ParseError
 from jixiao.corpus.parsers import seed_blocks, seed_flattened, seed_numbered
 from jixiao.corpus.parsers.text import detect_layout, parse_text
 from jixiao.corpus.records import read_records
 from jixiao.corpus.schema import GoalTable
+from jixiao.errors import ParseError
 
 GOLD_PATH = Path(jixiao.eval.__file__).parent / "fixtures" / "seeds.jsonl"
 
@@ -247,8 +247,8 @@ def test_a_layout_that_fails_hands_over_to_the_next(monkeypatch: pytest.MonkeyPa
     """One layout's error must not lose a file another layout reads, nor escape as a crash."""
     import types
 
-    from jixiao.corpus.errors import UnknownCategoryError
     from jixiao.corpus.parsers import text as text_module
+    from jixiao.errors import UnknownCategoryError
 
     def failing_parse(text: str, source: str):
         raise UnknownCategoryError("某某", "level2", ["数量指标"])

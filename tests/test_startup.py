@@ -10,7 +10,7 @@ from api_fakes import FakeEngine
 from fastapi.testclient import TestClient
 from test_api import assert_problem
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 from jixiao.service.app import create_app
 from jixiao.service.boot import BootApp
 from jixiao.service.startup import STEPS, start_in_background

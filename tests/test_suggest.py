@@ -8,12 +8,12 @@ import re
 
 import pytest
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.records import make_indicator
 from jixiao.corpus.review import Severity
 from jixiao.corpus.schema import GoalTable, ValueKind
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.corpus.values import parse_value
+from jixiao.errors import JixiaoError
 from jixiao.models import suggest as suggest_mod
 from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.drafting import composer

@@ -1,6 +1,5 @@
 import pytest
 
-from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.taxonomy import (
     TIERS,
     Scheme,
@@ -11,6 +10,7 @@ from jixiao.corpus.taxonomy import (
     split_combined,
     to_scheme,
 )
+from jixiao.errors import UnknownCategoryError
 
 
 @pytest.mark.parametrize(

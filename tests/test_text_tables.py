@@ -7,9 +7,9 @@ import json
 import pytest
 
 from jixiao.corpus.data_paths import SEEDS_DIR
-from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.parsers import text_tables
+from jixiao.errors import UnknownCategoryError
 from jixiao.eval import raw_recall
 
 GOLD = raw_recall.Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "seeds.jsonl"

@@ -18,7 +18,6 @@ import pytest
 
 from jixiao.corpus import writers
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
-from jixiao.corpus.errors import ParseError
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.parsers import cells, parse_bytes, parse_file, zipsafe
 from jixiao.corpus.parsers.detect import decode_text
@@ -26,6 +25,7 @@ from jixiao.corpus.parsers.docx import read_docx
 from jixiao.corpus.parsers.xlsx import cell_text
 from jixiao.corpus.records import record_to_table
 from jixiao.corpus.schema import GoalTable, ValueKind
+from jixiao.errors import ParseError
 
 SEEDS_GOLD = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "seeds.jsonl"
 # External records with full-width / variant operators (≧, ═) and several level-2 blocks.

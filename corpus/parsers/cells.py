@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from jixiao.corpus.errors import ArchiveTooLarge
+from jixiao.errors import ArchiveTooLarge
 
 #: Cells of a padded grid. A goal table has a few hundred; a sparse sheet or a CSV row
 #: of commas can ask for billions (A1, XFD1 and A20000 pad to 327 million cells).

@@ -19,7 +19,12 @@ import json
 import unicodedata
 from pathlib import Path
 
-from jixiao.corpus.errors import (
+from jixiao.corpus.parsers.cells import MAX_CELL_CHARS, clean_text, drop_controls, simplify_grid
+from jixiao.corpus.parsers.html import looks_like_html
+from jixiao.corpus.parsers.sniff import SUPPORTED, FileKind, sniff
+from jixiao.corpus.records import records_from_text
+from jixiao.corpus.schema import GoalTable, ParseResult, ParseWarning
+from jixiao.errors import (
     ArchiveTooLarge,
     EmptyFile,
     JixiaoError,
@@ -27,11 +32,6 @@ from jixiao.corpus.errors import (
     UnknownCategoryError,
     UnsupportedFileType,
 )
-from jixiao.corpus.parsers.cells import MAX_CELL_CHARS, clean_text, drop_controls, simplify_grid
-from jixiao.corpus.parsers.html import looks_like_html
-from jixiao.corpus.parsers.sniff import SUPPORTED, FileKind, sniff
-from jixiao.corpus.records import records_from_text
-from jixiao.corpus.schema import GoalTable, ParseResult, ParseWarning
 
 #: Characters of decoded text (some 250 pages; a goal-table file has tens of thousands);
 #: the text readers need ~20 s per million characters on a shared CPU, more on hostile text.

@@ -15,10 +15,10 @@ from __future__ import annotations
 import io
 import warnings
 
-from jixiao.corpus.errors import DamagedFile, ParseError
 from jixiao.corpus.parsers.cells import clean_cell, clean_text, one_line, trim_grid
 from jixiao.corpus.parsers.vocab import Grid
 from jixiao.corpus.parsers.zipsafe import safe_office_zip
+from jixiao.errors import DamagedFile, ParseError
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 #: Word tables have at most 63 columns; a larger span or offset is a damaged or hostile file.

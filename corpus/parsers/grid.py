@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.parsers.vocab import (
     IGNORE,
@@ -36,6 +35,7 @@ from jixiao.corpus.records import finalize, make_indicator
 from jixiao.corpus.schema import GoalTable, Indicator, ParseResult, ParseWarning
 from jixiao.corpus.taxonomy import LEVEL2_NAMES, is_level1_name, is_level2_name, split_combined
 from jixiao.corpus.values import parse_amount
+from jixiao.errors import UnknownCategoryError
 
 # --- header roles -------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.parsers.cells import clean_cell, trim_grid
 from jixiao.corpus.parsers.vocab import Grid
+from jixiao.errors import JixiaoError
 
 #: Grid positions the tables of one document may cover together. Spans make a tiny
 #: upload describe a huge grid (``rowspan=1000 colspan=1000`` is a million cells), so

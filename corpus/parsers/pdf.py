@@ -12,11 +12,11 @@ from __future__ import annotations
 import io
 import logging
 
-from jixiao.corpus.errors import ArchiveTooLarge, DamagedFile, ParseError
 from jixiao.corpus.parsers.cells import clean_text, one_line, trim_grid
 from jixiao.corpus.parsers.pdf_budget import BudgetExceeded, inflate_budget
 from jixiao.corpus.parsers.pdf_tables import join_parts, table_part
 from jixiao.corpus.parsers.vocab import Grid
+from jixiao.errors import ArchiveTooLarge, DamagedFile, ParseError
 
 #: More pages than any goal-table document; bounds the work a hostile PDF can cause.
 MAX_PDF_PAGES = 300

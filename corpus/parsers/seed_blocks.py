@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.parsers.wrapped_text import join_wrapped, table_id
 from jixiao.corpus.records import finalize, make_indicator
 from jixiao.corpus.schema import GoalTable, Indicator, ParseResult, ParseWarning
 from jixiao.corpus.taxonomy import is_level1_name, is_level2_name, level1_code, resolve
 from jixiao.corpus.values import parse_amount
+from jixiao.errors import UnknownCategoryError
 
 _KEYS = {
     "项目名称": "project",

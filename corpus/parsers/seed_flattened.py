@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.parsers.wrapped_text import ends_like_org, join_wrapped, spaced, table_id, table_type
 from jixiao.corpus.records import finalize, make_indicator
 from jixiao.corpus.schema import GoalTable, Indicator, ParseResult, ParseWarning
+from jixiao.errors import UnknownCategoryError
 
 _LEVEL1 = r"(?:产出|效益|效果|满意度|成本)指标"
 _ITEM_START = re.compile(rf"^\s*\d{{1,2}}\s*、\s*{_LEVEL1}\s*[:：]")

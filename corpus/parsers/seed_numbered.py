@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.parsers.wrapped_text import (
     amount_unit,
@@ -28,6 +27,7 @@ from jixiao.corpus.parsers.wrapped_text import (
 from jixiao.corpus.records import finalize, make_indicator
 from jixiao.corpus.schema import GoalTable, Indicator, ParseResult, ParseWarning
 from jixiao.corpus.values import parse_amount
+from jixiao.errors import UnknownCategoryError
 
 _AMOUNT = r"-?\d{1,3}(?:,\d{3})*\.\d{1,2}|-?\d+\.\d{1,2}"
 _AMOUNT_TAIL = re.compile(rf"^(?P<name>.*?)\s*(?P<amounts>(?:(?:^|\s)(?:{_AMOUNT}))+)\s*$")

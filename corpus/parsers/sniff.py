@@ -15,8 +15,8 @@ from __future__ import annotations
 import codecs
 from enum import StrEnum
 
-from jixiao.corpus.errors import EmptyFile, UnsupportedFileType
 from jixiao.corpus.parsers.zipsafe import office_kind, open_office_zip
+from jixiao.errors import EmptyFile, UnsupportedFileType
 
 SUPPORTED = ".xlsx .docx .pdf .csv .txt .md .jsonl, and HTML tables saved as .xls"
 #: The same list for the service's Chinese messages.

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from jixiao.corpus.errors import JixiaoError, ParseError
 from jixiao.corpus.parsers import seed_blocks, seed_flattened, seed_numbered, text_tables
 from jixiao.corpus.parsers.wrapped_text import normalize_newlines
 from jixiao.corpus.schema import ParseResult
+from jixiao.errors import JixiaoError, ParseError
 
 #: Below this confidence a layout is not tried at all.
 MIN_CONFIDENCE = 0.3

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 
-from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import to_simplified
 from jixiao.corpus.parsers.cell_stream import stream_grid, stream_tokens
 from jixiao.corpus.parsers.flattened_text import flattened_grid
@@ -33,6 +32,7 @@ from jixiao.corpus.parsers.text_grid import text_form, to_grid
 from jixiao.corpus.parsers.vocab import VALUE_LIKE, Grid
 from jixiao.corpus.parsers.wrapped_text import normalize_newlines
 from jixiao.corpus.schema import ParseResult
+from jixiao.errors import UnknownCategoryError
 
 __all__ = ["detect", "parse", "readable", "stream_tokens", "to_grid"]
 

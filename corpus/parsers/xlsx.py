@@ -17,10 +17,10 @@ import re
 import warnings
 import zipfile
 
-from jixiao.corpus.errors import ArchiveTooLarge, DamagedFile, ParseError
 from jixiao.corpus.parsers.cells import clean_cell, format_date, format_number, one_line, trim_grid
 from jixiao.corpus.parsers.vocab import Grid
 from jixiao.corpus.parsers.zipsafe import safe_office_zip
+from jixiao.errors import ArchiveTooLarge, DamagedFile, ParseError
 
 #: A sheet with more cells than this is not a goal table; refuse rather than burn memory.
 MAX_SHEET_CELLS = 2_000_000

@@ -16,8 +16,8 @@ import io
 import zipfile
 import zlib
 
-from jixiao.corpus.errors import ArchiveTooLarge, DamagedFile, ParseError, UnsupportedArchive
 from jixiao.corpus.parsers.cells import one_line
+from jixiao.errors import ArchiveTooLarge, DamagedFile, ParseError, UnsupportedArchive
 
 #: Caps for one uploaded .xlsx/.docx. Module constants so a deployment can change them.
 MAX_ZIP_ENTRIES = 2_000

@@ -6,10 +6,10 @@ level 2 here would teach the classifier its own guesses.
 
 from __future__ import annotations
 
-from jixiao.corpus.errors import UnknownCategoryError
 from jixiao.corpus.normalize import normalize_text, normalize_value
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import level1_code
+from jixiao.errors import UnknownCategoryError
 from jixiao.models.classifier.contract import ClassifyInput
 
 

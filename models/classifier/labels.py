@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.taxonomy import TIERS, merge_cost
+from jixiao.errors import JixiaoError
 from jixiao.models.classifier.contract import Explanation, TierPrediction
 
 #: Every label a classifier can predict, in code order (cost merged into 14).

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 from jixiao.models.folders import swap_in
 
 MODEL_FILE = "model.pkl"

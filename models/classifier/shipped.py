@@ -17,8 +17,8 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.schema import GoalTable
+from jixiao.errors import JixiaoError
 from jixiao.models.classifier.contract import TierClassifier
 from jixiao.models.classifier.examples import examples_from_tables
 from jixiao.models.classifier.persist import load_model, read_meta, save_model

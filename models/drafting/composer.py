@@ -14,10 +14,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.schema import GoalTable
 from jixiao.corpus.taxonomy import TIERS, Scheme, to_scheme
+from jixiao.errors import JixiaoError
 from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.drafting.candidates import Candidate
 from jixiao.models.drafting.corpus_candidates import (

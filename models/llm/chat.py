@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 
 
 class ChatMessage(BaseModel):

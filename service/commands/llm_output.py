@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from jixiao.corpus.errors import JixiaoError
+from jixiao.errors import JixiaoError
 from jixiao.models.llm.assist import STATUS_LABELS
 from jixiao.models.llm.polish import TierChecker
 from jixiao.models.llm.rewrite import RewriteResult

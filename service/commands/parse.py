@@ -13,9 +13,9 @@ import json
 import sys
 import unicodedata
 
-from jixiao.corpus.errors import ParseError
 from jixiao.corpus.parsers import parse_file
 from jixiao.corpus.schema import GoalTable, ParseWarning
+from jixiao.errors import ParseError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.records import read_records
 from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD
+from jixiao.errors import JixiaoError
 from jixiao.service.analysis import corpus_norms, review_tables
 from jixiao.service.annotate import finding_line
 from jixiao.service.batch import BatchReview, FileReview, review_files

@@ -6,9 +6,9 @@ import argparse
 
 from pydantic import ValidationError
 
-from jixiao.corpus.errors import JixiaoError
 from jixiao.corpus.taxonomy import TIERS, Scheme
 from jixiao.corpus.values import parse_amount
+from jixiao.errors import JixiaoError
 from jixiao.models.hybrid import METHODS
 from jixiao.models.suggest import Suggester, resolve_embedder
 from jixiao.models.suggest_schema import ProjectQuery, SuggestedTable, Suggestion
