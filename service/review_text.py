@@ -43,9 +43,13 @@ _KNOWN: tuple[tuple[str, str], ...] = (
     (r"row without indicators", "该行没有指标，已跳过"),
     (r"no numbered items", "未找到编号的指标条目，已跳过"),
     (r"without coded levels", "该条目缺少带编号的指标类别，已跳过"),
+    (r"No such file", "文件不存在"),
+    (r"Permission denied", "没有读取该文件的权限"),
     (r"cannot read", "无法读取该文件"),
 )
 _COMPILED = tuple((re.compile(p, re.IGNORECASE), zh) for p, zh in _KNOWN)
+#: A quoted detail with Chinese in it (``unknown category '奇怪指标'``): the reader needs it.
+_QUOTED_CJK = re.compile(r"['\"“‘]([^'\"”’]*[\u4e00-\u9fff][^'\"”’]*)['\"”’]")
 
 
 def zh_problem(problem: str | None) -> str:
@@ -53,7 +57,8 @@ def zh_problem(problem: str | None) -> str:
     text = (problem or "").strip()
     if text and _CJK.search(text) and not _LATIN_WORD.search(text):
         return text
+    detail = _QUOTED_CJK.search(text)
     for pattern, zh in _COMPILED:
         if pattern.search(text):
-            return zh
+            return f"{zh}（“{detail.group(1)}”）" if detail else zh
     return "无法识别该内容"
