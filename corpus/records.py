@@ -203,7 +203,7 @@ def read_records(path: str | Path) -> tuple[list[GoalTable], list[RecordProblem]
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise JixiaoError(f"{p}: cannot read: {e}") from e
+        raise JixiaoError(f"{p}：无法读取（{e.strerror or e}）") from e
     return records_from_text(text)
 
 
