@@ -131,7 +131,7 @@ def test_suggest_cv_json_and_report(fakes, tmp_path, capsys):
 
 def test_user_errors_exit_2(fakes, tmp_path, capsys):
     assert cli.main(["eval", "classify", "--fixtures", str(tmp_path / "missing.jsonl")]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert "missing.jsonl：文件不存在" in capsys.readouterr().err
     fx = tmp_path / "fx.jsonl"
     fx.write_text("", encoding="utf-8")
     assert cli.main(["eval", "classify", "--fixtures", str(fx), "--approach", "kw"]) == 2
