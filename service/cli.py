@@ -14,9 +14,9 @@ import importlib
 import sys
 
 from jixiao import __version__
+from jixiao.corpus.problem_text import zh_problem
 from jixiao.errors import JixiaoError, ParseError
 from jixiao.service.cli_parser import ChineseArgumentParser
-from jixiao.service.review_text import zh_problem
 
 #: Every command and its one-line help (the same text its module registers; a test checks).
 COMMANDS = {

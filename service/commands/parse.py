@@ -14,9 +14,9 @@ import sys
 import unicodedata
 
 from jixiao.corpus.parsers import parse_file
+from jixiao.corpus.problem_text import zh_problem
 from jixiao.corpus.schema import GoalTable, ParseWarning
 from jixiao.errors import ParseError
-from jixiao.service.review_text import zh_problem
 
 
 def register(sub: argparse._SubParsersAction) -> None:

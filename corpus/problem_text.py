@@ -1,10 +1,11 @@
-"""Chinese for what the parsers report in English, at the display layer of the review.
+"""Chinese for what the parsers report in English, wherever a person reads it.
 
 Parser refusals and skipped-row notes are written in English where they are raised
-(the library logs them, and their wording belongs to the parsers). A reviewer must
-read every message in Chinese, so the review page, the batch summary and the workbook
-show them through ``zh_problem``: known problems get a Chinese sentence, with the
-detail kept only when it is already Chinese; anything unknown gets a generic one.
+(the library logs them, and their wording belongs to the parsers). Users read every
+message in Chinese, so the review page, the batch summary, the workbooks, the import
+report and the CLI show them through ``zh_problem``: known problems get a Chinese
+sentence (with a quoted Chinese detail kept); anything unknown gets a generic one.
+It lives beside the parsers so the importer (corpus) and the service share it.
 """
 
 from __future__ import annotations
