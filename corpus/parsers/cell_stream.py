@@ -81,6 +81,7 @@ def _merge_split_labels(tokens: list[str]) -> list[str]:
                     header_role(joined)
                     and (not header_role(t) or (len(t) <= 2 and t not in _STANDALONE_LABELS))
                     and len(tokens[i + 1]) <= 5
+                    and header_role(tokens[i + 1]) in (None, header_role(t))  # 三级 | 年度数值: two labels
                 )
                 or (re.fullmatch(r"[一二三]级", t) and tokens[i + 1].startswith("指标"))
             ):

@@ -48,7 +48,7 @@ _HEADER_ROLES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(分值|得分|权重|偏差|原因|改进|备注|评分|说明|解释|佐证|计算方法|描述|内容)"), IGNORE),
     (re.compile(r"(值类型|指标类型|性质|方向|运算符|符号)$"), OP),
     (re.compile(r"(实施周期|实施期|中长期|周期)(指标值|目标值|目标)?"), PERIOD),
-    (re.compile(r"(指标值|目标值|目标|计划值|预期值|标准值)|^年度$"), VALUE),
+    (re.compile(r"(指标值|目标值|目标|计划值|预期值|标准值|数值)|^年度$"), VALUE),
     (re.compile(r"^(指标)?(性质|方向|运算符|符号)"), OP),
     (re.compile(r"^(计量|度量)?单位$"), UNIT),
 ]
@@ -175,9 +175,17 @@ def category_cell(cell: str) -> bool:
     return _category(cell) is not None
 
 
+#: The web page's own footer, wherever it sits in a cell (``临邑县人民政府主办``, ``鲁ICP备…``).
+_PAGE_CHROME = re.compile(r"ICP备|公网安备|网站标识码|版权所有|(主办|承办)$|(电话|邮箱|地址)[:：]")
+
+
 def is_meta_label(cell: str) -> bool:
-    """Whether a cell is a table-metadata label (项目名称, 主管部门…) or a footer label."""
-    return _meta_key(cell) is not None or bool(_FOOTER.match(_compact(cell[:12])))
+    """Whether a cell is a table-metadata label (项目名称, 主管部门…), a footer label or page chrome."""
+    return (
+        _meta_key(cell) is not None
+        or bool(_FOOTER.match(_compact(cell[:12])))
+        or bool(_PAGE_CHROME.search(cell[:60]))
+    )
 
 
 def _strong_category(cell: str) -> tuple[str | None, str | None] | None:
@@ -290,7 +298,7 @@ class _GridParser:
             self._note_budget_header(cells)
             return
         first = next(c for c in cells if c)
-        if _FOOTER.match(_compact(first[:12])):
+        if _FOOTER.match(_compact(first[:12])) or _PAGE_CHROME.search(first[:60]):
             self._close()
             return
         self._read_indicator(line, cells)

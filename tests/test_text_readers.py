@@ -1,0 +1,99 @@
+"""Text-table reading rules for messy page text, each on hand-written text in its format.
+
+The raw excerpts in ``corpus/data/external/raw`` measure these rules
+(``python -m jixiao.eval.raw_recall``); the texts here are written by hand so that each
+rule is pinned by a test of its own and never by a copy of the page it was found on.
+"""
+
+from __future__ import annotations
+
+from jixiao.corpus.parsers import text_tables
+from jixiao.corpus.parsers.text import parse_text
+from jixiao.corpus.taxonomy import is_level2_name, resolve
+
+
+def _rows(result):
+    return [(i.code, i.name, i.annual_value) for t in result.tables for i in t.indicators]
+
+
+# --- categories printed as 产出值 / 数量值 / 社会效益目标 ------------------------------------
+
+
+def test_category_suffix_aliases_resolve_by_their_stem():
+    assert resolve("效益值", "社会效益值").code == "22"
+    assert resolve("产出值", "时效值").code == "13"
+    assert resolve(None, "生态效益目标").code == "23"
+    assert resolve("满意度值", None).code == "31"
+    # A bare suffix is no category, nor is a stem that is none.
+    assert not is_level2_name("值")
+    assert not is_level2_name("目标")
+    assert not is_level2_name("年度值")
+
+
+VALUE_SUFFIX_TABLE = """\
+项目名称
+
+乡村道路保洁
+
+一级
+
+二级
+
+三级
+
+年度数值
+
+备注
+
+产出值
+
+数量值
+
+保洁里程
+
+>=120公里
+
+
+
+时效值
+
+保洁完成时间
+
+2026年12月底
+
+
+
+效益值
+
+生态效益值
+
+路面整洁率
+
+>=95%
+
+
+
+某某镇人民政府主办  某某镇党政办公室承办
+
+网站标识码:1234567890
+"""
+
+
+def test_value_suffixed_categories_and_a_numeric_value_header():
+    result = text_tables.parse(VALUE_SUFFIX_TABLE, "page.txt")
+    assert _rows(result) == [
+        ("11", "保洁里程", ">=120公里"),
+        ("13", "保洁完成时间", "2026年12月底"),
+        ("23", "路面整洁率", ">=95%"),
+    ]
+
+
+def test_page_footer_lines_are_no_indicator_rows():
+    text = (
+        "一级指标\t二级指标\t三级指标\t指标值\n"
+        "产出指标\t数量指标\t种植面积\t≥50亩\n"
+        "某县农业农村局主办\n"
+        "备案号:京ICP备00000000号\n"
+        "联系电话:010-00000000\n"
+    )
+    assert _rows(parse_text(text, "t.txt")) == [("11", "种植面积", "≥50亩")]
