@@ -97,3 +97,46 @@ def test_page_footer_lines_are_no_indicator_rows():
         "联系电话:010-00000000\n"
     )
     assert _rows(parse_text(text, "t.txt")) == [("11", "种植面积", "≥50亩")]
+
+
+# --- glued rows: categories, name and value with no separator ----------------------------
+
+
+def test_headerless_fragment_of_glued_rows_on_one_line():
+    text = (
+        "产出指标数量指标培训人次≥200人次 15 发放手册数不少于500册 15 "
+        "时效指标培训完成率=100% 10 效益指标社会效益指标参训人员知晓率≥90% 20 合计100 评价结论良好。"
+    )
+    assert _rows(parse_text(text, "frag.txt")) == [
+        ("11", "培训人次", "≥200人次"),
+        ("11", "发放手册数", "不少于500册"),
+        ("13", "培训完成率", "=100%"),
+        ("22", "参训人员知晓率", "≥90%"),
+    ]
+
+
+def test_glued_rows_under_an_evaluation_header_cut_descriptions_and_scores():
+    text = (
+        "某项目绩效评价指标表\n"
+        "评价指标评价内容指标名称指标说明目标值分值备注\n"
+        "产出数量指标受训学员人数达到预计值\n"
+        "学员考核合格率达到目标值90%10\n"
+        "时效指标课程按时开班率100%20\n"
+        "成本指标人均培训成本控制率95%以上15\n"
+        "总分100\n"
+    )
+    rows = _rows(parse_text(text, "eval.txt"))
+    assert rows == [
+        ("11", "受训学员人数", "达到预计值"),
+        ("11", "学员考核合格率", "达到目标值90%"),
+        ("13", "课程按时开班率", "100%"),
+        ("14", "人均培训成本控制率", "95%以上"),
+    ]
+
+
+def test_a_bare_number_glued_to_a_name_is_no_value():
+    # ``…公里`` then ``2020``: the score columns ran into the name; the target is lost.
+    text = "一级指标二级指标三级指标\n产出指标数量指标硬化村道4.5公里2020\n质量指标验收合格率100%100%\n"
+    rows = _rows(parse_text(text.replace("\n", " \n"), "glued.txt"))
+    assert rows[0] == ("11", "硬化村道4.5公里", None)
+    assert rows[1][:2] == ("12", "验收合格率")

@@ -26,7 +26,7 @@ import re
 from jixiao.corpus.normalize import to_simplified
 from jixiao.corpus.parsers.cell_stream import stream_grid, stream_tokens
 from jixiao.corpus.parsers.flattened_text import flattened_grid
-from jixiao.corpus.parsers.glued_rows import GLUED_HEADER, glued_grid
+from jixiao.corpus.parsers.glued_rows import GLUED_HEADER, glued_grid, glued_prefix, split_glued
 from jixiao.corpus.parsers.grid import category_cell, grid_to_tables
 from jixiao.corpus.parsers.text_grid import text_form, to_grid
 from jixiao.corpus.parsers.vocab import VALUE_LIKE, Grid
@@ -59,7 +59,7 @@ def detect(text: str) -> float:
     form = text_form(text)
     if not _INDICATOR_HEADER.search(text):
         # A fragment without its header: rows that start with printed categories.
-        cats = sum(category_cell(t) for t in stream_tokens(text, form)[:2000])
+        cats = sum(category_cell(t) or glued_prefix(t) for t in stream_tokens(text, form)[:2000])
         return 0.35 if cats >= 3 else 0.0
     return {"tab": 0.9, "pipe-rows": 0.85, "pipe-cells": 0.8, "spaces": 0.4}[form]
 
@@ -76,7 +76,10 @@ def parse(text: str, source: str) -> ParseResult:
     errors: list[UnknownCategoryError] = []
     best = _read(grid, source, f"text-table ({form})", errors)
     if form != "tab" or not _count(best)[0]:
-        readings = [(lambda: stream_grid(stream_tokens(text, form)), f"text-table ({form}, cell stream)")]
+        tokens = stream_tokens(text, form)
+        readings = [(lambda: stream_grid(tokens), f"text-table ({form}, cell stream)")]
+        if sum(glued_prefix(t) for t in tokens) >= 2:
+            readings.append((lambda: stream_grid(split_glued(tokens)), f"text-table ({form}, glued cells)"))
         if GLUED_HEADER.search(re.sub(r"\s+", "", text)):
             readings.append((lambda: glued_grid(text), "text-table (glued rows)"))
             readings.append((lambda: flattened_grid(text), "text-table (flattened paragraph, names only)"))
