@@ -75,6 +75,7 @@ class ExcerptScore:
     right_value: int = 0
     parsed: int = 0
     unmatched: int = 0  # parsed rows that match no gold row: junk, or rows the transcriber skipped
+    untiered: int = 0  # recovered rows the parser left without a tier (its category was lost)
     error: str | None = None
     missed: list[str] = field(default_factory=list)
 
@@ -88,6 +89,17 @@ def _gold_code(row: dict) -> str | None:
         return resolve(row.get("level1"), row.get("level2")).code
     except JixiaoError:
         return None
+
+
+def best_match(gold_row: dict, parsed: list[Indicator]) -> Indicator | None:
+    """The parsed row that recovers a gold row (the best Dice, at least DICE_MIN), if any."""
+    gk = name_key(gold_row.get("name") or "")
+    best, best_score = None, 0.0
+    for p in parsed:
+        score = bigram_dice(gk, name_key(p.name))
+        if score > best_score:
+            best, best_score = p, score
+    return best if best_score >= DICE_MIN else None
 
 
 def match(gold_rows: list[dict], parsed: list[Indicator]) -> tuple[int, int, int, list[str]]:
@@ -144,6 +156,7 @@ def score_all(tables_path: Path = EXTERNAL_TABLES, raw_dir: Path = EXTERNAL_RAW_
         parsed = [i for t in result.tables for i in t.indicators]
         sc.parsed = len(parsed)
         sc.recovered, sc.right_level2, sc.right_value, sc.missed = match(gold_rows, parsed)
+        sc.untiered = sum(1 for row in gold_rows if (b := best_match(row, parsed)) is not None and b.code is None)
         sc.unmatched = unmatched(gold_rows, parsed)
         scores.append(sc)
     return scores
@@ -176,7 +189,13 @@ def halves(scores: list[ExcerptScore]) -> dict[str, list[ExcerptScore]]:
 def report(scores: list[ExcerptScore], out=sys.stdout) -> None:
     recall, gold, rec, l2, val = overall(scores)
     print(f"overall recall {recall:.3f} ({rec}/{gold} gold rows)", file=out)
+    untiered = sum(s.untiered for s in scores)
     print(f"  of the recovered: right level 2 {l2}/{rec}, right value {val}/{rec}", file=out)
+    print(
+        f"  recovered without a tier (category lost, left to the classifier): {untiered}; "
+        f"right level 2 of those with a tier {l2}/{rec - untiered}",
+        file=out,
+    )
     parsed = sum(s.parsed for s in scores)
     extra = sum(s.unmatched for s in scores)
     print(f"  parsed rows {parsed}, of which {extra} match no gold row", file=out)

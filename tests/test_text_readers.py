@@ -140,3 +140,37 @@ def test_a_bare_number_glued_to_a_name_is_no_value():
     rows = _rows(parse_text(text.replace("\n", " \n"), "glued.txt"))
     assert rows[0] == ("11", "硬化村道4.5公里", None)
     assert rows[1][:2] == ("12", "验收合格率")
+
+
+# --- items marked 指标1: 指标2: on a page exported column by column ----------------------
+
+SCRAMBLED_NUMBERED = (
+    "村级道路养护项目支出绩效自评表 项目名称 村级道路养护 主管部门 某县交通运输局 "
+    "年度 总体 目标 一级 指标 年度 实际 指标值 完成值 指标1:养护村道里程 120公里 指标2:修补坑槽面积 "
+    "不少于800 平方米 112公里 二级指标 三级指标 指标3:道路巡查次数 分值 得分 24次 22次 5 5 "
+    "指标4:0-3级桥梁检查数 15座 15座 5 5 质量指标 指标1:养护路段合格率 ≥95% 96% 10 10 指标2: 时效指标"
+)
+
+
+def test_numbered_items_on_a_column_scrambled_page():
+    rows = _rows(parse_text(SCRAMBLED_NUMBERED, "scrambled.txt"))
+    assert rows == [
+        (None, "养护村道里程", "120公里"),
+        (None, "修补坑槽面积", "不少于800"),
+        (None, "道路巡查次数", None),
+        (None, "0-3级桥梁检查数", "15座"),
+        ("12", "养护路段合格率", "≥95%"),
+    ]
+
+
+def test_items_before_any_category_keep_no_guessed_tier():
+    result = parse_text(SCRAMBLED_NUMBERED, "scrambled.txt")
+    first = result.tables[0].indicators[0]
+    assert first.code is None and first.level1 is None
+    assert first.inferred_levels == ["level1", "level2"]
+    assert any("kept without a tier" in w.problem for w in result.warnings)
+
+
+def test_unmarked_rows_before_any_category_are_still_dropped():
+    text = "一级指标\t二级指标\t三级指标\t指标值\n\t\t说明文字一行\t见附件\n产出指标\t数量指标\t建设里程\t5公里\n"
+    assert _rows(parse_text(text, "t.txt")) == [("11", "建设里程", "5公里")]

@@ -63,7 +63,7 @@ def glued_grid(text: str) -> Grid:
 def _peel_categories(flat: str) -> tuple[list[str], str]:
     cats: list[str] = []
     while len(cats) < 2:
-        m = re.match(r"^(.{1,10}?指标)(\(\d+分\))?", flat)
+        m = re.match(r"^(.{1,10}?指标)(\(\d+(-\d+)?分\)|\(\d+(-\d+)?\)分)?", flat)
         if not m or not category_cell(m.group(0)):
             break
         cats.append(m.group(0))

@@ -205,6 +205,8 @@ _NAME_PREFIX = re.compile(
 )
 _PLACEHOLDER_UNIT = re.compile(rf"[(（]\s*{SIGN_CLASS}*\s*\*+\s*([^()（）\d*\s]{{1,6}})[)）]")
 _BARE_NUMBER = re.compile(rf"^{SIGN_CLASS}?\s*\d+(\.\d+)?$")
+#: A template's item marker (``指标3:``): the row is an indicator whatever else it lost.
+_ITEM_MARKER = re.compile(r"^\s*指标\s*\d{1,2}\s*[:：]")
 _TEMPLATE_NAME = re.compile(r"^(指标\s*\d*|[.…。·\s]+|[-—/\\]+|无)$")
 
 
@@ -456,6 +458,7 @@ class _GridParser:
         parts: dict[str, str],
     ) -> None:
         hint = _PLACEHOLDER_UNIT.search(name)
+        marked = bool(_ITEM_MARKER.match(name))
         name = clean_name(name)
         if hint and parts.get(VALUE) and _BARE_NUMBER.match(parts[VALUE].strip()) and UNIT not in parts:
             # ``公猪舍(≥**平方米)`` | ``22.8``: the template's placeholder carries the unit.
@@ -474,11 +477,19 @@ class _GridParser:
         level1, level2 = lv.l1, lv.l2
         unknown = unknown or lv.l2_unknown
         self.rows_seen += 1
-        if level1 is None and level2 is None and unknown is None:
-            self._warn(line, raw, "indicator row before any category")
-            return
         value = _join_value(parts.get(OP), parts.get(VALUE), parts.get(UNIT))
         period = _join_value(parts.get(OP), parts.get(PERIOD), parts.get(UNIT)) if PERIOD in parts else None
+        if level1 is None and level2 is None and unknown is None:
+            if marked:
+                # ``指标3:…`` is an indicator by its marker even where its category was lost:
+                # kept without a tier (the classifier gives one), never given a guessed one.
+                self._warn(line, raw, "indicator row before any category; kept without a tier")
+                self.cur.indicators.append(
+                    make_indicator(name, period_value=period, annual_value=value, raw=raw, inferred_levels=inferred)
+                )
+                return
+            self._warn(line, raw, "indicator row before any category")
+            return
         try:
             ind = make_indicator(
                 name,

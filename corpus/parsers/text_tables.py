@@ -28,6 +28,7 @@ from jixiao.corpus.parsers.cell_stream import stream_grid, stream_tokens
 from jixiao.corpus.parsers.flattened_text import flattened_grid
 from jixiao.corpus.parsers.glued_rows import GLUED_HEADER, glued_grid, glued_prefix, split_glued
 from jixiao.corpus.parsers.grid import category_cell, grid_to_tables
+from jixiao.corpus.parsers.numbered_items import ITEM_MARKER, MIN_ITEMS, count_items, numbered_grid
 from jixiao.corpus.parsers.text_grid import text_form, to_grid
 from jixiao.corpus.parsers.vocab import VALUE_LIKE, Grid
 from jixiao.corpus.parsers.wrapped_text import normalize_newlines
@@ -78,6 +79,8 @@ def parse(text: str, source: str) -> ParseResult:
     if form != "tab" or not _count(best)[0]:
         tokens = stream_tokens(text, form)
         readings = [(lambda: stream_grid(tokens), f"text-table ({form}, cell stream)")]
+        if count_items(tokens) >= MIN_ITEMS:
+            readings.append((lambda: numbered_grid(tokens), f"text-table ({form}, numbered items)"))
         if sum(glued_prefix(t) for t in tokens) >= 2:
             readings.append((lambda: stream_grid(split_glued(tokens)), f"text-table ({form}, glued cells)"))
         if GLUED_HEADER.search(re.sub(r"\s+", "", text)):
@@ -105,8 +108,14 @@ def _read(grid: Grid, source: str, layout: str, errors: list[UnknownCategoryErro
 
 
 def _count(result: ParseResult | None) -> tuple[int, int]:
-    """Indicator rows that read well (a tier, a name that is no value), then those with a value."""
+    """Indicator rows that read well (a name that is no value, and a tier or an item
+    marker such as ``指标3:``), then those with a value."""
     if result is None:
         return (0, 0)
-    good = [i for t in result.tables for i in t.indicators if i.code and not VALUE_LIKE.match(i.name)]
+    good = [
+        i
+        for t in result.tables
+        for i in t.indicators
+        if (i.code or ITEM_MARKER.match(i.raw or "")) and not VALUE_LIKE.match(i.name)
+    ]
     return (len(good), sum(1 for i in good if i.value))
