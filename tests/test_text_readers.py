@@ -7,9 +7,12 @@ rule is pinned by a test of its own and never by a copy of the page it was found
 
 from __future__ import annotations
 
+import pytest
+
 from jixiao.corpus.parsers import text_tables
 from jixiao.corpus.parsers.text import parse_text
 from jixiao.corpus.taxonomy import is_level2_name, resolve
+from jixiao.errors import ParseError
 
 
 def _rows(result):
@@ -174,3 +177,44 @@ def test_items_before_any_category_keep_no_guessed_tier():
 def test_unmarked_rows_before_any_category_are_still_dropped():
     text = "一级指标\t二级指标\t三级指标\t指标值\n\t\t说明文字一行\t见附件\n产出指标\t数量指标\t建设里程\t5公里\n"
     assert _rows(parse_text(text, "t.txt")) == [("11", "建设里程", "5公里")]
+
+
+# --- indicators written as prose ----------------------------------------------------------
+
+PROSE = """\
+关于某村饮水安全巩固提升工程绩效目标的公示
+根据有关文件精神,项目总体目标是:新建蓄水池2座,受益群众300人。现将绩效目标公示如下:
+一、产出指标
+数量指标:★新建蓄水池(≥**座)≥2座;铺设供水管网长度不少于3.5公里。质量指标:工程验收合格率=100%。
+二、效益指标
+社会效益目标:受益群众人数(≥**人)≥300人。生态效益指标:水源保护得到加强。
+三、满意度指标
+服务对象满意度指标,受益群众满意度≥90%。
+附件:绩效目标表.xlsx
+"""
+
+
+def test_prose_indicators_need_a_head_and_a_value():
+    result = parse_text(PROSE, "notice.txt")
+    assert result.layout == "prose"
+    assert _rows(result) == [
+        ("11", "新建蓄水池", "≥2座"),
+        ("11", "铺设供水管网长度", "不少于3.5公里"),
+        ("12", "工程验收合格率", "=100%"),
+        ("22", "受益群众人数", "≥300人"),
+        ("31", "受益群众满意度", "≥90%"),
+    ]
+
+
+def test_prose_in_traditional_characters_with_numbered_heads():
+    text = "(一)產出指標\n1、數量指標:發放助學金人數1200人。\n2、質量指標:資助標準100%達標,資金到位率100%達標。\n"
+    assert _rows(parse_text(text, "notice.txt")) == [
+        ("11", "发放助学金人数", "1200人"),
+        ("12", "资助标准", "100%达标"),
+        ("12", "资金到位率", "100%达标"),
+    ]
+
+
+def test_prose_without_indicator_heads_is_no_table():
+    with pytest.raises(ParseError):
+        parse_text("今年共培训农民1200人次,考核合格率达到95%。下一步将继续扩大培训规模≥2000人次。", "news.txt")

@@ -31,7 +31,7 @@ _BARE_NUMBER = re.compile(r"[\d.,]+")
 _GLUED_SCORE = re.compile(r"^(?P<value>.*?(?:%|‰|以上|以下|以内))\d{1,2}(?:\.\d+)?$")
 #: The trailing value of a glued stream cell: a short unit at most, so ``建设4个示范点`` stays a name.
 _CELL_VALUE_END = re.compile(
-    r"^(?P<name>.*?[\u4e00-\u9fff)）])(?P<value>\d[\d.,]*\s*([%‰](以上|以下|以内)?(\d{1,2}(\.\d+)?)?|[\u4e00-\u9fff/]{1,3})?)$"
+    r"^(?P<name>.*?[\u4e00-\u9fff)）])(?P<value>\d[\d.,]*\s*([%‰](以上|以下|以内|达标)?(\d{1,2}(\.\d+)?)?|[\u4e00-\u9fff/]{1,3})?)$"
 )
 
 
@@ -91,6 +91,11 @@ def _split_value(rest: str, value_end: re.Pattern[str] = _GLUED_VALUE_END) -> tu
     return rest, None
 
 
+def split_name_value(text: str) -> tuple[str, str | None]:
+    """A name and the value glued after it (``合格率≥95%``), or the text and None."""
+    return _split_value(text, _CELL_VALUE_END)
+
+
 def _drop_score(value: str) -> str:
     m = _GLUED_SCORE.match(value)
     return m.group("value") if m else value
@@ -117,7 +122,7 @@ def split_glued(tokens: list[str]) -> list[str]:
         out.extend(cats)
         if not rest:
             continue
-        name, value = _split_value(rest, _CELL_VALUE_END)
+        name, value = split_name_value(rest)
         if name != rest and len(re.findall(r"[\u4e00-\u9fff]", name)) >= 2 and (cats or not _bare_label(name)):
             out.extend([name, value] if value else [name])
         else:
