@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from jixiao.corpus.parsers import text_tables
+from jixiao.corpus.parsers.cell_stream import stream_grid
 from jixiao.corpus.parsers.text import parse_text
 from jixiao.corpus.taxonomy import is_level2_name, resolve
 from jixiao.errors import ParseError
@@ -218,3 +219,18 @@ def test_prose_in_traditional_characters_with_numbered_heads():
 def test_prose_without_indicator_heads_is_no_table():
     with pytest.raises(ParseError):
         parse_text("今年共培训农民1200人次,考核合格率达到95%。下一步将继续扩大培训规模≥2000人次。", "news.txt")
+
+
+# --- a row whose self-evaluation cells are missing ---------------------------------------
+
+
+def test_a_name_shaped_cell_is_never_eaten_as_a_missing_self_evaluation_cell():
+    # A subtotal row prints its score and target only; the next row's name follows at once.
+    text = (
+        "一级指标 二级指标 三级指标 分值 年度指标值 全年实际值 得分 "
+        "产出指标 数量指标 ★改造农房合计 10 10 危房改造面积 300平方米 300平方米 "
+        "厕所改造户数 20户 20户 质量指标 ★工程验收合格率 10 10"
+    )
+    tokens = text.split(" ")
+    names = [row[2] for row in stream_grid(tokens)[1:]]
+    assert names == ["★改造农房合计", "危房改造面积", "厕所改造户数", "★工程验收合格率"]

@@ -177,6 +177,8 @@ def _stream_row(tokens: list[str], i: int, schedule: list[tuple[str, str]], rows
         elif role == IGNORE:
             if _REASON_COLUMN.search(label):
                 continue
+            if _NAME_SHAPED.search(t) and not VALUE_LIKE.match(t):
+                break  # the self-evaluation cells are missing: this is the next row's name
             if (
                 VALUE_LIKE.match(t)
                 or len(t) <= 8
