@@ -11,6 +11,7 @@ import pytest
 
 from jixiao.corpus.parsers import text_tables
 from jixiao.corpus.parsers.cell_stream import stream_grid
+from jixiao.corpus.parsers.flattened_text import flattened_grid
 from jixiao.corpus.parsers.text import parse_text
 from jixiao.corpus.taxonomy import is_level2_name, resolve
 from jixiao.errors import ParseError
@@ -234,3 +235,41 @@ def test_a_name_shaped_cell_is_never_eaten_as_a_missing_self_evaluation_cell():
     tokens = text.split(" ")
     names = [row[2] for row in stream_grid(tokens)[1:]]
     assert names == ["★改造农房合计", "危房改造面积", "厕所改造户数", "★工程验收合格率"]
+
+
+# --- a table run into one paragraph (OCR of a scan) ------------------------------------------
+
+OCR_PARAGRAPH = (
+    "某县专项资金绩效目标自评表 绩效指标一级指标二级指标三级指标年度指标值全年完成值"
+    "产出指标数量指标300吨饲料储备到位率100%100%仓储设施完好率98%98%质量指标饲料抽检合格率100%100%"
+    "时效指标资金拨付及时率5符合要求符合要求效益指标社会效益指标养殖户受益户数120户120户"
+    "满意度指标服务对象满意度指标养殖户满意度2095%说明无"
+)
+
+
+def test_several_names_under_one_category_are_cut_at_value_runs():
+    rows = [r for r in flattened_grid(OCR_PARAGRAPH) if r[2] and r[2] != "三级指标"]
+    assert [(r[2], r[3]) for r in rows] == [
+        ("300吨饲料储备到位率", "100%"),  # a quantity with its measure word stays in the name
+        ("仓储设施完好率", "98%"),
+        ("饲料抽检合格率", "100%"),
+        ("资金拨付及时率", None),  # a bare number (a score) ends the name
+        ("养殖户受益户数", "120户"),
+        ("养殖户满意度", None),  # 2095%: a score glued to the target, no value is sure
+    ]
+
+
+def test_an_ocr_paragraph_parses_with_its_categories():
+    codes = [code for code, _name, _value in _rows(text_tables.parse(OCR_PARAGRAPH, "ocr.txt"))]
+    assert codes == ["11", "11", "12", "13", "22", "31"]
+
+
+def test_a_reading_that_repeats_names_or_reads_notes_as_names_does_not_win():
+    # The cell stream reads this table well; a reading that only adds junk names must not
+    # replace it (see text_tables._count).
+    text = "一级指标 二级指标 三级指标 指标值\n产出指标 质量指标 验收合格率 ≥98%\n时效指标 完成及时率 100%\n"
+    result = text_tables.parse(text, "t.txt")
+    assert _rows(result) == [("12", "验收合格率", "≥98%"), ("13", "完成及时率", "100%")]
+    assert text_tables._name_reads_well("验收合格率")
+    assert not text_tables._name_reads_well("(百分比)")
+    assert not text_tables._name_reads_well("尾款未付,提高预算准确度。")

@@ -108,14 +108,24 @@ def _read(grid: Grid, source: str, layout: str, errors: list[UnknownCategoryErro
 
 
 def _count(result: ParseResult | None) -> tuple[int, int]:
-    """Indicator rows that read well (a name that is no value, and a tier or an item
-    marker such as ``指标3:``), then those with a value."""
+    """Distinct indicator rows that read well, then those with a value.
+
+    A row reads well with a tier (or an item marker such as ``指标3:``) and a name that
+    is neither a value, nor a bracketed note (``(百分比)``), nor a sentence. Distinct
+    names, because a reading that takes the actual-value column for a second row
+    (``验收合格率`` twice) is no better for it.
+    """
     if result is None:
         return (0, 0)
-    good = [
-        i
+    good = {
+        i.name: i
         for t in result.tables
         for i in t.indicators
-        if (i.code or ITEM_MARKER.match(i.raw or "")) and not VALUE_LIKE.match(i.name)
-    ]
-    return (len(good), sum(1 for i in good if i.value))
+        if (i.code or ITEM_MARKER.match(i.raw or "")) and _name_reads_well(i.name)
+    }
+    return (len(good), sum(1 for i in good.values() if i.value))
+
+
+def _name_reads_well(name: str) -> bool:
+    outside = re.sub(r"[(（][^()（）]*[)）]", "", name)
+    return not VALUE_LIKE.match(name) and len(re.findall(r"[\u4e00-\u9fff]", outside)) >= 2 and "。" not in name
