@@ -273,3 +273,25 @@ def test_a_reading_that_repeats_names_or_reads_notes_as_names_does_not_win():
     assert text_tables._name_reads_well("验收合格率")
     assert not text_tables._name_reads_well("(百分比)")
     assert not text_tables._name_reads_well("尾款未付,提高预算准确度。")
+
+
+OCR_SELF_EVALUATION = (
+    "某项目绩效自评表 级标 一指二级指标三级指标年初目标值实际完成值得分"
+    "产出 指标数量指标补贴农户数2020质量指标资金管理专款专用专款专用专款专用10"
+    "成本指标预算控制不超过预算不超过预算10时效指标12月底之前完成1100%100%10总分100"
+)
+
+
+def test_ocr_header_without_its_garbled_level_1_cell_and_text_targets():
+    rows = [(r[2], r[3]) for r in flattened_grid(OCR_SELF_EVALUATION) if r[2] and r[2] != "三级指标"]
+    assert rows == [
+        ("补贴农户数", None),  # 2020: score columns, no sure target
+        ("资金管理专款专用", "专款专用"),  # target and actual alike: one copy is the target
+        ("预算控制", "不超过预算"),  # a repeated target that starts with an operator word
+        ("12月底之前完成", None),  # a name may start with a date
+    ]
+
+
+def test_an_operator_word_inside_a_name_stays_without_a_repeat():
+    grid = flattened_grid("二级指标三级指标指标值 成本指标采购价格不高于市场价8是是8")
+    assert [r[2] for r in grid if r[2] and r[2] != "三级指标"] == ["采购价格不高于市场价"]

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 
-from jixiao.corpus.parsers.glued_rows import GLUED_HEADER
 from jixiao.corpus.parsers.grid import category_cell, header_role, is_meta_label
-from jixiao.corpus.parsers.vocab import MEASURE_WORDS, SYNTHETIC_HEADER, Grid, level_cells
+from jixiao.corpus.parsers.vocab import MEASURE_WORDS, OPERATOR_WORDS, SYNTHETIC_HEADER, Grid, level_cells
 from jixiao.corpus.taxonomy import is_level1_name
 
+#: The indicator header run into the paragraph. OCR often garbles the merged 一级指标 cell
+#: (``级标 一指``), so 二级指标 and 三级指标 side by side are enough.
+FLAT_HEADER = re.compile(r"(?:一级指标[^|\t]{0,3})?二级指标[^|\t]{0,3}三级指标")
 _FLAT_SEPARATOR = re.compile(
     r"(?P<cat>[\u4e00-\u9fff]{2,10}?指标(?:\(\d+分\))?)|(?P<mark>指标\s*\d{1,2}\s*[:：]?)"
 )
@@ -29,7 +31,7 @@ def flattened_grid(text: str) -> Grid:
     """Level 1 | level 2 | name rows from a table run into one paragraph (values lost)."""
     flat = re.sub(r"\s+", "", text)
     rows: Grid = []
-    for block in GLUED_HEADER.split(flat)[1:]:
+    for block in FLAT_HEADER.split(flat)[1:]:
         rows.append(list(SYNTHETIC_HEADER))
         cats: list[str] = []
         for piece, sep in _flat_pieces(block[:4000]):
@@ -71,13 +73,36 @@ def _named_items(piece: str) -> list[tuple[str, str | None]]:
             continue
         bare = _BARE_INSIDE.search(name)
         if not _unit_tail(piece, pos):
-            items.append((name[: bare.start()] if bare else name, _target(values)))
+            # Cut at a bare number, the run's values belong to the text after the cut.
+            name, text_value = _text_target(name[: bare.start()] if bare else name)
+            items.append((name, text_value if bare else _target(values) or text_value))
         pos = run.end()
     rest = piece[pos:].lstrip("、,，。;；:： ")
     name = _FLAT_NAME.match(rest)
     if name and name.group(0) and not _unit_tail(piece, pos):
         items.append((name.group(0), None))
     return items
+
+
+_OPERATOR_WORD = re.compile("|".join(re.escape(w) for w in OPERATOR_WORDS if len(w) >= 2 and not w.isascii()))
+
+
+def _text_target(name: str) -> tuple[str, str | None]:
+    """A name with its text target and actual glued on: ``成本控制不超过预算不超过预算``.
+
+    Target and actual printed alike (``专款专用专款专用``) are cut down to one copy, which
+    is the target; when that target starts with an operator word it is no part of the
+    name. Without a repeat nothing is cut: ``价格不高于市场价`` is a whole name.
+    """
+    for k in range(2, min(12, len(name) // 2) + 1):
+        tail = name[-k:]
+        if name[-2 * k : -k] == tail:
+            while name.endswith(tail + tail):
+                name = name[:-k]
+            if _OPERATOR_WORD.match(tail) and len(re.findall(r"[\u4e00-\u9fff]", name[:-k])) >= 2:
+                name = name[:-k]
+            return name, tail
+    return name, None
 
 
 def _unit_tail(piece: str, pos: int) -> bool:

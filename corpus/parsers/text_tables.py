@@ -25,7 +25,7 @@ import re
 
 from jixiao.corpus.normalize import to_simplified
 from jixiao.corpus.parsers.cell_stream import stream_grid, stream_tokens
-from jixiao.corpus.parsers.flattened_text import flattened_grid
+from jixiao.corpus.parsers.flattened_text import FLAT_HEADER, flattened_grid
 from jixiao.corpus.parsers.glued_rows import GLUED_HEADER, glued_grid, glued_prefix, split_glued
 from jixiao.corpus.parsers.grid import category_cell, grid_to_tables
 from jixiao.corpus.parsers.numbered_items import ITEM_MARKER, MIN_ITEMS, count_items, numbered_grid
@@ -83,9 +83,11 @@ def parse(text: str, source: str) -> ParseResult:
             readings.append((lambda: numbered_grid(tokens), f"text-table ({form}, numbered items)"))
         if sum(glued_prefix(t) for t in tokens) >= 2:
             readings.append((lambda: stream_grid(split_glued(tokens)), f"text-table ({form}, glued cells)"))
-        if GLUED_HEADER.search(re.sub(r"\s+", "", text)):
+        flat = re.sub(r"\s+", "", text)
+        if GLUED_HEADER.search(flat):
             readings.append((lambda: glued_grid(text), "text-table (glued rows)"))
-            readings.append((lambda: flattened_grid(text), "text-table (flattened paragraph, names only)"))
+        if FLAT_HEADER.search(flat):
+            readings.append((lambda: flattened_grid(text), "text-table (flattened paragraph)"))
         for make, layout in readings:
             other = _read(make(), source, layout, errors)
             if _count(other) > _count(best):
