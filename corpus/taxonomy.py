@@ -165,6 +165,8 @@ def _clean(name: str) -> str:
     s = _NUM_PREFIX.sub("", s)
     s = _BRACKETS.sub("", s)
     s = s.strip(" :：;；,，.。")
+    if s.endswith("等") and len(s) > 3:  # ``服务对象满意度指标等``: the template's "and so on"
+        s = s[:-1]
     for suffix in _CATEGORY_SUFFIXES:
         if s.endswith(suffix) and (s[: -len(suffix)] in _LEVEL2_VARIANTS or s[: -len(suffix)] in _LEVEL1_VARIANTS):
             return s[: -len(suffix)]

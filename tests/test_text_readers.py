@@ -295,3 +295,27 @@ def test_ocr_header_without_its_garbled_level_1_cell_and_text_targets():
 def test_an_operator_word_inside_a_name_stays_without_a_repeat():
     grid = flattened_grid("二级指标三级指标指标值 成本指标采购价格不高于市场价8是是8")
     assert [r[2] for r in grid if r[2] and r[2] != "三级指标"] == ["采购价格不高于市场价"]
+
+
+# --- smaller rules of the cell stream and the category names ----------------------------
+
+
+def test_a_category_word_that_repeats_the_level_2_is_the_name():
+    text = (
+        "一级指标 二级指标 三级指标 指标解释 指标值 "
+        "满意度指标 服务对象满意度指标 服务对象满意度 参训学员的满意程度 >=90%"
+    )
+    grid = stream_grid(text.split(" "))
+    assert grid[1][2] == "服务对象满意度"
+
+
+def test_a_template_s_trailing_deng_is_no_part_of_the_category():
+    assert resolve("满意度指标", "服务对象满意度指标等").code == "31"
+    assert not is_level2_name("等")
+
+
+def test_a_name_with_a_template_hint_and_a_note_is_not_taken_for_a_missing_value():
+    text = "一级指标 二级指标 三级指标 指标值 产出指标 数量指标 巡查制度落实 临时救助人数(按月平均)(≥**人) >=12人"
+    rows = stream_grid(text.split(" "))
+    assert [r[2] for r in rows[1:]] == ["巡查制度落实", "临时救助人数(按月平均)(≥**人)"]
+    assert rows[2][3] == ">=12人"
