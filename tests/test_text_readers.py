@@ -319,3 +319,14 @@ def test_a_name_with_a_template_hint_and_a_note_is_not_taken_for_a_missing_value
     rows = stream_grid(text.split(" "))
     assert [r[2] for r in rows[1:]] == ["巡查制度落实", "临时救助人数(按月平均)(≥**人)"]
     assert rows[2][3] == ">=12人"
+
+
+def test_header_labels_and_one_character_fragments_are_no_names():
+    text = (
+        "一级指标\t二级指标\t三级指标\t指标值\n"
+        "产出指标\t数量指标\t培训人数\t50人\n"
+        "\t\t年度指标值\t实际完成值\n"
+        "\t\t率\t\n"
+        "\t质量指标\t合格率\t95%\n"
+    )
+    assert _rows(text_tables.parse(text, "t.txt")) == [("11", "培训人数", "50人"), ("12", "合格率", "95%")]

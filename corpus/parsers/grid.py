@@ -217,10 +217,18 @@ def clean_name(name: str) -> str:
     return normalize_text(t)
 
 
+#: Header labels that a broken stream can put where a name goes; never an indicator's name.
+_LABEL_NAME = re.compile(
+    r"^(绩效指标|[一二三]级指标?|指标名称|(年度|年初)?(指标值|目标值)|(实际)?完成值|实际完成值分值|分值|得分|权重|备注)$"
+)
+
+
 def _usable_name(name: str) -> bool:
-    if _TEMPLATE_NAME.match(name):
+    if _TEMPLATE_NAME.match(name) or _LABEL_NAME.match(_compact(name)):
         return False
-    return bool(re.search(r"[\u4e00-\u9fffA-Za-z0-9]", name)) and not re.fullmatch(r"[\d.%\s]+", name)
+    if len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", name)) < 2:
+        return False  # ``率``, ``标``: a fragment of a wrapped cell
+    return not re.fullmatch(r"[\d.%\s]+", name)
 
 
 # --- table assembly -------------------------------------------------------------------
