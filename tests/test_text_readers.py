@@ -199,6 +199,7 @@ PROSE = """\
 def test_prose_indicators_need_a_head_and_a_value():
     result = parse_text(PROSE, "notice.txt")
     assert result.layout == "prose"
+    assert result.tables[0].project == "某村饮水安全巩固提升工程"
     assert _rows(result) == [
         ("11", "新建蓄水池", "≥2座"),
         ("11", "铺设供水管网长度", "不少于3.5公里"),

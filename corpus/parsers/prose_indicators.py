@@ -25,6 +25,8 @@ _HEAD = re.compile(r"(?P<head>[\u4e00-\u9fff]{2,14}?(?:指标|目标|值))\s*[:�
 #: An enumerated heading line (``(一)产出指标``, ``二、 效益指标``).
 _ENUMERATOR = re.compile(r"^\s*([(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十\d]+\s*[、.．])\s*")
 _CLAUSE_END = "；;。，,\n"
+#: The project an announcement is about: ``关于××项目绩效目标(设定)的公示``.
+_TITLE_PROJECT = re.compile(r"关于(?P<project>[^,，。:：\n]{4,60}?)的?绩效目标")
 _MAX_NAME = 40
 #: Below this many clauses with a head and a value, a text is no prose of indicators.
 MIN_CLAUSES = 2
@@ -39,7 +41,11 @@ def parse(text: str, source: str) -> ParseResult:
     rows = _rows(readable(text))
     if len(rows) < MIN_CLAUSES:
         return ParseResult(layout="prose")
-    result = grid_to_tables([list(SYNTHETIC_HEADER), *rows], source)
+    head: Grid = []
+    title = _TITLE_PROJECT.search(readable(text)[:2000])
+    if title:
+        head.append(["项目名称", title.group("project")])
+    result = grid_to_tables([*head, list(SYNTHETIC_HEADER), *rows], source)
     result.layout = "prose"
     return result
 
