@@ -40,12 +40,13 @@ FAILURE_REASONS: dict[str, str] = {
     "p031": "glued rows under an evaluation header (评价指标 评价内容 指标名称…) without 一级/二级/三级指标; "
     "names run into their descriptions ('享受资助人数达到预计值')",
     "p032": "headerless fragment, all rows on one line with scores glued to names ('足额保障率=100% 22.5 科目调整…')",
-    "p035": "Word table flattened in column order: header cells, project facts and indicator names "
-    "interleaved and wrapped mid-name",
+    "p035": "Word table flattened in column order: the rows under 三级指标 keep their order, but the level "
+    "columns come after them, so no row has a category; names wrapped mid-name",
     "p040": "two tables flattened in column order, names wrapped mid-word ('绩 效指 标'), values missing",
     "p042": "no table: indicators written as prose sentences ('数量指标:★补助…(≥**株)>=17600株;…')",
     "p044": "no table: traditional-character announcement listing the indicators in running prose",
-    "p046": "OCR'd PDF with garbled categories ('工程效 果指标济益标 经效指') and names glued to values",
+    "p046": "OCR'd PDF with garbled categories ('工程效 果指标济益标 经效指') and names glued to values; "
+    "no indicator header survives, so no reader takes it for a table",
     "p062": "OCR'd scan with garbled header and categories ('度效标O0B年绩目', '出标产指'), rows glued",
     "p063": "OCR'd page of a document-sharing mirror; rows glued with scores, categories split by OCR",
 }
