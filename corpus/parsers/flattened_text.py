@@ -28,7 +28,7 @@ _FLAT_NAME = re.compile(r"^[^\d≥≤><=%]*")
 
 
 def flattened_grid(text: str) -> Grid:
-    """Level 1 | level 2 | name rows from a table run into one paragraph (values lost)."""
+    """Level 1 | level 2 | name | value rows from a table run into one paragraph."""
     flat = re.sub(r"\s+", "", text)
     rows: Grid = []
     for block in FLAT_HEADER.split(flat)[1:]:
@@ -117,6 +117,8 @@ def _target(values: list[str]) -> str | None:
     if len(values) >= 2 and values[1] == values[0] and not re.fullmatch(r"[\d.,]+", values[0]):
         return values[0]
     return None
+
+
 def is_level2_name_only(cell: str) -> bool:
     return category_cell(cell) and not is_level1_name(cell)
 

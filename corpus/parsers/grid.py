@@ -19,6 +19,7 @@ from functools import lru_cache
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.parsers.vocab import (
     IGNORE,
+    ITEM_MARKER,
     L1,
     L2,
     L3,
@@ -205,8 +206,6 @@ _NAME_PREFIX = re.compile(
 )
 _PLACEHOLDER_UNIT = re.compile(rf"[(（]\s*{SIGN_CLASS}*\s*\*+\s*([^()（）\d*\s]{{1,6}})[)）]")
 _BARE_NUMBER = re.compile(rf"^{SIGN_CLASS}?\s*\d+(\.\d+)?$")
-#: A template's item marker (``指标3:``): the row is an indicator whatever else it lost.
-_ITEM_MARKER = re.compile(r"^\s*指标\s*\d{1,2}\s*[:：]")
 _TEMPLATE_NAME = re.compile(r"^(指标\s*\d*|[.…。·\s]+|[-—/\\]+|无)$")
 
 
@@ -466,7 +465,7 @@ class _GridParser:
         parts: dict[str, str],
     ) -> None:
         hint = _PLACEHOLDER_UNIT.search(name)
-        marked = bool(_ITEM_MARKER.match(name))
+        marked = bool(ITEM_MARKER.match(name))
         name = clean_name(name)
         if hint and parts.get(VALUE) and _BARE_NUMBER.match(parts[VALUE].strip()) and UNIT not in parts:
             # ``公猪舍(≥**平方米)`` | ``22.8``: the template's placeholder carries the unit.

@@ -14,10 +14,15 @@ from __future__ import annotations
 import re
 
 from jixiao.corpus.parsers.grid import category_cell, header_role, is_meta_label
-from jixiao.corpus.parsers.vocab import STARTS_WITH_OPERATOR, SYNTHETIC_HEADER, VALUE_LIKE, Grid, level_cells
+from jixiao.corpus.parsers.vocab import (
+    ITEM_MARKER,
+    STARTS_WITH_OPERATOR,
+    SYNTHETIC_HEADER,
+    VALUE_LIKE,
+    Grid,
+    level_cells,
+)
 
-#: An item marker that opens a cell: ``指标1:`` / ``指标 12：``.
-ITEM_MARKER = re.compile(r"^指标\s*\d{1,2}\s*[:：]")
 #: Below this many markers a page is not read this way.
 MIN_ITEMS = 3
 

@@ -4,17 +4,23 @@ PDF-to-markdown converters (seed 003) write tab-separated rows with merged cells
 blank and cells sometimes shifted; web pages copied as markdown write ``| a | b |``
 rows; the corpus's stored page excerpts write one cell per line ending in ``|``, or
 cells separated by spaces, or, for OCR'd scans, no separators at all. The text is read
-in up to four ways, from the most to the least structure it keeps, one reader each:
+in up to six ways, from the most to the least structure it keeps, one reader each:
 
 1. as a grid (rows and columns as written): ``text_grid``;
 2. as a stream of non-empty cells in reading order, for rows that ran together:
    ``cell_stream``;
-3. as glued rows (``产出指标数量指标补贴国有企业≥25个``), one per line: ``glued_rows``;
-4. as a flattened paragraph, where only names can still be cut out: ``flattened_text``.
+3. as the items a template marks ``指标1:`` ``指标2:``, on pages exported column by column:
+   ``numbered_items``;
+4. as a stream of glued cells (``产出指标数量指标足额保障率=100%``) cut apart: ``glued_rows``;
+5. as glued rows (``产出指标数量指标补贴国有企业≥25个``), one per line: ``glued_rows``;
+6. as a flattened paragraph, cut at categories and value runs: ``flattened_text``.
+
+Text with no table at all, only indicators in sentences, is another layout
+(``prose_indicators``), tried after this one.
 
 Every reading ends in the grid parser, so one set of rules decides categories, names
-and values; of the readings tried, the one with the most well-formed rows (a tier, and
-a name that is no value) wins. Later readings run only when the earlier ones come up
+and values; of the readings tried, the one with the most well-formed rows (a tier or an
+item marker, and a name that is no value, note or sentence) wins. Later readings run only when the earlier ones come up
 short, so a clean table is never second-guessed.
 """
 
@@ -28,9 +34,9 @@ from jixiao.corpus.parsers.cell_stream import stream_grid, stream_tokens
 from jixiao.corpus.parsers.flattened_text import FLAT_HEADER, flattened_grid
 from jixiao.corpus.parsers.glued_rows import GLUED_HEADER, glued_grid, glued_prefix, split_glued
 from jixiao.corpus.parsers.grid import category_cell, grid_to_tables
-from jixiao.corpus.parsers.numbered_items import ITEM_MARKER, MIN_ITEMS, count_items, numbered_grid
+from jixiao.corpus.parsers.numbered_items import MIN_ITEMS, count_items, numbered_grid
 from jixiao.corpus.parsers.text_grid import text_form, to_grid
-from jixiao.corpus.parsers.vocab import VALUE_LIKE, Grid
+from jixiao.corpus.parsers.vocab import ITEM_MARKER, VALUE_LIKE, Grid
 from jixiao.corpus.parsers.wrapped_text import normalize_newlines
 from jixiao.corpus.schema import ParseResult
 from jixiao.errors import UnknownCategoryError

@@ -57,6 +57,9 @@ OPERATOR_COLUMN_CELL = re.compile(rf"^(?:{SIGN_CLASS}|{_WORDS}|{'|'.join(NATURE_
 STARTS_WITH_OPERATOR = re.compile(rf"^(?:{SIGN_CLASS}|{_WORDS})")
 #: The first comparison sign inside a text (where a glued row's value starts).
 OPERATOR_SIGN = re.compile(SIGN_CLASS)
+#: A template's item marker opening a cell (``指标3:``): the row is an indicator whatever
+#: else it lost, its category included.
+ITEM_MARKER = re.compile(r"^\s*指标\s*\d{1,2}\s*[:：]")
 
 
 def is_operator(cell: str) -> bool:
