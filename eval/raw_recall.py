@@ -105,18 +105,11 @@ def best_match(gold_row: dict, parsed: list[Indicator]) -> Indicator | None:
 
 def match(gold_rows: list[dict], parsed: list[Indicator]) -> tuple[int, int, int, list[str]]:
     """(recovered, right level 2, right value, missed names) of gold rows in parsed rows."""
-    keys = [(name_key(p.name), p) for p in parsed]
     recovered = right_l2 = right_value = 0
     missed = []
     for row in gold_rows:
-        gk = name_key(row.get("name") or "")
-        best = None
-        best_score = 0.0
-        for pk, p in keys:
-            score = bigram_dice(gk, pk)
-            if score > best_score:
-                best, best_score = p, score
-        if best is None or best_score < DICE_MIN:
+        best = best_match(row, parsed)
+        if best is None:
             missed.append(row.get("name") or "")
             continue
         recovered += 1
