@@ -192,8 +192,10 @@ def _candidate(
         if len(evidence) >= cfg.max_evidence:
             break
     tables = {r.table for _, r in rows}
-    if (not specific_words(head) or value.qualitative) and len(tables) < cfg.min_generic_support:
-        # A generic or unquantified wording only one table uses is that drafter's habit.
+    authors = {_author(ix, t) for t in tables}
+    if (not specific_words(head) or value.qualitative) and len(authors) < cfg.min_generic_support:
+        # A generic or unquantified wording only one author uses (one department's nine
+        # tables are one author) is that drafter's habit, not a convention.
         return None
     rel = max(r for r, _ in rows)
     return Candidate(
@@ -208,6 +210,11 @@ def _candidate(
         variants=[n for n, _ in names.most_common() if n != head][:5],
         value_distribution=dict(values.most_common(5)),
     )
+
+
+def _author(ix: CorpusIndex, t: int) -> str:
+    table = ix.table(t)
+    return table.department or table.id
 
 
 def similar_project_view(ix: CorpusIndex, p: ScoredProject) -> SimilarProject:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.drafting.candidates import Candidate
-from jixiao.models.drafting.patterns import SLOT_TIERS, Pattern, PatternBook
+from jixiao.models.drafting.patterns import SLOT_TIERS, Convention, Pattern, PatternBook
 from jixiao.models.drafting.project_reading import ProjectFacts
 from jixiao.models.drafting.values import (
     GroundedValue,
@@ -134,6 +134,67 @@ def pattern_candidates(
                 out.append(c)
                 n -= 1
     return out
+
+
+#: A project that produces or earns something: its 经济效益 is its beneficiaries' income.
+_PRODUCTIVE = re.compile(r"种植|养殖|产业|农业|农户|农民|加工|旅游|增收|收入|产值|就业|经营|合作社|特色")
+_LASTING_VERBS = ("提升", "提高", "改善", "保障", "增强", "优化", "维护", "美化")
+#: Relevance of a convention row: under the project's facts and the named patterns, but the
+#: row its tier gets when nothing specific covers it.
+CONVENTION_RELEVANCE = 0.6
+
+
+def convention_candidates(ix: CorpusIndex, facts: ProjectFacts, book: PatternBook) -> list[Candidate]:
+    """可持续影响 (24) and, for productive projects, 经济效益 (21), each put in this project's words.
+
+    24 restates the project's first promised effect as lasting (``提升路况水平`` →
+    ``持续提升路况水平``, 长期), else its object (``校舍维修持续发挥效益``); 21 is the income
+    of the project's beneficiaries (``带动农户增收``), only when the project text speaks of
+    producing or earning. Each carries the corpus convention's support and two example rows.
+    """
+    out: list[Candidate] = []
+    if facts.generic:
+        return out
+    lasting = book.conventions.get("lasting")
+    if lasting is not None:
+        effect = next((e for e in facts.effects if e.verb in _LASTING_VERBS), None)
+        if effect is not None:
+            name, phrase, slot = f"持续{effect.verb}{effect.name}", effect.phrase, effect.name
+        else:
+            name, phrase, slot = f"{facts.core}持续发挥效益", None, facts.core
+        out.append(_convention(ix, lasting, name, slot, "长期", "项目效果长期保持（同类表可持续影响的写法）", phrase))
+    income = book.conventions.get("income")
+    if income is not None and _PRODUCTIVE.search(facts.text) and not any(e.code == "21" for e in facts.effects):
+        who = next((b for b in facts.beneficiaries if b != "企业"), None) or (
+            "企业" if "企业" in facts.beneficiaries else "群众"
+        )
+        basis = "项目文本涉及生产经营（同类表经济效益的写法）"
+        out.append(_convention(ix, income, f"带动{who}增收", who, "有效带动", basis, None))
+    return out
+
+
+def _convention(
+    ix: CorpusIndex, conv: Convention, name: str, slot: str | None, value: str, basis: str, phrase: str | None
+) -> Candidate:
+    evidence = []
+    for e in conv.examples:
+        t = ix.table(e.table)
+        evidence.append(Evidence(table_id=t.id, project=t.project, indicator_name=e.name, value=e.value))
+    template = "持续{效果}" if conv.code == "24" else "带动{受益对象}增收"
+    return Candidate(
+        "pattern",
+        conv.code,
+        name,
+        GroundedValue(value, basis, True),
+        CONVENTION_RELEVANCE,
+        support=conv.support,
+        source_phrase=phrase,
+        pattern=PatternEvidence(
+            pattern=template, support=conv.support, typical_values=dict(conv.values.most_common(3)), slot=slot
+        ),
+        evidence=evidence,
+        value_distribution=dict(conv.values.most_common(5)),
+    )
 
 
 def instantiate(
