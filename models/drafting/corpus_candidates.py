@@ -36,6 +36,7 @@ from jixiao.models.hybrid import FusionConfig
 from jixiao.models.suggest_schema import Evidence, SimilarProject
 
 _DIGIT = re.compile(r"\d")
+_RATE_NAME = re.compile(r"(率|比例)$")
 #: The value of a count this project has not stated: qualitative, for the drafter to quantify.
 COUNT_PLACEHOLDER = "按计划完成"
 
@@ -51,8 +52,12 @@ class RetrievalConfig:
     max_evidence: int = 5
     #: Below this relevance a project is not similar at all and lends no specific row.
     min_relevance: float = 0.15
-    #: A generic row (no specific word) needs this many tables using it.
+    #: A generic row (no specific word) needs this many authors using it.
     min_generic_support: int = 2
+    #: From a project this related (the same kind of project: 国家基本公共卫生服务 for
+    #: another county's 国家基本公共卫生服务项目) a row is lent even when it shares no word
+    #: with this project's text; its numbers are still never copied.
+    borrow_relevance: float = 0.6
 
 
 @dataclass
@@ -105,13 +110,14 @@ def corpus_candidates(
 ) -> list[Candidate]:
     groups: dict[tuple[str, str], _Group] = {}
     relevance_of = {p.table: p.relevance for p in projects}
-    fit_memo: dict[tuple[str, bool], bool] = {}
+    fit_memo: dict[tuple[str, int], bool] = {}
 
     def fitting(name: str, rel: float) -> bool:
-        key = (name, rel >= CLOSE_PROJECT)
+        level = 2 if rel >= cfg.borrow_relevance else 1 if rel >= CLOSE_PROJECT else 0
+        key = (name, level)
         got = fit_memo.get(key)
         if got is None:
-            got = fit_memo[key] = not _DIGIT.search(name) and fits(name, facts.text, rel)
+            got = fit_memo[key] = not _DIGIT.search(name) and (level == 2 or fits(name, facts.text, rel))
         return got
 
     def add(row: IndexRow, rel: float) -> None:
@@ -138,7 +144,7 @@ def corpus_candidates(
             add(row, p.relevance)
     for hit in ix.search("indicators", qvec, qtokens, cfg.fusion, limit=cfg.n_name_hits):
         # A name that fits no project, however related, is skipped before its rows are read.
-        if not fitting(ix.ind_texts[hit.id], 1.0):
+        if not fitting(ix.ind_texts[hit.id], CLOSE_PROJECT):
             continue
         for row in ix.rows_of_name(hit.id, cap=cfg.postings_cap):
             add(row, relevance_of.get(row.table, 0.0))
@@ -175,6 +181,9 @@ def _candidate(
         value = borrowed_value(v, head, code, facts.year)
         if value is not None:
             break
+    if value is None and code == "11" and _RATE_NAME.search(head):
+        # A rate in the count tier (接种率 ≥90%) is a target convention, not a count.
+        value = next((v for v in (borrowed_value(x, head, "12", facts.year) for x in values) if v), None)
     if value is None and code == "11" and specific_words(head) and values:
         # Another project's count is its fact: the row is offered, its number is not.
         value = GroundedValue(COUNT_PLACEHOLDER, "同类项目的数量仅供参考（见依据），请按本项目任务填写", True)
@@ -193,11 +202,13 @@ def _candidate(
             break
     tables = {r.table for _, r in rows}
     authors = {_author(ix, t) for t in tables}
-    if (not specific_words(head) or value.qualitative) and len(authors) < cfg.min_generic_support:
+    rel = max(r for r, _ in rows)
+    specific = bool(specific_words(head))
+    lent = specific and rel >= CLOSE_PROJECT  # a related project's own deliverable
+    if (not specific or (value.qualitative and not lent)) and len(authors) < cfg.min_generic_support:
         # A generic or unquantified wording only one author uses (one department's nine
         # tables are one author) is that drafter's habit, not a convention.
         return None
-    rel = max(r for r, _ in rows)
     return Candidate(
         "corpus",
         code,

@@ -25,6 +25,8 @@ from jixiao.models.drafting.values import (
 )
 from jixiao.models.suggest_schema import Evidence, PatternEvidence
 
+#: How tables measure paying out a subsidy.
+_PAYOUT_HEADS = ("发放及时率", "发放准确率", "发放到位率")
 #: Patterns instantiated per tier: enough to cover the tier, few enough to stay specific.
 PATTERNS_PER_TIER = {"12": 2, "13": 2, "21": 1, "22": 1, "23": 1, "24": 1, "31": 1}
 _QTY_VALUE = re.compile(r"^[≥≤](?P<num>\d+(?:\.\d+)?)(?P<mult>万|千|百|亿)?(?P<unit>.+)$")
@@ -133,6 +135,12 @@ def pattern_candidates(
             if c is not None:
                 out.append(c)
                 n -= 1
+    if facts.grant:
+        # A subsidy is paid out: 补贴发放及时率, 补助发放准确率, with the heads tables use for it.
+        for code in ("12", "13"):
+            p = next((p for p in book.by_code.get(code, []) if p.suffix in _PAYOUT_HEADS), None)
+            if p is not None and (c := instantiate(ix, p, facts, top, slot=facts.grant)) is not None:
+                out.append(c)
     return out
 
 
@@ -198,9 +206,15 @@ def _convention(
 
 
 def instantiate(
-    ix: CorpusIndex, p: Pattern, facts: ProjectFacts, top_support: int, weak: bool = False, rank: int = 0
+    ix: CorpusIndex,
+    p: Pattern,
+    facts: ProjectFacts,
+    top_support: int,
+    weak: bool = False,
+    rank: int = 0,
+    slot: str | None = None,
 ) -> Candidate | None:
-    slot = _slot(p, facts)
+    slot = slot or _slot(p, facts)
     name = slot + p.suffix if slot else _generic_name(p)
     value = None
     for v, _ in p.values.most_common():
@@ -234,7 +248,11 @@ def _slot(p: Pattern, facts: ProjectFacts) -> str | None:
     if p.code == "31":
         if p.suffix != "满意度":
             return None
-        return facts.beneficiaries[0] if facts.beneficiaries else ("服务对象" if facts.core else None)
+        if facts.beneficiaries:
+            return facts.beneficiaries[0]
+        if facts.grant:
+            return f"{facts.grant}对象"
+        return "服务对象" if facts.core else None
     return facts.core
 
 
