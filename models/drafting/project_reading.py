@@ -72,7 +72,7 @@ _UNITS = sorted(
 _QTY = re.compile(
     r"(?P<num>\d+(?:\.\d+)?)\s*(?P<mult>万|千|百|亿)?(?P<unit>"
     + "|".join(_UNITS)
-    + r")(?![\u4e00-\u9fff]*率)"
+    + r")(?![\u4e00-\u9fff]*率)(?!月|工作日|小时)"
 )
 _MEASURE = {
     "公里": "里程",
@@ -112,7 +112,7 @@ _CORE_LEAD = re.compile(
 )
 _GRANT = re.compile(r"(补贴|补助|津贴|助学金|奖补|奖励|救助)(?:资金|经费|专项资金|项目|金)*$")
 _EFFECT = re.compile(
-    r"^(?:进一步|有效|切实|持续|全面|不断)?(提升|提高|改善|保障|促进|增强|减少|降低|方便|确保|优化|美化|消除|缓解|维护)(.{2,30})$"
+    r"^(?:进一步|有效|切实|持续|全面|不断)?(提升|提高|改善|保障|促进|增强|减少|降低|方便|确保|优化|美化|消除|缓解|维护|发挥|减轻|巩固|激发|带动|满足|丰富|推动|稳定|增加|扩大|鼓励)(.{2,30})$"
 )
 #: Clauses that state a deliverable by its verb (开展医疗救助, 组织干部业务培训).
 _TASK = re.compile(
@@ -172,6 +172,17 @@ _BENEFICIARIES = frozenset(
         "家庭",
         "商户",
         "退役军人",
+        "脱贫户",
+        "贫困户",
+        "监测户",
+        "低保对象",
+        "特困人员",
+        "孕产妇",
+        "农村居民",
+        "城乡居民",
+        "种植户",
+        "养殖户",
+        "干部职工",
     ]
 )
 _BENEFICIARY_HEAD = re.compile(r"(民|户|生|者|员|工|人)$")
@@ -254,8 +265,11 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
         vocabulary=content_words(text),
         text=text,
         year_stated=stated_year is not None,
-        grant=(m.group(1) if (m := _GRANT.search(re.sub(r"[（(][^）)]*[）)]", "", name).strip())) else None),
     )
+    m = _GRANT.search(re.sub(r"[（(][^）)]*[）)]", "", name).strip())
+    # Paid out to people (补贴, 津贴, or a text that says 发放), not a transfer to a programme.
+    if m and (m.group(1) in ("补贴", "津贴", "助学金") or "发放" in text):
+        facts.grant = m.group(1)
     previous = facts.core or ""
     for item, phrase in _uses(goal)[:MAX_TASKS]:
         facts.tasks.append(Task(item, phrase))
@@ -319,7 +333,9 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
         number = m.group("num") + (m.group("mult") or "")
         op = "≤" if re.search(r"不超过|以内|控制在", clause) else "≥"
         after = clause[m.end() :]
-        phrase = _LEAD.sub("", before.strip()).strip()
+        phrase = _LEAD.sub("", _TASK_LEAD.sub("", before.strip())).strip()
+        if len(phrase) > 20:
+            continue  # a sentence, not the name of a deliverable
         if unit in _PERSON_UNITS:
             who = next(
                 (w for w in words(after)[:1] if len(w) >= 2 and w in _BENEFICIARIES | content_words(w)), None
@@ -347,6 +363,8 @@ def _tasks(clause: str) -> list[str]:
         task = _task_name(m.group("who") + m.group("what"))
     elif m := _TASK.match(c):
         task = _task_name(m.group(1))
+        if task and len(task) < 3:
+            return []  # 资助智力、精神… : the head of a list, not a deliverable
     else:
         return []
     return [task] if task and content_words(task) else []

@@ -70,10 +70,12 @@ def fits(name: str, project_text: str, source_relevance: float = 0.0) -> bool:
 
     A row with no specific word (``资金支付及时率``) fits any project; ``购买车辆数量``
     fits only a project that speaks of 车辆. A row of a clearly related project
-    (``潮汐机组完好率`` for another tidal power station) fits when it shares one.
+    (``潮汐机组完好率`` for another tidal power station) fits when it shares half of them.
     """
     found = [_in_text(w, project_text) for w in specific_words(name)]
-    return all(found) or (source_relevance >= CLOSE_PROJECT and any(found))
+    # From a related project, half its specific words must be this project's: 修缮建筑数量
+    # fits 文物修缮; 医疗器械监管企业数 (only 监管 shared) does not fit 食品监管.
+    return all(found) or (source_relevance >= CLOSE_PROJECT and 2 * sum(found) >= len(found))
 
 
 def _in_text(word: str, text: str) -> bool:

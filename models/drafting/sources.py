@@ -86,7 +86,7 @@ def project_candidates(facts: ProjectFacts, scheme: Scheme) -> list[Candidate]:
         )
     for e in facts.effects:
         value = GroundedValue(
-            f"有效{e.verb}" if e.verb in ("提升", "提高", "改善", "保障") else "明显改善",
+            "明显改善" if e.verb in ("方便", "美化") else f"有效{e.verb}",
             "项目文本所述（定性）",
             True,
         )
@@ -145,7 +145,7 @@ def pattern_candidates(
 
 
 #: A project that produces or earns something: its 经济效益 is its beneficiaries' income.
-_PRODUCTIVE = re.compile(r"种植|养殖|产业|农业|农户|农民|加工|旅游|增收|收入|产值|就业|经营|合作社|特色")
+_PRODUCTIVE = re.compile(r"种植|养殖|产业|农业|农户|农民|加工|旅游|增收|收入|产值|就业|合作社")
 _LASTING_VERBS = ("提升", "提高", "改善", "保障", "增强", "优化", "维护", "美化")
 #: Relevance of a convention row: under the project's facts and the named patterns, but the
 #: row its tier gets when nothing specific covers it.
@@ -173,9 +173,7 @@ def convention_candidates(ix: CorpusIndex, facts: ProjectFacts, book: PatternBoo
         out.append(_convention(ix, lasting, name, slot, "长期", "项目效果长期保持（同类表可持续影响的写法）", phrase))
     income = book.conventions.get("income")
     if income is not None and _PRODUCTIVE.search(facts.text) and not any(e.code == "21" for e in facts.effects):
-        who = next((b for b in facts.beneficiaries if b != "企业"), None) or (
-            "企业" if "企业" in facts.beneficiaries else "群众"
-        )
+        who = next((b for b in facts.beneficiaries if b != "企业"), None) or "群众"
         basis = "项目文本涉及生产经营（同类表经济效益的写法）"
         out.append(_convention(ix, income, f"带动{who}增收", who, "有效带动", basis, None))
     return out
