@@ -28,6 +28,7 @@ from jixiao.models.drafting.relevance import (
     fits,
     project_relevance,
     specific_words,
+    table_authors,
     word_overlap,
 )
 from jixiao.models.drafting.text_match import bigram_dice, key_of
@@ -89,14 +90,20 @@ def similar_projects(
     cosines = [h.dense or 0.0 for h in hits]
     typical, best = float(np.median(cosines)), max(cosines)
     idf = {w: stats.idf(w) for w in facts.vocabulary}
-    out: dict[int, ScoredProject] = {}
+    scored = []
     for hit in hits:
-        text = ix.proj_texts[hit.id]
-        rel = project_relevance(word_overlap(idf, text), float(hit.dense or 0.0), typical, best)
-        for t in ix.tables_of_project_text(hit.id, cap=3):
-            out.setdefault(t, ScoredProject(t, rel, float(hit.dense or 0.0)))
-    ranked = sorted(out.values(), key=lambda p: (-p.relevance, -p.cosine, p.table))
-    return ranked[: cfg.n_similar]
+        cos = float(hit.dense or 0.0)
+        scored.append((project_relevance(word_overlap(idf, ix.proj_texts[hit.id]), cos, typical, best), cos, hit.id))
+    # Only the best texts' tables are read: each text lends at most 3 tables, so the first
+    # n_similar texts by relevance hold the n_similar most relevant tables.
+    scored.sort(key=lambda x: (-x[0], -x[1]))
+    out = [
+        ScoredProject(t, rel, cos)
+        for rel, cos, text_id in scored[: cfg.n_similar]
+        for t in ix.tables_of_project_text(text_id, cap=3)
+    ]
+    out.sort(key=lambda p: (-p.relevance, -p.cosine, p.table))
+    return out[: cfg.n_similar]
 
 
 def corpus_candidates(
@@ -148,7 +155,9 @@ def corpus_candidates(
             continue
         for row in ix.rows_of_name(hit.id, cap=cfg.postings_cap):
             add(row, relevance_of.get(row.table, 0.0))
-    return [c for c in (_candidate(ix, cl, facts, cfg) for cl in _merge(groups, cfg)) if c is not None]
+    return [
+        c for c in (_candidate(ix, cl, facts, cfg, relevance_of) for cl in _merge(groups, cfg)) if c is not None
+    ]
 
 
 def _merge(groups: dict[tuple[str, str], _Group], cfg: RetrievalConfig) -> list[list[_Group]]:
@@ -165,7 +174,11 @@ def _merge(groups: dict[tuple[str, str], _Group], cfg: RetrievalConfig) -> list[
 
 
 def _candidate(
-    ix: CorpusIndex, cluster: list[_Group], facts: ProjectFacts, cfg: RetrievalConfig
+    ix: CorpusIndex,
+    cluster: list[_Group],
+    facts: ProjectFacts,
+    cfg: RetrievalConfig,
+    relevance_of: dict[int, float],
 ) -> Candidate | None:
     names: Counter[str] = Counter()
     rows: list[tuple[float, IndexRow]] = []
@@ -189,17 +202,6 @@ def _candidate(
         value = GroundedValue(COUNT_PLACEHOLDER, "同类项目的数量仅供参考（见依据），请按本项目任务填写", True)
     if value is None:
         return None
-    evidence, seen = [], set()
-    for rel, r in rows:
-        if r.table in seen:
-            continue
-        seen.add(r.table)
-        t = ix.table(r.table)
-        evidence.append(
-            Evidence(table_id=t.id, project=t.project, indicator_name=r.name, value=r.value, relevance=rel)
-        )
-        if len(evidence) >= cfg.max_evidence:
-            break
     tables = {r.table for _, r in rows}
     authors = {_author(ix, t) for t in tables}
     rel = max(r for r, _ in rows)
@@ -209,6 +211,25 @@ def _candidate(
         # A generic or unquantified wording only one author uses (one department's nine
         # tables are one author) is that drafter's habit, not a convention.
         return None
+    if len(authors) < cfg.min_generic_support and max(relevance_of.get(t, 0.0) for t in tables) < cfg.min_relevance:
+        # One table of an unrelated project (安全率 as 经济效益 in a heating retrofit): its
+        # wording and its tier are that drafter's choice, whatever words it shares.
+        return None
+
+    def evidence() -> list[Evidence]:
+        out, seen = [], set()
+        for rel, r in rows:
+            if r.table in seen:
+                continue
+            seen.add(r.table)
+            t = ix.table(r.table)
+            out.append(
+                Evidence(table_id=t.id, project=t.project, indicator_name=r.name, value=r.value, relevance=rel)
+            )
+            if len(out) >= cfg.max_evidence:
+                break
+        return out
+
     return Candidate(
         "corpus",
         code,
@@ -217,15 +238,14 @@ def _candidate(
         # More tables using it adds a little, never enough to beat a clearly related one.
         min(rel * (1 + 0.05 * math.log1p(len(tables) - 1)), 0.95),
         support=len(tables),
-        evidence=evidence,
+        lazy_evidence=evidence,
         variants=[n for n, _ in names.most_common() if n != head][:5],
         value_distribution=dict(values.most_common(5)),
     )
 
 
 def _author(ix: CorpusIndex, t: int) -> str:
-    table = ix.table(t)
-    return table.department or table.id
+    return table_authors(ix)[t]
 
 
 def similar_project_view(ix: CorpusIndex, p: ScoredProject) -> SimilarProject:

@@ -20,6 +20,7 @@ import numpy as np
 from jixiao.corpus.normalize import name_key
 from jixiao.corpus.taxonomy import merge_cost
 from jixiao.models.corpus_index import CorpusIndex, IndexRow, indicator_code
+from jixiao.models.drafting.relevance import table_authors
 from jixiao.models.drafting.text_match import content_words, words
 
 #: A pattern needs at least this many tables using it after some object.
@@ -153,8 +154,7 @@ def mine_conventions(ix: CorpusIndex, min_support: int = MIN_CONVENTION_SUPPORT)
 
 def _author(ix: CorpusIndex, t: int) -> str:
     """Who wrote a table, as far as the index knows: its department, else the table itself."""
-    table = ix.table(t)
-    return table.department or table.id
+    return table_authors(ix)[t]
 
 
 def _suffixes(name: str) -> list[str]:

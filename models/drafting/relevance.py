@@ -55,6 +55,18 @@ def project_relevance(overlap: float, cosine: float, typical: float, best: float
     return round(WORD_WEIGHT * overlap + (1 - WORD_WEIGHT) * rank * (1.0 if overlap > 0 else 0.3), 4)
 
 
+def table_authors(ix: CorpusIndex) -> list[str]:
+    """Who wrote each table, as far as the index knows: its department, else the table itself.
+
+    Tables of one document share one drafter's habits, so conventions are counted by author.
+    """
+
+    def build(ix: CorpusIndex) -> list[str]:
+        return [(t := ix.table(i)).department or t.id for i in range(ix.n_tables)]
+
+    return ix.derived("drafting.authors", build)  # type: ignore[return-value]
+
+
 @lru_cache(maxsize=50_000)
 def specific_words(name: str) -> frozenset[str]:
     """Content words of an indicator name that tie it to some project's object."""
