@@ -157,8 +157,13 @@ def squeeze_spaces(text: str) -> str:
     return text.strip()
 
 
+@lru_cache(maxsize=65536)
 def normalize_text(text: str | None) -> str:
-    """The one normal form for names, values and goal texts."""
+    """The one normal form for names, values and goal texts.
+
+    Memoised: a review normalises the same names and values in rule after rule, and
+    uploads repeat them table after table.
+    """
     if not text:
         return ""
     text = strip_latex(text)

@@ -128,6 +128,8 @@ def load_engine(cls, settings: Settings, *, progress: bool = True, report: Repor
             settings.index_dir, embedder, snapshot, kind=settings_index_kind(settings), progress=progress
         )
         log.info("index %s%s", result.how, f" ({result.detail})" if result.detail else "")
+        # jieba reads its dictionary on first use: here, not in the first user's suggest.
+        result.index.tokenize_query("项目绩效目标")
         return Suggester(result.index, embedder, settings=settings)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jixiao-start") as pool:
