@@ -289,7 +289,9 @@ class OnnxEmbedder:
         prefix = self.prompts.get(kind, "")
         encodings = self.tokenizer.encode_batch([prefix + t for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        batches = [order[start : start + BATCH_SIZE] for start in range(0, len(order), BATCH_SIZE)]
+        # A few texts (one table of an upload) still fill every core: split into one pass per thread.
+        size = max(1, min(BATCH_SIZE, -(-len(order) // self.threads)))
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
         passes = self._passes.map(self._run, [[encodings[i] for i in rows] for rows in batches])
         for rows, vecs in zip(batches, passes, strict=True):
             out[rows] = vecs

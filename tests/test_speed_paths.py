@@ -138,4 +138,6 @@ def test_parallel_onnx_passes_return_rows_in_input_order(monkeypatch) -> None:  
     assert out[:, 0].tolist() == [len(t) + 3 for t in texts]  # <s>, the prompt, the text, </s>
     assert out[:, 1].tolist() == [sum(e.ids) for e in _Tokenizer().encode_batch(["q" + t for t in texts])]
     assert emb.session.threads and all(t.startswith("ThreadPoolExecutor") for t in emb.session.threads)
+    few = texts[:5]  # fewer texts than a pass holds: still one pass per thread, rows in order
+    assert emb.encode_queries(few)[:, 0].tolist() == [len(t) + 3 for t in few]
     assert emb.encode_queries([]).shape == (0, 4)

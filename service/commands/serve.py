@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import threading
 from collections.abc import Callable
 
 from jixiao.errors import JixiaoError
@@ -81,7 +80,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _app_loading_engine(settings: Settings, on_failure: Callable[[], None]):  # noqa: ANN202 - a FastAPI app
     """The FastAPI app, with the shipped engine being prepared behind it (progress on /v1/health)."""
-    _prefetch_embedder(settings)
     from jixiao.service.app import create_app
     from jixiao.service.deps import LibraryEngine
     from jixiao.service.startup import start_in_background
@@ -89,31 +87,6 @@ def _app_loading_engine(settings: Settings, on_failure: Callable[[], None]):  # 
     app = create_app(settings)
     start_in_background(app, settings, lambda s, report: LibraryEngine.load(s, report=report), on_failure=on_failure)
     return app
-
-
-def _prefetch_embedder(settings: Settings) -> None:
-    """Start loading the embedding model while the application is still being imported.
-
-    Creating the ONNX Runtime session does not hold the GIL, so on a warm restart it
-    overlaps the imports (FastAPI, scikit-learn) instead of following them. The engine's
-    own ``model`` step then finds the model loaded, or waits for this load to finish
-    (``load_embedder`` loads each model once per process, under a lock). A failure here
-    is left for that step to report.
-    """
-    from jixiao.models.embedding_base import hash_embedder_for
-
-    if hash_embedder_for(settings.embedding_model) is not None:
-        return
-
-    def load() -> None:
-        try:
-            from jixiao.models.embedding import load_embedder
-
-            load_embedder(settings.embedding_model, settings)
-        except Exception as e:  # noqa: BLE001 - the engine's model step loads again and reports it
-            logging.getLogger("jixiao.service").debug("embedding model prefetch failed: %s", e)
-
-    threading.Thread(target=load, name="jixiao-prefetch", daemon=True).start()
 
 
 def _raise_if_start_failed(target: object) -> None:
