@@ -188,9 +188,6 @@ def start_in_background(
         try:
             app.state.engine = factory(settings, reporter(progress))
             progress.ready()
-            threading.Thread(
-                target=_warm_tokenizer, args=(app.state.engine,), name="jixiao-warm", daemon=True
-            ).start()
             _warm_parsers()
         except Exception as e:  # noqa: BLE001 - reported, never raised into a dead thread
             message = str(e) if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
@@ -200,21 +197,6 @@ def start_in_background(
                 on_failure()
 
     threading.Thread(target=run, name="jixiao-startup", daemon=True).start()
-
-
-def _warm_tokenizer(engine) -> None:  # noqa: ANN001 - an Engine
-    """Have jieba read its dictionary now (about a second), not in the first user's suggest.
-
-    Done after the engine reports ready, like the parser processes below, so a restart
-    is not held up by it; a suggest arriving meanwhile waits for the same read.
-    """
-    index = getattr(getattr(engine, "suggester", None), "index", None)
-    if index is None:
-        return
-    try:
-        index.tokenize_query("项目绩效目标")
-    except Exception as e:  # noqa: BLE001 - the first suggest reads the dictionary instead
-        log.warning("could not load the word segmenter ahead of time (%s)", e)
 
 
 def _warm_parsers() -> None:

@@ -133,6 +133,7 @@ def test_parallel_onnx_passes_return_rows_in_input_order(monkeypatch) -> None:  
     emb.tokenizer, emb.session = _Tokenizer(), _Session()
     emb.threads = 2
     emb._passes = embedding_onnx.ThreadPoolExecutor(2)
+    emb._solo, emb._solo_lock, emb._in_flight, emb._count_lock = _Session(), threading.Lock(), 0, threading.Lock()
     texts = [chr(0x4E00 + i) * (1 + (i * 7) % 11) for i in range(40)]
     out = emb.encode_queries(texts)
     assert out[:, 0].tolist() == [len(t) + 3 for t in texts]  # <s>, the prompt, the text, </s>
@@ -141,3 +142,6 @@ def test_parallel_onnx_passes_return_rows_in_input_order(monkeypatch) -> None:  
     few = texts[:5]  # fewer texts than a pass holds: still one pass per thread, rows in order
     assert emb.encode_queries(few)[:, 0].tolist() == [len(t) + 3 for t in few]
     assert emb.encode_queries([]).shape == (0, 4)
+    # a lone text on an idle embedder runs in the caller on the every-core session
+    assert emb.encode_queries(["河道清淤"])[0, 0] == 4 + 3
+    assert emb._solo.threads == {threading.current_thread().name} and emb._in_flight == 0
