@@ -8,6 +8,7 @@ the knowledge that a value is only qualitative. These are pure functions of the 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from jixiao.corpus.normalize import normalize_value
 from jixiao.corpus.schema import ParsedValue, ValueKind
@@ -33,8 +34,12 @@ _TIME_WORDS = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def parse_value(text: str | None) -> ParsedValue:
     """Classify and decompose one target value.
+
+    Memoised (review rules, the classifier and the drafter parse the same values again
+    and again), so the result is shared: read it, never modify it.
 
     ``≥90%`` → numeric(≥, 90, %); ``2024年12月31日前`` → date(deadline 2024-12-31);
     ``有效提高`` → qualitative. An operator alone does not make a value numeric.

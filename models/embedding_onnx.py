@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +44,9 @@ FP32_FILE = "model.onnx"
 INT8_FILE = "model_int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 OPSET = 17
-#: Texts per forward pass; inputs are sorted by length first so padding stays small.
-BATCH_SIZE = 32
+#: Texts per forward pass; inputs are sorted by length first so padding stays small. Sixteen
+#: short texts keep a layer's activations in cache; 32 and 64 measured slower on this CPU.
+BATCH_SIZE = 16
 
 
 @dataclass(frozen=True)
@@ -215,10 +217,18 @@ def ensure_export(models_dir: Path, source: Path, load_st) -> Path:  # noqa: ANN
 
 
 class OnnxEmbedder:
-    """The ``Embedder`` contract over an exported graph: tokenizers + ONNX Runtime, no torch."""
+    """The ``Embedder`` contract over an exported graph: tokenizers + ONNX Runtime, no torch.
+
+    Each forward pass runs on one thread, and ``threads`` passes run side by side (ONNX
+    Runtime releases the GIL), fed from one queue per embedder. For the short texts this
+    project encodes, a pass split over two cores spends much of its time synchronising
+    them: on two quiet cores, two single-threaded passes at once encoded 350-390 texts/s
+    of corpus rows against 170-300 for one pass on two threads, and a query costs less than
+    half the CPU time. The queue also bounds the passes of all concurrent requests
+    together, so 32 clients never start 32 passes on 2 cores.
+    """
 
     def __init__(self, folder: Path, model_name: str, *, int8: bool, threads: int = 2):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         info = read_export(folder)
@@ -233,17 +243,20 @@ class OnnxEmbedder:
         self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=info.max_length)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(
-            str(folder / (INT8_FILE if int8 else FP32_FILE)), options, providers=["CPUExecutionProvider"]
-        )
+        self._graph = str(folder / (INT8_FILE if int8 else FP32_FILE))
+        self.session = _session(self._graph, 1)
         self.pad_id = info.pad_id
         self.source = Path(info.source)
         self._torch_model = None
         self._torch_lock = threading.Lock()
+        self.threads = max(1, int(threads))
+        self._passes = ThreadPoolExecutor(self.threads, thread_name_prefix="jixiao-onnx")
+        #: The same graph on every core, for a lone text on an idle server (a suggest query):
+        #: made on first use, it costs about 120 MB and makes such a query about 1.5x faster.
+        self._solo = None
+        self._solo_lock = threading.Lock()
+        self._in_flight = 0
+        self._count_lock = threading.Lock()
 
     @property
     def model(self):  # noqa: ANN201 - a SentenceTransformer
@@ -276,15 +289,65 @@ class OnnxEmbedder:
         prefix = self.prompts.get(kind, "")
         encodings = self.tokenizer.encode_batch([prefix + t for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), BATCH_SIZE):
-            rows = order[start : start + BATCH_SIZE]
-            width = max(len(encodings[i].ids) for i in rows)
-            ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for r, i in enumerate(rows):
-                n = len(encodings[i].ids)
-                ids[r, :n] = encodings[i].ids
-                mask[r, :n] = 1
-            (vecs,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        # A few texts (one table of an upload) still fill every core: split into one pass per thread.
+        size = max(1, min(BATCH_SIZE, -(-len(order) // self.threads)))
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
+        if len(batches) == 1 and self.threads > 1 and self._enter_alone():
+            try:
+                out[batches[0]] = self._forward([encodings[i] for i in batches[0]], self._solo_session())
+            finally:
+                self._leave()
+            return out
+        passes = self._passes.map(self._run, [[encodings[i] for i in rows] for rows in batches])
+        for rows, vecs in zip(batches, passes, strict=True):
             out[rows] = vecs
         return out
+
+    def _enter_alone(self) -> bool:
+        """Count a pass in, if no other pass is running (then it may use every core)."""
+        with self._count_lock:
+            if self._in_flight:
+                return False
+            self._in_flight += 1
+            return True
+
+    def _leave(self) -> None:
+        with self._count_lock:
+            self._in_flight -= 1
+
+    def _solo_session(self):  # noqa: ANN202 - an InferenceSession
+        with self._solo_lock:
+            if self._solo is None:
+                self._solo = _session(self._graph, self.threads)
+            return self._solo
+
+    def _run(self, encodings: list) -> np.ndarray:
+        """One single-threaded pass from the queue."""
+        with self._count_lock:
+            self._in_flight += 1
+        try:
+            return self._forward(encodings, self.session)
+        finally:
+            self._leave()
+
+    def _forward(self, encodings: list, session) -> np.ndarray:  # noqa: ANN001 - an InferenceSession
+        """One forward pass over texts of similar length, padded to the longest."""
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for r, e in enumerate(encodings):
+            n = len(e.ids)
+            ids[r, :n] = e.ids
+            mask[r, :n] = 1
+        (vecs,) = session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return vecs
+
+
+def _session(path: str, threads: int):  # noqa: ANN202 - an InferenceSession
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import astuple
 
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
 
@@ -35,7 +34,7 @@ class PredictionCache:
     def predict(
         self, classifier: object, inputs: Sequence[ClassifyInput], predict: Callable[[list], list]
     ) -> list[TierPrediction]:
-        keys = [astuple(x) for x in inputs]
+        keys = [tuple(vars(x).values()) for x in inputs]  # astuple deep-copies: 10x slower
         out: list[TierPrediction | None] = [None] * len(inputs)
         todo: dict[Key, list[int]] = {}
         with self._lock:

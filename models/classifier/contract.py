@@ -72,6 +72,8 @@ class TierPrediction(BaseModel):
         they still add up to 1.
         """
         scheme = Scheme(scheme)
+        if self._same_in(scheme):
+            return self  # predictions are immutable values: nothing to re-express, nothing to copy
         probs: dict[str, float] = {}
         for code, p in self.probabilities.items():
             target = to_scheme(TIERS[code], scheme).code if code in TIERS else code
@@ -93,6 +95,20 @@ class TierPrediction(BaseModel):
                 if self.row_code in TIERS
                 else self.row_code,
             }
+        )
+
+    def _same_in(self, scheme: Scheme) -> bool:
+        """Whether every code here already reads the same in ``scheme`` (scheme A, the usual case)."""
+
+        def same(code: str | None) -> bool:
+            return code not in TIERS or to_scheme(TIERS[code], scheme).code == code
+
+        return (
+            same(self.code)
+            and same(self.row_code)
+            and all(same(c) for c in self.probabilities)
+            and all(same(n.code) for n in self.explanation.neighbors)
+            and self.probabilities.get(self.code, self.confidence) == self.confidence
         )
 
 

@@ -138,7 +138,7 @@ class EmbeddingApproach:
                 continue
             seen.add(name)
             out.append(
-                Neighbor(
+                Neighbor.model_construct(  # exact types from the training rows: no re-validation
                     name=name,
                     code=self.train_codes_[j],
                     similarity=round(float(sims_row[j]), 4),

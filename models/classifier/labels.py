@@ -40,11 +40,13 @@ def make_prediction(
     best = int(np.argmax(p))
     code = classes[best]
     tier = TIERS[code]
-    return TierPrediction(
+    # Built without re-validation: every field is made here with its exact type, and a
+    # batch of uploads builds thousands of these.
+    return TierPrediction.model_construct(
         code=code,
         level1=tier.level1,
         level2=tier.level2,
         confidence=float(p[best]),
-        probabilities={c: float(v) for c, v in zip(classes, p, strict=True)},
+        probabilities=dict(zip(classes, p.tolist(), strict=True)),
         explanation=explanation or Explanation(),
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,14 @@ class Facts:
 
 
 def facts_of(x: ClassifyInput) -> Facts:
-    return Facts(name=normalize_text(x.name), value=parse_value(x.value))
+    return _facts(x.name, x.value)
+
+
+@lru_cache(maxsize=65536)
+def _facts(name: str, value: str | None) -> Facts:
+    """Normalising and parsing cost more than all the rules: one row's facts are worked out
+    once, though prediction, explanation and the linear head's features all ask for them."""
+    return Facts(name=normalize_text(name), value=parse_value(value))
 
 
 def _has(words: str) -> Callable[[str], bool]:

@@ -1,0 +1,147 @@
+"""The speed work (issue 14) must not change results: each fast path against the slow one it replaced."""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+
+import jieba
+import numpy as np
+
+from jixiao.corpus.normalize import _OPERATORS, fold_width, normalize_text
+from jixiao.corpus.taxonomy import Scheme
+from jixiao.corpus.values import parse_value
+from jixiao.models import embedding_onnx
+from jixiao.models.bm25 import make_tokenizer
+from jixiao.models.classifier.contract import ClassifyInput, Explanation, Neighbor
+from jixiao.models.classifier.labels import LABELS, make_prediction
+from jixiao.models.classifier.rules import facts_of
+from jixiao.service.prediction_cache import PredictionCache
+
+
+def _fold_width_loop(text: str) -> str:
+    """The character loop fold_width used to be."""
+    text = text.translate(_OPERATORS)
+    out = []
+    for ch in text:
+        if 0xFF01 <= ord(ch) <= 0xFF5E and ch not in "（），：；！？":
+            out.append(unicodedata.normalize("NFKC", ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def test_fold_width_table_equals_the_loop_on_every_bmp_character() -> None:
+    chars = [chr(i) for i in range(0x10000) if not 0xD800 <= i < 0xE000]
+    assert fold_width("".join(chars)) == _fold_width_loop("".join(chars))
+    assert [fold_width(c) for c in chars] == [_fold_width_loop(c) for c in chars]
+    assert fold_width("完成率＞＝９０％（全年）") == _fold_width_loop("完成率＞＝９０％（全年）")
+
+
+def test_memoised_text_functions_answer_like_the_uncached_ones() -> None:
+    for text in ["≥90%", "２０２４年１２月３１日前", "有效提高", "", None, "100 万元", "大于等于95％"]:
+        assert parse_value(text) == parse_value.__wrapped__(text)
+        assert normalize_text(text) == normalize_text.__wrapped__(text)
+
+
+def test_rule_facts_are_the_same_for_the_same_name_and_value() -> None:
+    a = facts_of(ClassifyInput(name="资金拨付及时率", value="100%", project="甲"))
+    b = facts_of(ClassifyInput(name="资金拨付及时率", value="100%", project="乙"))
+    assert a == b and a.value.unit == "%"
+    assert facts_of(ClassifyInput(name="资金拨付及时率", value="95%")).value.number != a.value.number
+
+
+def test_private_tokenizer_copies_the_stock_dictionary_and_leaves_the_global_one_alone() -> None:
+    terms = ["农村公路养护", "河道清淤", "绩效目标"]
+    before = dict(jieba.dt.FREQ) if jieba.dt.initialized else None
+    tok = make_tokenizer(terms)
+    fresh = jieba.Tokenizer()
+    fresh.initialize()
+    for t in terms:
+        fresh.add_word(t, freq=max(fresh.FREQ.get(t, 0), 5000))
+    assert tok.FREQ == fresh.FREQ and tok.total == fresh.total
+    assert tok.lcut_for_search("农村公路养护项目") == fresh.lcut_for_search("农村公路养护项目")
+    assert "农村公路养护" not in jieba.dt.FREQ
+    if before is not None:
+        assert before == jieba.dt.FREQ
+
+
+def _prediction(code: str = "11"):  # noqa: ANN202
+    probs = np.full(len(LABELS), 0.01)
+    probs[LABELS.index(code)] = 0.9
+    neighbors = [Neighbor(name="培训人次", code=code, similarity=0.9)]
+    return make_prediction(LABELS, probs, Explanation(neighbors=neighbors, rules=["r"]))
+
+
+def test_in_scheme_a_is_the_prediction_itself_and_b_still_moves_cost() -> None:
+    p = _prediction("14")
+    assert p.in_scheme(Scheme.A) is p
+    b = p.in_scheme(Scheme.B)
+    assert b.code == "41" and b.explanation.neighbors[0].code == "41"
+    assert abs(sum(b.probabilities.values()) - 1) < 1e-9
+    assert b.in_scheme(Scheme.A).code == "14"
+    q = _prediction("12")
+    assert q.in_scheme(Scheme.B).code == "12"
+
+
+def test_prediction_memo_keys_tell_every_field_apart() -> None:
+    calls: list[int] = []
+
+    def predict(rows: list) -> list:  # noqa: ANN001
+        calls.append(len(rows))
+        return [_prediction() for _ in rows]
+
+    cache = PredictionCache()
+    rows = [
+        ClassifyInput(name="培训人次", value="100人次"),
+        ClassifyInput(name="培训人次", value="100人次", project="另一个项目"),
+        ClassifyInput(name="培训人次", value="100人次"),
+    ]
+    out = cache.predict(object, rows, predict)
+    assert calls == [2] and out[0] is out[2] and out[0] is not out[1]
+
+
+class _Encoding:
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+
+
+class _Tokenizer:
+    def encode_batch(self, texts: list[str]) -> list[_Encoding]:
+        return [_Encoding([0, *(ord(c) % 1000 for c in t), 2]) for t in texts]
+
+
+class _Session:
+    """Each row's vector is its own length and token checksum: rows must come back in order."""
+
+    def __init__(self):
+        self.threads: set[str] = set()
+
+    def run(self, _names, feeds: dict) -> list[np.ndarray]:  # noqa: ANN001
+        self.threads.add(threading.current_thread().name)
+        ids, mask = feeds["input_ids"], feeds["attention_mask"]
+        out = np.zeros((len(ids), 4), dtype=np.float32)
+        out[:, 0] = mask.sum(axis=1)
+        out[:, 1] = (ids * mask).sum(axis=1)
+        return [out]
+
+
+def test_parallel_onnx_passes_return_rows_in_input_order(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(embedding_onnx, "BATCH_SIZE", 3)
+    emb = embedding_onnx.OnnxEmbedder.__new__(embedding_onnx.OnnxEmbedder)
+    emb.dim, emb.prompts, emb.pad_id = 4, {"query": "q"}, 1
+    emb.tokenizer, emb.session = _Tokenizer(), _Session()
+    emb.threads = 2
+    emb._passes = embedding_onnx.ThreadPoolExecutor(2)
+    emb._solo, emb._solo_lock, emb._in_flight, emb._count_lock = _Session(), threading.Lock(), 0, threading.Lock()
+    texts = [chr(0x4E00 + i) * (1 + (i * 7) % 11) for i in range(40)]
+    out = emb.encode_queries(texts)
+    assert out[:, 0].tolist() == [len(t) + 3 for t in texts]  # <s>, the prompt, the text, </s>
+    assert out[:, 1].tolist() == [sum(e.ids) for e in _Tokenizer().encode_batch(["q" + t for t in texts])]
+    assert emb.session.threads and all(t.startswith("ThreadPoolExecutor") for t in emb.session.threads)
+    few = texts[:5]  # fewer texts than a pass holds: still one pass per thread, rows in order
+    assert emb.encode_queries(few)[:, 0].tolist() == [len(t) + 3 for t in few]
+    assert emb.encode_queries([]).shape == (0, 4)
+    # a lone text on an idle embedder runs in the caller on the every-core session
+    assert emb.encode_queries(["河道清淤"])[0, 0] == 4 + 3
+    assert emb._solo.threads == {threading.current_thread().name} and emb._in_flight == 0
