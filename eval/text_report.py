@@ -93,6 +93,11 @@ def render_classify(r: ClassifyEvalResult) -> str:
     ]
     if r.merge_cost:
         lines.append("cost tiers merged (14 = 41/42/43)")
+    if r.corrected_rows is not None:
+        lines.append(
+            f"reviewers corrected {r.corrected_rows} rows; every model is scored on the corrected labels, "
+            "and a held-out table's own corrections are never trained on"
+        )
     lines += fixture_lines(r.fixtures)
     lines.append("")
     lines += comparison_lines(r.approaches)
