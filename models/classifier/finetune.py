@@ -164,7 +164,12 @@ class FineTunedClassifier(EmbeddingApproach):
 
         torch.set_num_threads(min(2, torch.get_num_threads()))
         bert = self._bert()
-        top = _Top(list(bert.encoder.layer[-self.train_layers :]), bert.config.hidden_size, len(self.classes), self.seed)
+        top = _Top(
+            list(bert.encoder.layer[-self.train_layers :]),
+            bert.config.hidden_size,
+            len(self.classes),
+            self.seed,
+        )
         counts = np.bincount(y_idx, minlength=len(self.classes)).astype(np.float64)
         weights = np.sqrt(len(y_idx) / (len(self.classes) * np.clip(counts, 1.0, None)))
         weight = torch.tensor(weights, dtype=torch.float32)
@@ -247,7 +252,9 @@ class FineTunedClassifier(EmbeddingApproach):
             return
         state = torch.load(path, map_location="cpu", weights_only=True)
         bert = self._bert()
-        top = _Top(list(bert.encoder.layer[-self.train_layers :]), bert.config.hidden_size, len(self.classes), 0)
+        top = _Top(
+            list(bert.encoder.layer[-self.train_layers :]), bert.config.hidden_size, len(self.classes), 0
+        )
         top.layers.load_state_dict(state["layers"])
         top.head.load_state_dict(state["head"])
         top.train(False)
