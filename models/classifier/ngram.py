@@ -156,18 +156,36 @@ class NgramClassifier(EmbeddingApproach):
     # transform + hstack + predict_proba, with the same numbers (tested).
     def _decision(self, X: list[ClassifyInput]) -> np.ndarray:
         out = np.tile(self.head_.intercept_, (len(X), 1))
-        offset = 0
-        for field, vec in self.vectorizers_.items():
-            width = len(vec.vocabulary_)
-            weights = self.head_.coef_[:, offset : offset + width].T
-            weights = weights * {"project": self.project_weight, "value": self.value_weight}.get(field, 1.0)
-            offset += width
+        for field, (vec, analyze, weights) in self._scorers().items():
             texts = self._field_texts(field, X)
             uniq = list(dict.fromkeys(texts))
-            scores = _tfidf_scores(vec, uniq, weights)
-            pos = {t: i for i, t in enumerate(uniq)}
-            out += scores[[pos[t] for t in texts]]
+            scores = _tfidf_scores(vec, analyze, uniq, weights)
+            if len(uniq) == len(texts):
+                out += scores
+            else:
+                pos = {t: i for i, t in enumerate(uniq)}
+                out += scores[[pos[t] for t in texts]]
         return out
+
+    def _scorers(self) -> dict[str, tuple]:
+        """Per field: the vectorizer, its analyzer and its slice of the head's weights (built once)."""
+        cached = self.__dict__.get("_scorers_")
+        if cached is not None and cached[0] is self.head_:
+            return cached[1]
+        scorers, offset = {}, 0
+        for field, vec in self.vectorizers_.items():
+            width = len(vec.vocabulary_)
+            scale = {"project": self.project_weight, "value": self.value_weight}.get(field, 1.0)
+            weights = np.ascontiguousarray(self.head_.coef_[:, offset : offset + width].T * scale)
+            scorers[field] = (vec, vec.build_analyzer(), weights)
+            offset += width
+        self.__dict__["_scorers_"] = (self.head_, scorers)
+        return scorers
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_scorers_", None)  # rebuilt on first use
+        return state
 
     def _field_texts(self, field: str, X: list[ClassifyInput]) -> list[str]:
         """``_fields(X)[field]``, each repeated value or project read once."""
@@ -189,9 +207,8 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _tfidf_scores(vec: TfidfVectorizer, texts: list[str], weights: np.ndarray) -> np.ndarray:
+def _tfidf_scores(vec: TfidfVectorizer, analyze: Any, texts: list[str], weights: np.ndarray) -> np.ndarray:
     """``vec.transform(texts) @ weights`` for a fitted vectorizer (tf, sublinear tf, idf, l2)."""
-    analyze = vec.build_analyzer()
     vocab = vec.vocabulary_
     idf = getattr(vec, "idf_", None) if vec.use_idf else None
     out = np.zeros((len(texts), weights.shape[1]))
