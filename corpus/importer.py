@@ -20,6 +20,7 @@ from pathlib import Path
 
 from jixiao.corpus.db import repository as repo
 from jixiao.corpus.db.connection import write_transaction
+from jixiao.corpus.problem_text import zh_problem
 from jixiao.errors import JixiaoError, ParseError
 
 log = logging.getLogger("jixiao.corpus.import")
@@ -158,7 +159,7 @@ def import_items(
                 tables = [t for t in parsed.tables if t.indicators]
                 fr.warnings = len(parsed.warnings) + (len(parsed.tables) - len(tables))
                 fr.warning_lines = [
-                    f"{w.line or '?'}: {w.problem}" for w in parsed.warnings[:MAX_WARNINGS_KEPT]
+                    f"第 {w.line or '?'} 行：{zh_problem(w.problem)}" for w in parsed.warnings[:MAX_WARNINGS_KEPT]
                 ]
                 if len(tables) < len(parsed.tables):
                     fr.warning_lines.append(f"{len(parsed.tables) - len(tables)} 张表没有指标行，未导入")
@@ -187,10 +188,13 @@ def import_items(
                     report.version = result.version
                 fr.tables = len(kept)
                 fr.rows = sum(len(t.indicators) for t in kept)
-            except JixiaoError as e:  # ParseError and friends: this file only
+            except ParseError as e:  # this file only; the reason in Chinese
+                fr.failure = zh_problem(e.problem)
+            except JixiaoError as e:  # the library's own errors are already Chinese
                 fr.failure = " ".join(str(e).split())[:300]
             except (OSError, MemoryError, ValueError) as e:
-                fr.failure = f"无法读取：{e.__class__.__name__}: {' '.join(str(e).split())[:200]}"
+                log.warning("import %s: %s: %s", item.name, e.__class__.__name__, e)
+                fr.failure = f"无法读取（{e.__class__.__name__}）"
             report.files.append(fr)
             if on_file is not None:
                 on_file(fr)

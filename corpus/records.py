@@ -202,8 +202,16 @@ def read_records(path: str | Path) -> tuple[list[GoalTable], list[RecordProblem]
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise JixiaoError(f"{p}: cannot read: {e}") from e
+    except FileNotFoundError as e:
+        raise JixiaoError(f"{p}：文件不存在") from e
+    except PermissionError as e:
+        raise JixiaoError(f"{p}：没有读取权限") from e
+    except IsADirectoryError as e:
+        raise JixiaoError(f"{p}：这是文件夹，不是文件") from e
+    except UnicodeDecodeError as e:
+        raise JixiaoError(f"{p}：不是 UTF-8 编码的记录文件") from e
+    except OSError as e:
+        raise JixiaoError(f"{p}：无法读取（{type(e).__name__}）") from e
     return records_from_text(text)
 
 

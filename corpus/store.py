@@ -106,7 +106,7 @@ def build_from_package() -> BuildReport:
     external, problems = read_records(EXTERNAL_TABLES)
     if problems:
         raise JixiaoError(
-            f"{EXTERNAL_TABLES}: {len(problems)} bad records, first: line {problems[0].line}: "
+            f"{EXTERNAL_TABLES}：{len(problems)} 条记录无法读取，第一条在第 {problems[0].line} 行："
             f"{problems[0].problem}"
         )
     tables.extend(external)
@@ -356,7 +356,7 @@ def _read_jsonl(path) -> list[GoalTable]:  # noqa: ANN001 - a Path
                 out.append(GoalTable.model_validate_json(line))
             except ValueError as e:
                 raise JixiaoError(
-                    f"{path}:{n}: corrupt line in the old corpus store ({e.__class__.__name__})"
+                    f"{path}:{n}：旧语料库文件中此行已损坏（{e.__class__.__name__}）"
                 ) from e
     return out
 

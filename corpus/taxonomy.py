@@ -149,6 +149,10 @@ _LEVEL2_VARIANTS: dict[str, str] = {
     "环境成本": "43",
 }
 
+#: What follows a category's stem: 指标 as a rule; some templates print ``产出值 | 数量值``
+#: or ``社会效益目标`` instead, and the stem alone decides the category.
+_CATEGORY_SUFFIXES = ("指标", "目标", "值")
+
 _SCORE = re.compile(r"[(（]\s*\d+(\.\d+)?\s*分\s*[)）]")
 _NUM_PREFIX = re.compile(r"^\s*\d{1,2}\s*[-－—.、．]\s*")
 _BRACKETS = re.compile(r"[【】\[\]《》\s]")
@@ -161,8 +165,11 @@ def _clean(name: str) -> str:
     s = _NUM_PREFIX.sub("", s)
     s = _BRACKETS.sub("", s)
     s = s.strip(" :：;；,，.。")
-    if s.endswith("指标") and (s[:-2] in _LEVEL2_VARIANTS or s[:-2] in _LEVEL1_VARIANTS):
-        s = s[:-2]
+    if s.endswith("等") and len(s) > 3:  # ``服务对象满意度指标等``: the template's "and so on"
+        s = s[:-1]
+    for suffix in _CATEGORY_SUFFIXES:
+        if s.endswith(suffix) and (s[: -len(suffix)] in _LEVEL2_VARIANTS or s[: -len(suffix)] in _LEVEL1_VARIANTS):
+            return s[: -len(suffix)]
     return s
 
 

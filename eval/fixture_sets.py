@@ -21,7 +21,7 @@ from jixiao.settings import Settings
 class ExcludedFixture:
     id: str
     source: str | None
-    reason: str  # "id in training corpus" / "source in training corpus"
+    reason: str  # shown to the maintainer: "编号已在训练语料中" / "来源已在训练语料中"
 
 
 @dataclass
@@ -55,9 +55,9 @@ def exclude_seen(
     kept, excluded = [], []
     for t in tables:
         if t.id in ids:
-            excluded.append(ExcludedFixture(t.id, t.source, "id in training corpus"))
+            excluded.append(ExcludedFixture(t.id, t.source, "编号已在训练语料中"))
         elif t.source and t.source in sources:
-            excluded.append(ExcludedFixture(t.id, t.source, "source in training corpus"))
+            excluded.append(ExcludedFixture(t.id, t.source, "来源已在训练语料中"))
         else:
             kept.append(t)
     return kept, excluded

@@ -195,22 +195,23 @@ def grounded_result(llm: SuggestEvalResult, records: Sequence[Record], corpus: S
 def render(r: LLMEvalResult) -> str:
     g, m, x = r.grounded.metrics, r.llm.metrics, r.rates
     d = x.to_dict()
+    folds = f"，{r.llm.folds} 折" if r.llm.folds else ""
     lines = [
-        f"suggest with the LLM ({r.model}; {r.llm.mode}{f', {r.llm.folds} folds' if r.llm.folds else ''}): "
-        f"{x.tables} tables, k={r.llm.k}",
+        f"大模型润色起草（{r.model}；{r.llm.mode}{folds}）：{x.tables} 张表，k={r.llm.k}",
         "",
-        f"{'metric':<24} {'grounded':>9} {'with LLM':>9}",
-        f"{'tier coverage':<24} {g.tier_coverage:>9.3f} {m.tier_coverage:>9.3f}",
-        f"{'indicator recall@k':<24} {g.recall_at_k:>9.3f} {m.recall_at_k:>9.3f}",
-        f"{'value exact':<24} {g.value_exact:>9.3f} {m.value_exact:>9.3f}",
-        f"{'value kind/unit':<24} {g.value_kind_unit:>9.3f} {m.value_kind_unit:>9.3f}",
+        "指标                    仅检索结果  大模型润色后",
+        f"类别覆盖率              {g.tier_coverage:>9.3f} {m.tier_coverage:>9.3f}",
+        f"指标召回@k              {g.recall_at_k:>9.3f} {m.recall_at_k:>9.3f}",
+        f"指标值完全一致          {g.value_exact:>9.3f} {m.value_exact:>9.3f}",
+        f"指标值类型与单位一致    {g.value_kind_unit:>9.3f} {m.value_kind_unit:>9.3f}",
         "",
-        f"schema-valid rate       {d['schema_valid_rate']:.3f}   ({x.schema_valid}/{x.replies} replies)",
-        f"repair rate             {d['repair_rate']:.3f}   ({x.repaired}/{x.tables} tables)",
-        f"number-provenance rate  {d['number_provenance_rate']:.3f}   ({x.numbers_grounded}/{x.numbers_shown} numbers the model wrote)",
-        f"fallback rate           {d['fallback_rate']:.3f}   ({x.fallback}/{x.tables} tables)",
-        f"mean LLM seconds/table  {x.mean_seconds:.2f}",
+        f"结构合格率 (schema-valid)    {d['schema_valid_rate']:.3f}   （{x.schema_valid}/{x.replies} 次回复）",
+        f"需要修复的比例 (repair)      {d['repair_rate']:.3f}   （{x.repaired}/{x.tables} 张表）",
+        f"数字有出处的比例             {d['number_provenance_rate']:.3f}   "
+        f"（模型写出的 {x.numbers_shown} 个数字中 {x.numbers_grounded} 个）",
+        f"退回检索结果的比例 (fallback) {d['fallback_rate']:.3f}   （{x.fallback}/{x.tables} 张表）",
+        f"每表平均大模型用时（秒）     {x.mean_seconds:.2f}",
     ]
     if x.errors:
-        lines.append("call errors             " + ", ".join(f"{k}: {v}" for k, v in sorted(x.errors.items())))
+        lines.append("调用错误                     " + "，".join(f"{k}：{v}" for k, v in sorted(x.errors.items())))
     return "\n".join(lines)

@@ -64,25 +64,24 @@ def _legend(codes: list[str]) -> str:
         [c, LEVEL2_NAMES.get(c) or LEVEL1_NAMES.get(c, "?"), TIERS[c].level1 if c in TIERS else ""]
         for c in codes
     ]
-    return "<h3>Tier codes</h3>" + _table(["code", "name", "level 1"], rows, left=3)
+    return "<h3>类别代码</h3>" + _table(["代码", "名称", "一级指标"], rows, left=3)
 
 
 def _fixtures_html(fx: FixtureSet | None) -> str:
     if fx is None:
         return ""
-    parts = [f"<h2>Fixtures</h2><p>{escape(fx.path)}: {len(fx.tables)} tables scored.</p>"]
-    parts.append(f"<h3>Excluded fixtures ({len(fx.excluded)})</h3>")
+    parts = [f"<h2>标注集</h2><p>{escape(fx.path)}：评估 {len(fx.tables)} 张表。</p>"]
+    parts.append(f"<h3>排除的标注表（{len(fx.excluded)}）</h3>")
     parts.append(
-        '<p class="note">Tables whose id or source document is in the training corpus: a model that saw them '
-        "cannot be scored on them.</p>"
+        '<p class="note">编号或来源文档已在训练语料中的表格：模型见过它们，不能用它们评估。</p>'
     )
     if fx.excluded:
         parts.append(
-            _table(["id", "reason", "source"], [[e.id, e.reason, e.source or ""] for e in fx.excluded], 3)
+            _table(["编号", "原因", "来源"], [[e.id, e.reason, e.source or ""] for e in fx.excluded], 3)
         )
-    parts.append(f"<h3>Skipped lines ({len(fx.skipped)})</h3>")
+    parts.append(f"<h3>跳过的行（{len(fx.skipped)}）</h3>")
     if fx.skipped:
-        parts.append(_table(["line", "problem"], [[s.line, s.problem] for s in fx.skipped], 2))
+        parts.append(_table(["行号", "问题"], [[s.line, s.problem] for s in fx.skipped], 2))
     return "\n".join(parts)
 
 
@@ -100,13 +99,13 @@ def _level_html(level: LevelMetrics, title: str) -> str:
         for c in level.per_class
     ]
     parts = [
-        f"<h3>{escape(title)}: per class</h3>",
-        _table(["code", "tier", "precision", "recall", "F1", "support", "predicted"], rows, left=2),
+        f"<h3>{escape(title)}：逐类</h3>",
+        _table(["代码", "类别", "精确率", "召回率", "F1", "标注行数", "预测行数"], rows, left=2),
     ]
     conf_rows = [[g, *row] for g, row in zip(level.labels, level.confusion, strict=True)]
     parts += [
-        f"<h3>{escape(title)}: confusion matrix (rows gold, columns predicted)</h3>",
-        _table(["gold \\ pred", *level.labels], conf_rows),
+        f"<h3>{escape(title)}：混淆矩阵（行为标注，列为预测）</h3>",
+        _table(["标注 \\ 预测", *level.labels], conf_rows),
     ]
     return "\n".join(parts)
 
@@ -138,26 +137,26 @@ def _comparison_html(approaches: list[ApproachResult]) -> str:
             ]
         )
     head = [
-        "approach [decoding]",
-        "rows",
-        "L1 accuracy",
-        "L1 macro-F1",
-        "L2 accuracy",
-        "L2 macro-F1",
+        "方法 [解码]",
+        "行数",
+        "一级准确率",
+        "一级宏 F1",
+        "二级准确率",
+        "二级宏 F1",
         "ECE",
-        "inferred rows",
-        "inferred L1 acc",
-        "inferred L2 acc",
-        "inferred L2 macro-F1",
-        "fit s",
-        "predict s",
+        "推断行数",
+        "推断行一级准确率",
+        "推断行二级准确率",
+        "推断行二级宏 F1",
+        "训练秒",
+        "预测秒",
     ]
     note = (
-        "<p>Decodings: <b>row</b> predicts each row alone; <b>table</b> decodes each table's rows together "
-        "(blocks, canonical order); <b>table+L1</b> also uses the level 1 the table prints, where it prints "
-        "one (never a level filled in by hand).</p>"
+        "<p>解码方式：<b>row</b> 逐行单独预测；<b>table</b> 整表联合解码（同类成块、按规范顺序）；"
+        "<b>table+L1</b> 另用表格印出的一级指标（仅限表格自己印出的，不用人工补填的）。"
+        "“推断行”指表格未印出二级指标、需要模型判断的行。</p>"
     )
-    return "<h2>Approach comparison</h2>" + note + _table(head, rows)
+    return "<h2>方法比较</h2>" + note + _table(head, rows)
 
 
 def _approach_html(a: ApproachResult, out: Path, prefix: str) -> tuple[str, list[str]]:
@@ -183,19 +182,19 @@ def _approach_html(a: ApproachResult, out: Path, prefix: str) -> tuple[str, list
         plots.axis_title("得分", "score"),
     )
     summary = _table(
-        ["metric", "value"],
+        ["指标", "数值"],
         [
-            ["rows", a.rows],
-            ["level-1 accuracy", _f(m.level1.accuracy)],
-            ["level-1 macro-F1", _f(m.level1.macro_f1)],
-            ["level-2 accuracy", _f(m.level2.accuracy)],
-            ["level-2 macro-F1", _f(m.level2.macro_f1)],
-            ["ECE (10 bins)", _f(m.ece)],
-            ["cost tiers merged", "yes" if m.merge_cost else "no"],
+            ["行数", a.rows],
+            ["一级准确率", _f(m.level1.accuracy)],
+            ["一级宏 F1", _f(m.level1.macro_f1)],
+            ["二级准确率", _f(m.level2.accuracy)],
+            ["二级宏 F1", _f(m.level2.macro_f1)],
+            ["ECE（10 个区间）", _f(m.ece)],
+            ["成本类别合并计分", "是" if m.merge_cost else "否"],
         ],
     )
     confusions = _table(
-        ["gold", "predicted", "rows"],
+        ["标注", "预测", "行数"],
         [
             [f"{g} {LEVEL2_NAMES.get(g, '')}", f"{p} {LEVEL2_NAMES.get(p, '')}", n]
             for g, p, n in a.top_confusions
@@ -204,28 +203,28 @@ def _approach_html(a: ApproachResult, out: Path, prefix: str) -> tuple[str, list
     parts = [
         f"<h2>{escape(a.label)}</h2>",
         summary,
-        "<h3>Most frequent confusions (level 2)</h3>",
+        "<h3>最常见的混淆（二级指标）</h3>",
         confusions,
-        _level_html(m.level2, "Level 2"),
-        _level_html(m.level1, "Level 1"),
+        _level_html(m.level2, "二级指标"),
+        _level_html(m.level1, "一级指标"),
     ]
     parts += [
-        _img(cm, "confusion matrix"),
-        _img(prf, "per-class precision, recall, F1"),
-        _img(rel, "reliability diagram"),
+        _img(cm, "混淆矩阵"),
+        _img(prf, "逐类精确率、召回率、F1"),
+        _img(rel, "可靠性图（校准）"),
     ]
     bins = [
         [f"{b.lower:.1f}–{b.upper:.1f}", b.count, _f(b.accuracy), _f(b.confidence)] for b in m.reliability
     ]
     parts += [
-        "<h3>Reliability bins</h3>",
-        _table(["confidence", "rows", "accuracy", "mean confidence"], bins),
+        "<h3>校准区间</h3>",
+        _table(["置信度", "行数", "准确率", "平均置信度"], bins),
     ]
     if a.errors:
         rows = [[e.table_id, e.name, e.value or "", e.gold, e.predicted, _f(e.confidence)] for e in a.errors]
         parts += [
-            "<h3>Most confident errors</h3>",
-            _table(["table", "indicator", "value", "gold", "predicted", "confidence"], rows, 3),
+            "<h3>置信度最高的错误</h3>",
+            _table(["表格", "指标", "指标值", "标注", "预测", "置信度"], rows, 3),
         ]
     return "\n".join(parts), [cm.name, rel.name, prf.name]
 
@@ -246,7 +245,7 @@ def _prepare(out: Path) -> Path:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise JixiaoError(f"--report {out}: cannot create the folder ({e.strerror})") from e
+        raise JixiaoError(f"--report {out}：无法创建文件夹（{type(e).__name__}）") from e
     return out
 
 
@@ -254,8 +253,8 @@ def write_classify_report(result: ClassifyEvalResult, out: Path) -> list[Path]:
     """Write index.html and the plots; returns the files written."""
     out = _prepare(out)
     body = [
-        f"<p>Mode: {escape(result.mode)}; {result.tables} tables; {result.unlabeled_rows} rows without a gold "
-        f"tier not scored; cost tiers {'merged (41/42/43 → 14)' if result.merge_cost else 'kept apart'}.</p>"
+        f"<p>方式：{escape(result.mode)}；{result.tables} 张表；{result.unlabeled_rows} 行没有标注类别，未计分；"
+        f"成本类别{'合并计分（41/42/43 → 14）' if result.merge_cost else '分开计分'}。</p>"
     ]
     body.append(_fixtures_html(result.fixtures))
     body.append(_comparison_html(result.approaches))
@@ -265,15 +264,15 @@ def write_classify_report(result: ClassifyEvalResult, out: Path) -> list[Path]:
         p = plots.grouped_bars(
             [a.label for a in scored],
             {
-                "L2 accuracy": [a.metrics.level2.accuracy for a in scored],
-                "L2 macro-F1": [a.metrics.level2.macro_f1 for a in scored],
+                plots.axis_title("二级准确率", "L2 accuracy"): [a.metrics.level2.accuracy for a in scored],
+                plots.axis_title("二级宏 F1", "L2 macro-F1"): [a.metrics.level2.macro_f1 for a in scored],
             },
             out / "comparison.png",
             {},
-            "approaches",
-            "score",
+            plots.axis_title("方法", "approaches"),
+            plots.axis_title("得分", "score"),
         )
-        body.append(_img(p, "approach comparison"))
+        body.append(_img(p, "方法比较"))
         names.append(p.name)
     codes: set[str] = set()
     for a in result.approaches:
@@ -285,7 +284,7 @@ def write_classify_report(result: ClassifyEvalResult, out: Path) -> list[Path]:
             codes |= set(a.metrics.level2.labels)
     body.append(_legend(sorted(codes, key=lambda c: (c not in TIERS, c))))
     index = out / "index.html"
-    index.write_text(_page("jixiao eval classify", body, result.to_dict()), encoding="utf-8")
+    index.write_text(_page("jixiao 评估：指标类别分类", body, result.to_dict()), encoding="utf-8")
     return [index] + [out / n for n in names]
 
 
@@ -293,24 +292,24 @@ def write_suggest_report(result: SuggestEvalResult, out: Path) -> list[Path]:
     out = _prepare(out)
     m = result.metrics
     body = [
-        f"<p>Mode: {escape(result.mode)}{f', {result.folds} folds' if result.folds else ''}; k = {result.k}; "
-        f"{m.tables} tables scored.</p>"
+        f"<p>方式：{escape(result.mode)}{f'，{result.folds} 折' if result.folds else ''}；k = {result.k}；"
+        f"评估 {m.tables} 张表。</p>"
     ]
     body.append(_fixtures_html(result.fixtures))
     if result.unqueryable:
-        body.append(f"<h3>Not scored ({len(result.unqueryable)})</h3>")
-        body.append(_table(["id", "reason"], [[u.id, u.reason] for u in result.unqueryable], 2))
-    body.append("<h2>Summary</h2>")
+        body.append(f"<h3>未计分（{len(result.unqueryable)}）</h3>")
+        body.append(_table(["编号", "原因"], [[u.id, u.reason] for u in result.unqueryable], 2))
+    body.append("<h2>概要</h2>")
     body.append(
         _table(
-            ["metric", "value"],
+            ["指标", "数值"],
             [
-                ["tables", m.tables],
-                ["tier coverage (mean per table)", _f(m.tier_coverage)],
-                [f"indicator recall@{m.k} (pooled)", f"{_f(m.recall_at_k)} ({m.hits}/{m.gold_indicators})"],
-                ["indicator recall (mean per table)", _f(m.table_mean_recall)],
-                ["value exact (of hits with a gold value)", f"{_f(m.value_exact)} (n={m.value_pairs})"],
-                ["value same kind and unit", _f(m.value_kind_unit)],
+                ["表格数", m.tables],
+                ["类别覆盖率（每表平均）", _f(m.tier_coverage)],
+                [f"指标召回@{m.k}（合并计）", f"{_f(m.recall_at_k)}（{m.hits}/{m.gold_indicators}）"],
+                ["指标召回（每表平均）", _f(m.table_mean_recall)],
+                ["指标值完全一致（有标注值的命中中）", f"{_f(m.value_exact)}（n={m.value_pairs}）"],
+                ["指标值类型与单位一致", _f(m.value_kind_unit)],
             ],
         )
     )
@@ -321,21 +320,19 @@ def write_suggest_report(result: SuggestEvalResult, out: Path) -> list[Path]:
             ratio = f"{x / y:.2f}" if x is not None and y else "-"
             return [label, "-" if x is None else _f(x), "-" if y is None else _f(y), ratio]
 
-        body.append("<h2>Draft against the query-blind baseline (most frequent names per tier)</h2>")
+        body.append("<h2>草稿与不看项目的基线（各类别最常见名称）比较</h2>")
         body.append(
             _table(
-                ["metric", "draft", "baseline", "ratio"],
+                ["指标", "草稿", "基线", "倍数"],
                 [
-                    pair("tier coverage", m.tier_coverage, b.tier_coverage),
-                    pair("strict recall (same L2, Dice ≥ 0.5)", m.recall_at_k, b.recall_at_k),
-                    pair("keyword recall", m.keyword_recall, b.keyword_recall),
-                    pair("on-topic rate", m.on_topic_rate, b.on_topic_rate),
-                    pair("review errors per draft", m.review_errors_per_draft, b.review_errors_per_draft),
+                    pair("类别覆盖率", m.tier_coverage, b.tier_coverage),
+                    pair("严格召回（同二级，Dice ≥ 0.5）", m.recall_at_k, b.recall_at_k),
+                    pair("关键词召回", m.keyword_recall, b.keyword_recall),
+                    pair("切题率", m.on_topic_rate, b.on_topic_rate),
+                    pair("每份草稿的审核错误", m.review_errors_per_draft, b.review_errors_per_draft),
+                    pair("每份草稿的审核警告", m.review_warnings_per_draft, b.review_warnings_per_draft),
                     pair(
-                        "review warnings per draft", m.review_warnings_per_draft, b.review_warnings_per_draft
-                    ),
-                    pair(
-                        "goal-text numbers from the query",
+                        "目标文本数字来自项目输入的比例",
                         m.goal_numbers_from_query,
                         b.goal_numbers_from_query,
                     ),
@@ -357,20 +354,23 @@ def write_suggest_report(result: SuggestEvalResult, out: Path) -> list[Path]:
         for t in m.per_tier
     ]
     body += [
-        "<h2>Per tier</h2>",
-        _table(["code", "tier", "tables", "covered", "coverage", "gold rows", "hits", "recall"], rows, 2),
+        "<h2>各类别</h2>",
+        _table(["代码", "类别", "表数", "已覆盖", "覆盖率", "标注行数", "命中", "召回"], rows, 2),
     ]
     files = []
     if m.per_tier:
         p = plots.grouped_bars(
             [t.code for t in m.per_tier],
-            {"coverage": [t.coverage for t in m.per_tier], f"recall@{m.k}": [t.recall for t in m.per_tier]},
+            {
+                plots.axis_title("覆盖率", "coverage"): [t.coverage for t in m.per_tier],
+                plots.axis_title(f"召回@{m.k}", f"recall@{m.k}"): [t.recall for t in m.per_tier],
+            },
             out / "per_tier.png",
             LEVEL2_NAMES,
-            "suggestions per tier",
-            "share",
+            plots.axis_title("各类别的建议", "suggestions per tier"),
+            plots.axis_title("比例", "share"),
         )
-        body.append(_img(p, "per-tier coverage and recall"))
+        body.append(_img(p, "各类别覆盖率与召回"))
         files.append(p)
     trows = [
         [
@@ -384,10 +384,10 @@ def write_suggest_report(result: SuggestEvalResult, out: Path) -> list[Path]:
         for s in result.per_table
     ]
     body += [
-        "<h2>Per table</h2>",
-        _table(["table", "project", "coverage", "hits", "recall", "missed tiers"], trows, 2),
+        "<h2>各表</h2>",
+        _table(["表格", "项目", "覆盖率", "命中", "召回", "缺少的类别"], trows, 2),
     ]
     body.append(_legend([t.code for t in m.per_tier]))
     index = out / "index.html"
-    index.write_text(_page("jixiao eval suggest", body, result.to_dict()), encoding="utf-8")
+    index.write_text(_page("jixiao 评估：起草建议", body, result.to_dict()), encoding="utf-8")
     return [index, *files]

@@ -97,9 +97,9 @@ def _queryable(tables: Sequence[GoalTable]) -> tuple[list[GoalTable], list[Exclu
     ok, bad = [], []
     for t in tables:
         if not any(i.code for i in t.indicators):
-            bad.append(ExcludedFixture(t.id, t.source, "no indicator with a tier to score"))
+            bad.append(ExcludedFixture(t.id, t.source, "没有带类别的指标可计分"))
         elif not (t.project or "").strip():
-            bad.append(ExcludedFixture(t.id, t.source, "no project name to query with"))
+            bad.append(ExcludedFixture(t.id, t.source, "没有可用于查询的项目名称"))
         else:
             ok.append(t)
     return ok, bad

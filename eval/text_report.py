@@ -26,6 +26,11 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
+def _rpad(text: str, width: int) -> str:
+    """Right-justify by display width (the numeric columns' headings)."""
+    return " " * max(0, width - _width(text)) + text
+
+
 def _f(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
@@ -33,16 +38,16 @@ def _f(x: float | None) -> str:
 def fixture_lines(fx: FixtureSet | None) -> list[str]:
     if fx is None:
         return []
-    lines = [f"fixtures: {fx.path}: {len(fx.tables)} tables scored"]
+    lines = [f"标注集：{fx.path}：评估 {len(fx.tables)} 张表"]
     if fx.excluded:
-        lines.append(f"excluded {len(fx.excluded)} fixture tables already in the training corpus:")
+        lines.append(f"排除 {len(fx.excluded)} 张已在训练语料中的标注表：")
         by_cause: dict[tuple[str, str], list[str]] = {}
         for e in fx.excluded:
             by_cause.setdefault((e.reason, e.source or "-"), []).append(e.id)
-        lines += [f"  {', '.join(ids)}  ({reason}; source {src})" for (reason, src), ids in by_cause.items()]
+        lines += [f"  {', '.join(ids)}  （{reason}；来源 {src}）" for (reason, src), ids in by_cause.items()]
     if fx.skipped:
-        lines.append(f"skipped {len(fx.skipped)} bad lines:")
-        lines += [f"  line {s.line}: {s.problem}" for s in fx.skipped]
+        lines.append(f"跳过 {len(fx.skipped)} 行无法读取的记录：")
+        lines += [f"  第 {s.line} 行：{s.problem}" for s in fx.skipped]
     return lines
 
 
@@ -51,10 +56,11 @@ def comparison_lines(approaches: list[ApproachResult]) -> list[str]:
     on the rows whose level 2 the table did not print (``inferred``)."""
     width = max([22, *(len(a.label) for a in approaches)])
     head = (
-        f"{'approach':<{width}} {'rows':>5} {'L1 acc':>7} {'L1 F1':>7} {'L2 acc':>7} {'L2 F1':>7} {'ECE':>6} "
-        f"{'| inf.':>6} {'L1 acc':>7} {'L2 acc':>7} {'L2 F1':>7} {'fit s':>7}"
+        f"{_pad('方法 [解码]', width)} {_rpad('行数', 5)} {_rpad('L1准确', 7)} {'L1 F1':>7} {_rpad('L2准确', 7)} "
+        f"{'L2 F1':>7} {'ECE':>6} {_rpad('|推断行', 7)} {_rpad('L1准确', 7)} {_rpad('L2准确', 7)} {'L2 F1':>7} "
+        f"{_rpad('训练秒', 7)}"
     )
-    lines = [head, "-" * len(head)]
+    lines = [head, "-" * _width(head)]
     for a in approaches:
         if a.metrics is None:
             lines.append(f"{a.label:<{width}} {a.error}")
@@ -63,7 +69,7 @@ def comparison_lines(approaches: list[ApproachResult]) -> list[str]:
         lines.append(
             f"{a.label:<{width}} {a.rows:>5} {_f(m.level1.accuracy):>7} {_f(m.level1.macro_f1):>7} "
             f"{_f(m.level2.accuracy):>7} {_f(m.level2.macro_f1):>7} {_f(m.ece):>6} "
-            f"{'| ' + str(a.inferred_rows):>6} {_f(inf.level1.accuracy if inf else None):>7} "
+            f"{'| ' + str(a.inferred_rows):>7} {_f(inf.level1.accuracy if inf else None):>7} "
             f"{_f(inf.level2.accuracy if inf else None):>7} {_f(inf.level2.macro_f1 if inf else None):>7} "
             f"{a.fit_seconds:>7.1f}"
         )
@@ -71,7 +77,7 @@ def comparison_lines(approaches: list[ApproachResult]) -> list[str]:
 
 
 def per_class_lines(level: LevelMetrics) -> list[str]:
-    lines = [f"{'code':<5} {'tier':<18} {'P':>6} {'R':>6} {'F1':>6} {'support':>8}"]
+    lines = [f"{_pad('代码', 5)} {_pad('类别', 18)} {_rpad('精确率', 6)} {_rpad('召回率', 6)} {'F1':>6} {_rpad('行数', 8)}"]
     for c in level.per_class:
         lines.append(
             f"{c.label:<5} {_pad(label_name(c.label), 18)} {c.precision:>6.3f} {c.recall:>6.3f} {c.f1:>6.3f} {c.support:>8}"
@@ -81,7 +87,7 @@ def per_class_lines(level: LevelMetrics) -> list[str]:
 
 def confusion_lines(level: LevelMetrics) -> list[str]:
     width = max(4, *(len(x) + 1 for x in level.labels)) if level.labels else 4
-    lines = ["gold \\ predicted " + "".join(f"{x:>{width}}" for x in level.labels)]
+    lines = [_pad("标注 \\ 预测", 17) + "".join(f"{x:>{width}}" for x in level.labels)]
     for label, row in zip(level.labels, level.confusion, strict=True):
         lines.append(f"{label:<17}" + "".join(f"{n:>{width}}" for n in row))
     return lines
@@ -89,14 +95,14 @@ def confusion_lines(level: LevelMetrics) -> list[str]:
 
 def render_classify(r: ClassifyEvalResult) -> str:
     lines = [
-        f"classification ({r.mode}): {r.tables} tables, {r.unlabeled_rows} rows without a gold tier not scored"
+        f"类别分类（{r.mode}）：{r.tables} 张表；{r.unlabeled_rows} 行没有标注类别，未计分"
     ]
     if r.merge_cost:
-        lines.append("cost tiers merged (14 = 41/42/43)")
+        lines.append("成本类别合并计分（14 = 41/42/43）")
     if r.corrected_rows is not None:
         lines.append(
-            f"reviewers corrected {r.corrected_rows} rows; every model is scored on the corrected labels, "
-            "and a held-out table's own corrections are never trained on"
+            f"审核人员更正了 {r.corrected_rows} 行；所有模型都按更正后的标签计分，"
+            "被留出的表格自身的更正从不用于训练"
         )
     lines += fixture_lines(r.fixtures)
     lines.append("")
@@ -104,46 +110,47 @@ def render_classify(r: ClassifyEvalResult) -> str:
     scored = [a for a in r.approaches if a.metrics is not None and a.rows]
     if len({a.approach for a in r.approaches}) == 1:  # one approach: details for each decoding
         for a in scored:
-            lines += ["", f"== {a.label}", "level 2 per class:"] + per_class_lines(a.metrics.level2)
-            lines += ["", "level 2 confusion:"] + confusion_lines(a.metrics.level2)
+            lines += ["", f"== {a.label}", "二级指标逐类:"] + per_class_lines(a.metrics.level2)
+            lines += ["", "二级指标混淆矩阵:"] + confusion_lines(a.metrics.level2)
             if a.top_confusions:
-                lines += ["", "top confusions (gold → predicted: rows):"]
+                lines += ["", "最常见的混淆（标注 → 预测：行数）:"]
                 lines += [f"  {g} {label_name(g)} → {p} {label_name(p)}: {n}" for g, p, n in a.top_confusions]
     return "\n".join(lines)
 
 
 def render_suggest(r: SuggestEvalResult) -> str:
     m = r.metrics
-    lines = [f"suggestion ({r.mode}{f', {r.folds} folds' if r.folds else ''}): {m.tables} tables, k={r.k}"]
+    lines = [f"起草建议（{r.mode}{f'，{r.folds} 折' if r.folds else ''}）：{m.tables} 张表，k={r.k}"]
     lines += fixture_lines(r.fixtures)
     if r.unqueryable:
-        lines.append(f"not scored: {len(r.unqueryable)} tables")
-        lines += [f"  {u.id}  ({u.reason})" for u in r.unqueryable]
+        lines.append(f"未计分：{len(r.unqueryable)} 张表")
+        lines += [f"  {u.id}  （{u.reason}）" for u in r.unqueryable]
     if not m.tables:
-        return "\n".join([*lines, "", "nothing to score: no table with a tiered indicator left"])
+        return "\n".join([*lines, "", "无可计分内容：没有带类别的指标的表格"])
     b = r.baseline
-    lines += ["", f"{'metric':<34} {'draft':>8} {'baseline':>9} {'ratio':>6}"]
+    lines += ["", f"{_pad('指标', 34)} {_rpad('草稿', 8)} {_rpad('基线', 9)} {_rpad('倍数', 6)}"]
 
     def row(label: str, x: float | None, y: float | None, fmt: str = ".3f") -> None:
         xs = "-" if x is None else format(x, fmt)
         ys = "-" if y is None else format(y, fmt)
         ratio = f"{x / y:.2f}" if x is not None and y else "-"
-        lines.append(f"{label:<34} {xs:>8} {ys:>9} {ratio:>6}")
+        lines.append(f"{_pad(label, 34)} {xs:>8} {ys:>9} {ratio:>6}")
 
-    row("tier coverage", m.tier_coverage, b and b.tier_coverage)
-    row(f"strict recall@{r.k} (same L2, Dice≥0.5)", m.recall_at_k, b and b.recall_at_k)
-    row("keyword recall", m.keyword_recall, b and b.keyword_recall)
-    row("  (the query text's own words)", m.keyword_query_ceiling, None)
-    row("on-topic rate", m.on_topic_rate, b and b.on_topic_rate)
-    row("review errors per draft", m.review_errors_per_draft, b and b.review_errors_per_draft, ".2f")
-    row("review warnings per draft", m.review_warnings_per_draft, b and b.review_warnings_per_draft, ".2f")
-    row("drafts with an error", m.drafts_with_errors, b and b.drafts_with_errors, "d")
-    row("goal-text numbers from the query", m.goal_numbers_from_query, b and b.goal_numbers_from_query)
+    row("类别覆盖率 (tier coverage)", m.tier_coverage, b and b.tier_coverage)
+    row(f"严格召回@{r.k}（同二级，Dice≥0.5）", m.recall_at_k, b and b.recall_at_k)
+    row("关键词召回 (keyword recall)", m.keyword_recall, b and b.keyword_recall)
+    row("  （仅项目自身文字可达上限）", m.keyword_query_ceiling, None)
+    row("切题率 (on-topic)", m.on_topic_rate, b and b.on_topic_rate)
+    row("每份草稿的审核错误", m.review_errors_per_draft, b and b.review_errors_per_draft, ".2f")
+    row("每份草稿的审核警告", m.review_warnings_per_draft, b and b.review_warnings_per_draft, ".2f")
+    row("有错误的草稿数", m.drafts_with_errors, b and b.drafts_with_errors, "d")
+    row("目标文本数字来自项目输入的比例", m.goal_numbers_from_query, b and b.goal_numbers_from_query)
     lines += [
-        f"strict hits: {m.hits}/{m.gold_indicators} gold indicators; mean recall per table {m.table_mean_recall:.3f}",
-        f"value exact {m.value_exact:.3f}, same kind/unit {m.value_kind_unit:.3f} (of {m.value_pairs} hits)",
+        f"严格命中：{m.hits}/{m.gold_indicators} 个标注指标；每表平均召回 {m.table_mean_recall:.3f}",
+        f"指标值完全一致 {m.value_exact:.3f}，类型与单位一致 {m.value_kind_unit:.3f}（共 {m.value_pairs} 个命中）",
         "",
-        f"{'code':<5} {'tier':<18} {'tables':>6} {'coverage':>9} {'gold':>5} {'hits':>5} {'recall':>7}",
+        f"{_pad('代码', 5)} {_pad('类别', 18)} {_rpad('表数', 6)} {_rpad('覆盖率', 9)} {_rpad('标注', 5)} "
+        f"{_rpad('命中', 5)} {_rpad('召回', 7)}",
     ]
     for t in m.per_tier:
         lines.append(

@@ -508,10 +508,10 @@ class CorpusIndex:
     def current_dir(index_dir: Path) -> Path:
         pointer = index_dir / CURRENT
         if not pointer.exists():
-            raise IndexMissingError(f"no index in {index_dir}; run `jixiao index build`")
+            raise IndexMissingError(f"{index_dir} 中没有检索索引；请运行 `jixiao index build`")
         d = index_dir / pointer.read_text(encoding="utf-8").strip()
         if not (d / "meta.json").exists():
-            raise IndexMissingError(f"{pointer} names {d.name}, which is missing; run `jixiao index build`")
+            raise IndexMissingError(f"{pointer} 指向的索引 {d.name} 不存在；请运行 `jixiao index build`")
         return d
 
     @staticmethod
@@ -521,8 +521,7 @@ class CorpusIndex:
             return IndexMeta(**json.loads((d / "meta.json").read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError) as e:  # truncated JSON, a field this version lacks
             raise IndexMismatchError(
-                f"index in {d} has unreadable metadata ({e.__class__.__name__}: {e}); "
-                "rebuild it with `jixiao index build`"
+                f"{d} 中的索引元数据无法读取（{e.__class__.__name__}）；请运行 `jixiao index build` 重建"
             ) from e
 
     @classmethod
@@ -536,16 +535,16 @@ class CorpusIndex:
         meta = cls.read_meta(index_dir)
         problems = []
         if meta.format != FORMAT_VERSION:
-            problems.append(f"format {meta.format} (this jixiao reads {FORMAT_VERSION})")
+            problems.append(f"格式 {meta.format}（本版本读取 {FORMAT_VERSION}）")
         if model_name is not None and meta.model_name != model_name:
-            problems.append(f"model {meta.model_name!r} (current: {model_name!r})")
+            problems.append(f"嵌入模型 {meta.model_name!r}（当前为 {model_name!r}）")
         if dim is not None and meta.dim != dim:
-            problems.append(f"dimension {meta.dim} (current: {dim})")
+            problems.append(f"向量维度 {meta.dim}（当前为 {dim}）")
         if corpus_version is not None and meta.corpus_version != corpus_version:
-            problems.append(f"corpus version {meta.corpus_version} (current: {corpus_version})")
+            problems.append(f"语料库版本 {meta.corpus_version}（当前为 {corpus_version}）")
         if problems:
             raise IndexMismatchError(
-                f"index in {index_dir} was built for {', '.join(problems)}; rebuild it with `jixiao index build`"
+                f"{index_dir} 中的索引建立时使用的是{'、'.join(problems)}；请运行 `jixiao index build` 重建"
             )
         d = cls.current_dir(index_dir)
         try:
@@ -577,19 +576,19 @@ class CorpusIndex:
             )
         except (OSError, KeyError, ValueError, RuntimeError, zipfile.BadZipFile) as e:
             raise IndexMismatchError(
-                f"index in {d} is unreadable ({e.__class__.__name__}: {e}); rebuild it with `jixiao index build`"
+                f"{d} 中的索引无法读取（{e.__class__.__name__}）；请运行 `jixiao index build` 重建"
             ) from e
         if index.ind_dense.size != len(index.ind_texts) or index.proj_dense.size != len(index.proj_texts):
             raise IndexMismatchError(
-                f"index in {d} is inconsistent (vector and text counts differ); rebuild it"
+                f"{d} 中的索引不一致（向量数与文本数不同）；请运行 `jixiao index build` 重建"
             )
         return index
 
     def _check_model(self, embedder: Embedder) -> None:
         if embedder.model_name != self.meta.model_name or embedder.dim != self.meta.dim:
             raise IndexMismatchError(
-                f"index was built with {self.meta.model_name!r} (dim {self.meta.dim}), "
-                f"not {embedder.model_name!r} (dim {embedder.dim}); rebuild it"
+                f"索引建立时使用的嵌入模型是 {self.meta.model_name!r}（{self.meta.dim} 维），"
+                f"不是 {embedder.model_name!r}（{embedder.dim} 维）；请运行 `jixiao index build` 重建"
             )
 
 

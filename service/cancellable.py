@@ -171,7 +171,7 @@ class ParserPool:
             kind, value = worker.conn.recv()
         except (EOFError, OSError) as e:
             self._retire(worker)
-            raise JixiaoError(f"{filename}: the parser process stopped unexpectedly ({type(e).__name__})") from None
+            raise JixiaoError(f"{filename}：解析进程意外退出（{type(e).__name__}）") from None
         worker.tasks += 1
         if worker.tasks >= self.max_tasks:
             self._retire(worker)

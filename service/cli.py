@@ -14,7 +14,9 @@ import importlib
 import sys
 
 from jixiao import __version__
-from jixiao.errors import JixiaoError
+from jixiao.corpus.problem_text import zh_problem
+from jixiao.errors import JixiaoError, ParseError
+from jixiao.service.cli_parser import ChineseArgumentParser
 
 #: Every command and its one-line help (the same text its module registers; a test checks).
 COMMANDS = {
@@ -41,11 +43,9 @@ def chosen_command(argv: list[str]) -> str | None:
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser; only the module of the command in ``argv`` is imported (all when ``argv`` is None)."""
-    parser = argparse.ArgumentParser(
-        prog="jixiao", description="绩效目标表助手：起草、审核与评估项目支出绩效目标表"
-    )
-    parser.add_argument("--version", action="version", version=f"jixiao {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = ChineseArgumentParser(prog="jixiao", description="绩效目标表助手：起草、审核与评估项目支出绩效目标表")
+    parser.add_argument("--version", action="version", version=f"jixiao {__version__}", help="显示版本号并退出")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
     chosen = chosen_command(argv) if argv is not None else None
     for name, help_text in COMMANDS.items():
         if argv is None or name == chosen:
@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except ParseError as e:  # parser reasons are English where raised (they are also logged)
+        print(f"jixiao：错误：{e.source}：{zh_problem(e.problem)}", file=sys.stderr)
+        return 2
     except JixiaoError as e:
         print(f"jixiao：错误：{e}", file=sys.stderr)
         return 2

@@ -171,7 +171,7 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 def parse_problem(exc: ParseError) -> ApiProblem:
     """The status of a refused file comes from the error's type, never from its wording."""
-    from jixiao.service.review_text import zh_problem
+    from jixiao.corpus.problem_text import zh_problem
 
     name, why = exc.source, zh_problem(exc.problem)
     if isinstance(exc, ArchiveTooLarge):

@@ -171,7 +171,7 @@ def test_save_load_round_trip(approach, fitted, split, tmp_path):
 def test_load_rejects_a_broken_folder(tmp_path):
     (tmp_path / "meta.json").write_text('{"format": 1}', encoding="utf-8")
     (tmp_path / "model.pkl").write_bytes(b"not a pickle")
-    with pytest.raises(JixiaoError, match="retrain"):
+    with pytest.raises(JixiaoError, match="重新训练"):
         RulesClassifier.load(tmp_path)
 
 
@@ -191,7 +191,7 @@ def test_train_shipped_then_stale_corpus_is_refused(tmp_path, monkeypatch):
     X, _ = examples_from_tables(external[:2])
     assert [p.code for p in load_shipped(settings).predict(X)]
     monkeypatch.setattr("jixiao.models.classifier.shipped._corpus", lambda s: external[1:])
-    with pytest.raises(JixiaoError, match="corpus version.*jixiao train"):
+    with pytest.raises(JixiaoError, match="语料库版本.*jixiao train"):
         load_shipped(settings)
 
 
@@ -204,7 +204,7 @@ def test_train_shipped_on_another_embedding_model_is_refused(tmp_path, monkeypat
     X, _ = examples_from_tables(external[:1])
     assert len(load_shipped().predict(X)) == len(X)  # reloads its hash embedder by name
     monkeypatch.setenv("JIXIAO_EMBEDDING_MODEL", "hash-32")
-    with pytest.raises(JixiaoError, match="embedding model.*jixiao train"):
+    with pytest.raises(JixiaoError, match="嵌入模型.*jixiao train"):
         load_shipped()
 
 

@@ -35,7 +35,7 @@ def test_train_then_classify_json(home, capsys):
     assert main(["classify", str(home), "--json"]) == 0
     captured = capsys.readouterr()
     out = json.loads(captured.out)
-    assert "line 3" in captured.err or ":3:" in captured.err  # the bad line is reported, the rest classified
+    assert ".jsonl:3：记录无法读取" in captured.err  # the bad line is reported, the rest classified
     assert [t["table_id"] for t in out["tables"]] == ["p001", "p002"]
     rows = [r for t in out["tables"] for r in t["indicators"]]
     assert out["summary"]["indicators"] == len(rows) == 13

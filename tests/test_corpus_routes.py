@@ -112,6 +112,7 @@ def test_import_route_takes_a_file_or_a_zip_and_skips_duplicates(client, setting
     assert (body["tables"], body["duplicates"], body["failures"]) == (2, 1, 1)
     failed = next(f for f in body["files"] if f["failure"])
     assert failed["file"].endswith("readme.txt")
+    assert "未识别出绩效目标表" in failed["failure"], failed  # the parser's reason, in Chinese
     imported = [t for t in load_corpus(settings) if t.id.startswith("imported-")]
     assert sorted(t.project for t in imported) == ["新项目0", "新项目1", "新项目2"]
 

@@ -62,6 +62,8 @@ def _check(r, query: ProjectQuery, topic: set[str], banned: tuple[str, ...]) -> 
             continue
         words = specific_words(s.name)
         assert not words or any(w in text for w in words), (s.name, words)
+    # Benefit tiers a reviewer expects: the project's effect (22) and its lasting form (24).
+    assert {"22", "24"} <= {s.code for s in rows}
     # The project's own object leads the output tiers.
     assert any(w in s.name for s in rows if s.code == "11" for w in topic)
     assert not [f for f in r.findings if f.severity is Severity.ERROR]

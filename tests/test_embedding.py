@@ -177,7 +177,7 @@ def test_load_embedder_missing_local_path(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-model"
     with pytest.raises(JixiaoError, match="no-such-model"):
         load_embedder(str(missing))
-    with pytest.raises(JixiaoError, match="no such folder"):
+    with pytest.raises(JixiaoError, match="文件夹不存在"):
         load_embedder("./definitely/not/a/model")
 
 
@@ -353,7 +353,7 @@ def test_load_embedder_broken_folder(tmp_path: Path) -> None:
     from jixiao.models.embedding import load_embedder
 
     (tmp_path / "config.json").write_text("{not json")
-    with pytest.raises(JixiaoError, match="cannot load embedding model"):
+    with pytest.raises(JixiaoError, match="无法加载嵌入模型"):
         load_embedder(str(tmp_path))
 
 

@@ -59,16 +59,16 @@ def test_classify_fixtures_text_and_report(fakes, tmp_path, capsys):
     report = tmp_path / "report"
     assert cli.main(["eval", "classify", "--fixtures", str(fx), "--report", str(report)]) == 0
     out = capsys.readouterr().out
-    assert "excluded 1 fixture tables" in out and "t1" in out
-    assert "skipped 1 bad lines" in out and "line 3" in out
-    assert "L2 acc" in out
+    assert "排除 1 张已在训练语料中的标注表" in out and "t1" in out
+    assert "跳过 1 行无法读取的记录" in out and "第 3 行" in out
+    assert "L2准确" in out
     html = (report / "index.html").read_text(encoding="utf-8")
     for section in (
-        "Excluded fixtures (1)",
-        "Skipped lines (1)",
-        "confusion matrix",
-        "Approach comparison",
-        "Tier codes",
+        "排除的标注表（1）",
+        "跳过的行（1）",
+        "混淆矩阵",
+        "方法比较",
+        "类别代码",
     ):
         assert section in html
     embedded = re.search(r'<script type="application/json" id="metrics">(.*?)</script>', html, re.S).group(1)
@@ -125,13 +125,13 @@ def test_suggest_cv_json_and_report(fakes, tmp_path, capsys):
     assert {"tier_coverage", "recall_at_k", "value_exact", "value_kind_unit", "per_tier"} <= set(
         data["metrics"]
     )
-    assert "Per tier" in (report / "index.html").read_text(encoding="utf-8")
+    assert "各类别" in (report / "index.html").read_text(encoding="utf-8")
     _png(report / "per_tier.png")
 
 
 def test_user_errors_exit_2(fakes, tmp_path, capsys):
     assert cli.main(["eval", "classify", "--fixtures", str(tmp_path / "missing.jsonl")]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert "missing.jsonl：文件不存在" in capsys.readouterr().err
     fx = tmp_path / "fx.jsonl"
     fx.write_text("", encoding="utf-8")
     assert cli.main(["eval", "classify", "--fixtures", str(fx), "--approach", "kw"]) == 2
@@ -160,4 +160,4 @@ def test_classify_cv_corrections_effect_compares_both_trainings(fakes, monkeypat
         assert a["metrics"]["level2"]["accuracy"] == pytest.approx(0.75)
     assert cli.main(args) == 0
     out = capsys.readouterr().out
-    assert "训练含更正" in out and f"reviewers corrected {len(fakes)} rows" in out
+    assert "训练含更正" in out and f"审核人员更正了 {len(fakes)} 行" in out

@@ -33,8 +33,8 @@ def test_fixtures_exclude_seen_tables_and_report_bad_lines(tmp_path):
     fx = load_fixtures(path, tables)
     assert [t.id for t in fx.tables] == ["new1"]
     assert {(e.id, e.reason) for e in fx.excluded} == {
-        ("t0", "id in training corpus"),
-        ("fresh-id", "source in training corpus"),
+        ("t0", "编号已在训练语料中"),
+        ("fresh-id", "来源已在训练语料中"),
     }
     assert [s.line for s in fx.skipped] == [4, 5]
     assert "invalid JSON" in fx.skipped[0].problem

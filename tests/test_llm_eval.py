@@ -38,7 +38,7 @@ def test_eval_suggest_llm_reports_rates_next_to_grounded_metrics(setup, monkeypa
     assert r["fallback"] + r["accepted"] == r["tables"]
     assert r["number_provenance_rate"] == 1.0 and r["numbers_shown"] > 0
     assert 0 < r["schema_valid_rate"] <= 1 and r["replies"] >= r["tables"]
-    assert "number-provenance rate  1.000" in text and "grounded" in text
+    assert "数字有出处的比例             1.000" in text and "仅检索结果" in text
     # Every answer the scripted server spoiled was caught: the server's script per project is known.
     for t in data["per_table"]:
         script = llm_fakes.MIXED[int(hashlib.sha1(t["project"].encode()).hexdigest(), 16) % len(llm_fakes.MIXED)]

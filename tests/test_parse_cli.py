@@ -6,6 +6,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,8 @@ def _assert_one_line_error(code: int, err: str, path: Path, *words: str) -> None
     assert str(path) in lines[0] and lines[0].startswith("jixiao：错误："), lines[0]
     for w in words:
         assert w in lines[0], lines[0]
+    reason = lines[0].split(str(path), 1)[1]
+    assert not re.search(r"[A-Za-z]{3,}", reason), f"the reason is not Chinese: {lines[0]}"
     assert "Traceback" not in err
 
 
@@ -91,19 +94,19 @@ def test_record_jsonl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     code, out, err = _run(capsys, str(path), "--json")
     assert code == 0
     assert [d["id"] for d in json.loads(out)] == [json.loads(ln)["id"] for ln in lines]
-    assert err.count("warning:") == 1 and f"{path}:2" in err
+    assert err.count("警告：") == 1 and f"{path}:2" in err
 
 
 def test_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "empty.xlsx"
     path.write_bytes(b"")
-    _assert_one_line_error(*_run(capsys, str(path))[::2], path, "empty")
+    _assert_one_line_error(*_run(capsys, str(path))[::2], path, "为空")
 
 
 def test_binary_garbage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "garbage.csv"
     path.write_bytes(bytes(random.Random(7).randrange(256) for _ in range(4096)))
-    _assert_one_line_error(*_run(capsys, str(path))[::2], path, "binary")
+    _assert_one_line_error(*_run(capsys, str(path))[::2], path)
 
 
 def test_truncated_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,13 +114,13 @@ def test_truncated_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     writers.write_tables(_gold(1), buf, "xlsx")
     path = tmp_path / "cut.xlsx"
     path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
-    _assert_one_line_error(*_run(capsys, str(path))[::2], path, "truncated")
+    _assert_one_line_error(*_run(capsys, str(path))[::2], path, "损坏或不完整")
 
 
 def test_unknown_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("会议纪要\n今天讨论了办公室搬迁的安排，下周一开始打包。\n", encoding="utf-8")
-    _assert_one_line_error(*_run(capsys, str(path))[::2], path, "unknown layout")
+    _assert_one_line_error(*_run(capsys, str(path))[::2], path, "未识别出绩效目标表")
 
 
 def test_unknown_category(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,7 +146,7 @@ def test_partial_table_warns_per_skipped_line(tmp_path: Path, capsys: pytest.Cap
     code, out, err = _run(capsys, str(path))
     assert code == 0
     assert "11 产出指标/数量指标" in out and "31 满意度指标/服务对象满意度指标" in out
-    warnings = [ln for ln in err.splitlines() if ln.startswith("warning:")]
+    warnings = [ln for ln in err.splitlines() if ln.startswith("警告：")]
     assert len(warnings) == 2, err
     assert "奇怪指标" in warnings[0] and "离奇指标" in warnings[1]
 

@@ -139,7 +139,7 @@ def test_no_english_on_the_page():
     ],
 )
 def test_parser_problems_are_shown_in_chinese(problem, expected):
-    from jixiao.service.review_text import zh_problem
+    from jixiao.corpus.problem_text import zh_problem
 
     shown = zh_problem(problem)
     assert expected in shown and not set(ENGLISH.findall(shown)) - PAGE_ALLOWED

@@ -300,7 +300,7 @@ def test_load_builds_once_then_reuses_and_add_tables_persists(tmp_path, monkeypa
     s3 = Suggester.load(settings, emb, progress=False, rebuild=False, n_similar=3)
     assert len(builds) == 1 and s3.index.meta.n_tables == 9
     # Another model's index is refused (rebuild=False) or rebuilt, never used.
-    with pytest.raises(JixiaoError, match="model"):
+    with pytest.raises(JixiaoError, match="嵌入模型"):
         Suggester.load(settings, HashEmbedder(64), progress=False, rebuild=False)
     Suggester.load(settings, HashEmbedder(64), progress=False)
     assert len(builds) == 2

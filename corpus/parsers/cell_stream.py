@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from jixiao.corpus.parsers.grid import category_cell, header_role, is_meta_label
+from jixiao.corpus.parsers.grid import category_cell, clean_name, header_role, is_meta_label
 from jixiao.corpus.parsers.vocab import (
     IGNORE,
     L1,
@@ -32,6 +32,8 @@ from jixiao.corpus.parsers.vocab import (
     level_cells,
 )
 from jixiao.corpus.parsers.wrapped_text import normalize_newlines
+from jixiao.corpus.taxonomy import resolve
+from jixiao.errors import JixiaoError
 
 _SECTION_HEADING = re.compile(r"^([(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
 _REASON_COLUMN = re.compile(r"(偏差|原因|改进|备注|说明|措施)")
@@ -81,6 +83,7 @@ def _merge_split_labels(tokens: list[str]) -> list[str]:
                     header_role(joined)
                     and (not header_role(t) or (len(t) <= 2 and t not in _STANDALONE_LABELS))
                     and len(tokens[i + 1]) <= 5
+                    and header_role(tokens[i + 1]) in (None, header_role(t))  # 三级 | 年度数值: two labels
                 )
                 or (re.fullmatch(r"[一二三]级", t) and tokens[i + 1].startswith("指标"))
             ):
@@ -143,7 +146,11 @@ def _stream_row(tokens: list[str], i: int, schedule: list[tuple[str, str]], rows
             break  # ``成本指标 | 成本 | 10万元``: a name that is also a category word
         cats.append(tokens[i])
         i += 1
-    if i >= n or is_meta_label(tokens[i]) or (category_cell(tokens[i]) and not _names_a_row(tokens, i)):
+    if (
+        i >= n
+        or is_meta_label(tokens[i])
+        or (category_cell(tokens[i]) and not _names_a_row(tokens, i) and not _repeats_level2(cats, tokens[i]))
+    ):
         rows.append(level_cells(cats) + [None, None])
         return i
     if (
@@ -164,7 +171,7 @@ def _stream_row(tokens: list[str], i: int, schedule: list[tuple[str, str]], rows
                 op = t if not is_nature_word(t) else op
                 i += 1
         elif role in (VALUE, PERIOD):
-            if _SECTION_HEADING.match(t) or _NAME_SHAPED.search(t):
+            if _SECTION_HEADING.match(t) or _name_shaped(t):
                 break  # the value cell is missing: this is the next row's name
             if value is None or role == VALUE:
                 value = t
@@ -176,6 +183,8 @@ def _stream_row(tokens: list[str], i: int, schedule: list[tuple[str, str]], rows
         elif role == IGNORE:
             if _REASON_COLUMN.search(label):
                 continue
+            if _name_shaped(t) and not VALUE_LIKE.match(t):
+                break  # the self-evaluation cells are missing: this is the next row's name
             if (
                 VALUE_LIKE.match(t)
                 or len(t) <= 8
@@ -193,10 +202,30 @@ def _stream_row(tokens: list[str], i: int, schedule: list[tuple[str, str]], rows
     return i
 
 
+def _name_shaped(token: str) -> bool:
+    """Whether a cell ends like an indicator name, once template hints (``(≥**人)``) and
+    trailing notes (``(按月平均)``) are set aside."""
+    if _NAME_SHAPED.search(token):
+        return True
+    bare = re.sub(r"([(（][^()（）]{0,12}[)）])+$", "", clean_name(token))
+    return bare != token and bool(_NAME_SHAPED.search(bare))
+
+
 def _skippable(token: str) -> bool:
     """A leftover self-evaluation cell (``100%``, ``8``, ``优``), never a name."""
     cjk = len(re.findall(r"[\u4e00-\u9fff]", token))
     return bool(VALUE_LIKE.match(token)) and cjk <= 3 and len(token) <= 12 and not category_cell(token)
+
+
+def _repeats_level2(cats: list[str], token: str) -> bool:
+    """``服务对象满意度指标 | 服务对象满意度``: a row never prints its level 2 twice, so a
+    category word that repeats the level 2 just read is the row's name."""
+    if not cats:
+        return False
+    try:
+        return resolve(None, token).code == resolve(None, cats[-1]).code
+    except JixiaoError:
+        return False
 
 
 def _names_a_row(tokens: list[str], i: int) -> bool:

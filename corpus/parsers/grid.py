@@ -19,6 +19,7 @@ from functools import lru_cache
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.parsers.vocab import (
     IGNORE,
+    ITEM_MARKER,
     L1,
     L2,
     L3,
@@ -48,7 +49,7 @@ _HEADER_ROLES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(分值|得分|权重|偏差|原因|改进|备注|评分|说明|解释|佐证|计算方法|描述|内容)"), IGNORE),
     (re.compile(r"(值类型|指标类型|性质|方向|运算符|符号)$"), OP),
     (re.compile(r"(实施周期|实施期|中长期|周期)(指标值|目标值|目标)?"), PERIOD),
-    (re.compile(r"(指标值|目标值|目标|计划值|预期值|标准值)|^年度$"), VALUE),
+    (re.compile(r"(指标值|目标值|目标|计划值|预期值|标准值|数值)|^年度$"), VALUE),
     (re.compile(r"^(指标)?(性质|方向|运算符|符号)"), OP),
     (re.compile(r"^(计量|度量)?单位$"), UNIT),
 ]
@@ -175,9 +176,17 @@ def category_cell(cell: str) -> bool:
     return _category(cell) is not None
 
 
+#: The web page's own footer, wherever it sits in a cell (``临邑县人民政府主办``, ``鲁ICP备…``).
+_PAGE_CHROME = re.compile(r"ICP备|公网安备|网站标识码|版权所有|(主办|承办)$|(电话|邮箱|地址)[:：]")
+
+
 def is_meta_label(cell: str) -> bool:
-    """Whether a cell is a table-metadata label (项目名称, 主管部门…) or a footer label."""
-    return _meta_key(cell) is not None or bool(_FOOTER.match(_compact(cell[:12])))
+    """Whether a cell is a table-metadata label (项目名称, 主管部门…), a footer label or page chrome."""
+    return (
+        _meta_key(cell) is not None
+        or bool(_FOOTER.match(_compact(cell[:12])))
+        or bool(_PAGE_CHROME.search(cell[:60]))
+    )
 
 
 def _strong_category(cell: str) -> tuple[str | None, str | None] | None:
@@ -207,10 +216,18 @@ def clean_name(name: str) -> str:
     return normalize_text(t)
 
 
+#: Header labels that a broken stream can put where a name goes; never an indicator's name.
+_LABEL_NAME = re.compile(
+    r"^(绩效指标|[一二三]级指标?|指标名称|(年度|年初)?(指标值|目标值)|(实际)?完成值|实际完成值分值|分值|得分|权重|备注)$"
+)
+
+
 def _usable_name(name: str) -> bool:
-    if _TEMPLATE_NAME.match(name):
+    if _TEMPLATE_NAME.match(name) or _LABEL_NAME.match(_compact(name)):
         return False
-    return bool(re.search(r"[\u4e00-\u9fffA-Za-z0-9]", name)) and not re.fullmatch(r"[\d.%\s]+", name)
+    if len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", name)) < 2:
+        return False  # ``率``, ``标``: a fragment of a wrapped cell
+    return not re.fullmatch(r"[\d.%\s]+", name)
 
 
 # --- table assembly -------------------------------------------------------------------
@@ -290,7 +307,7 @@ class _GridParser:
             self._note_budget_header(cells)
             return
         first = next(c for c in cells if c)
-        if _FOOTER.match(_compact(first[:12])):
+        if _FOOTER.match(_compact(first[:12])) or _PAGE_CHROME.search(first[:60]):
             self._close()
             return
         self._read_indicator(line, cells)
@@ -448,6 +465,7 @@ class _GridParser:
         parts: dict[str, str],
     ) -> None:
         hint = _PLACEHOLDER_UNIT.search(name)
+        marked = bool(ITEM_MARKER.match(name))
         name = clean_name(name)
         if hint and parts.get(VALUE) and _BARE_NUMBER.match(parts[VALUE].strip()) and UNIT not in parts:
             # ``公猪舍(≥**平方米)`` | ``22.8``: the template's placeholder carries the unit.
@@ -466,11 +484,19 @@ class _GridParser:
         level1, level2 = lv.l1, lv.l2
         unknown = unknown or lv.l2_unknown
         self.rows_seen += 1
-        if level1 is None and level2 is None and unknown is None:
-            self._warn(line, raw, "indicator row before any category")
-            return
         value = _join_value(parts.get(OP), parts.get(VALUE), parts.get(UNIT))
         period = _join_value(parts.get(OP), parts.get(PERIOD), parts.get(UNIT)) if PERIOD in parts else None
+        if level1 is None and level2 is None and unknown is None:
+            if marked:
+                # ``指标3:…`` is an indicator by its marker even where its category was lost:
+                # kept without a tier (the classifier gives one), never given a guessed one.
+                self._warn(line, raw, "indicator row before any category; kept without a tier")
+                self.cur.indicators.append(
+                    make_indicator(name, period_value=period, annual_value=value, raw=raw, inferred_levels=inferred)
+                )
+                return
+            self._warn(line, raw, "indicator row before any category")
+            return
         try:
             ind = make_indicator(
                 name,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from jixiao.corpus.parsers import seed_blocks, seed_flattened, seed_numbered, text_tables
+from jixiao.corpus.parsers import prose_indicators, seed_blocks, seed_flattened, seed_numbered, text_tables
 from jixiao.corpus.parsers.wrapped_text import normalize_newlines
 from jixiao.corpus.schema import ParseResult
 from jixiao.errors import JixiaoError, ParseError
@@ -23,6 +23,7 @@ _BUILTIN: list[tuple[str, ModuleType]] = [
     ("flattened", seed_flattened),
     ("blocks", seed_blocks),
     ("text_table", text_tables),
+    ("prose", prose_indicators),
 ]
 
 

@@ -57,6 +57,9 @@ OPERATOR_COLUMN_CELL = re.compile(rf"^(?:{SIGN_CLASS}|{_WORDS}|{'|'.join(NATURE_
 STARTS_WITH_OPERATOR = re.compile(rf"^(?:{SIGN_CLASS}|{_WORDS})")
 #: The first comparison sign inside a text (where a glued row's value starts).
 OPERATOR_SIGN = re.compile(SIGN_CLASS)
+#: A template's item marker opening a cell (``指标3:``): the row is an indicator whatever
+#: else it lost, its category included.
+ITEM_MARKER = re.compile(r"^\s*指标\s*\d{1,2}\s*[:：]")
 
 
 def is_operator(cell: str) -> bool:
@@ -91,3 +94,12 @@ def level_cells(cats: list[str]) -> list[str | None]:
         elif is_level1_name(c):
             l1 = c
     return [l1, l2]
+
+
+#: Measure words a quantity inside a name is counted in (``5000吨稻谷储备到位率``); a number
+#: followed by anything else, in text whose cells ran together, is another cell (a score).
+MEASURE_WORDS: tuple[str, ...] = (
+    "万人次", "人次", "万人", "万元", "亿元", "元", "平方米", "立方米", "公里", "千米", "米", "万亩", "亩", "吨", "人", "户",
+    "个", "次", "所", "座", "台", "套", "件", "项", "场", "期", "名", "辆", "株", "头", "只", "册", "份", "篇", "处",
+    "家", "起", "例", "种", "间", "条", "天", "月", "年", "日", "岁", "小时",
+)

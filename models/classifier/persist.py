@@ -51,19 +51,19 @@ def read_meta(path: Path) -> dict[str, Any]:
     try:
         return json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise JixiaoError(f"{path}: no readable classifier metadata ({e.__class__.__name__})") from e
+        raise JixiaoError(f"{path}：分类器元数据无法读取（{e.__class__.__name__}）；请运行 `jixiao train`") from e
 
 
 def load_model(path: Path, expected: type | None = None, embedder: Any = None) -> Any:
     path = Path(path)
     meta = read_meta(path)
     if meta.get("format") != FORMAT:
-        raise JixiaoError(f"{path}: classifier format {meta.get('format')} is not {FORMAT}; retrain")
+        raise JixiaoError(f"{path}：分类器格式 {meta.get('format')} 不是 {FORMAT}；请运行 `jixiao train` 重新训练")
     try:
         with (path / MODEL_FILE).open("rb") as f:
             model = pickle.load(f)
     except (OSError, pickle.UnpicklingError, AttributeError, ModuleNotFoundError, EOFError) as e:
-        raise JixiaoError(f"{path}: cannot load classifier ({e.__class__.__name__}: {e}); retrain") from e
+        raise JixiaoError(f"{path}：无法加载分类器（{e.__class__.__name__}）；请运行 `jixiao train` 重新训练") from e
     if hasattr(model, "load_extra"):
         model.load_extra(path)
     if expected is not None and not isinstance(model, expected):

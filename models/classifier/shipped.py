@@ -129,15 +129,15 @@ def load_shipped(settings: Settings | None = None, *, embedder: Any = None) -> T
     current = _version(_corpus(settings))
     if meta.get("corpus_version") != current:
         raise JixiaoError(
-            f"the classifier in {path} was built for corpus version {meta.get('corpus_version')}, "
-            f"the corpus is now {current}; run `jixiao train`"
+            f"{path} 中的分类器是按语料库版本 {meta.get('corpus_version')} 训练的，"
+            f"语料库现为 {current}；请运行 `jixiao train`"
         )
     trained_on = meta.get("embedding_model")
     wanted = getattr(embedder, "model_name", None) or settings.embedding_model
     if trained_on is not None and embedder is None and not _same_model(trained_on, wanted):
         raise JixiaoError(
-            f"the classifier in {path} was built with embedding model {trained_on!r}, "
-            f"configured is {wanted!r}; run `jixiao train`"
+            f"{path} 中的分类器训练时使用的嵌入模型是 {trained_on!r}，"
+            f"当前配置为 {wanted!r}；请运行 `jixiao train`"
         )
     return load_model(path, embedder=embedder)
 

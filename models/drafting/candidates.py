@@ -7,6 +7,7 @@ composer turns it into the public ``Suggestion``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jixiao.corpus.taxonomy import TIERS
@@ -29,8 +30,12 @@ class Candidate:
     value_distribution: dict[str, int] = field(default_factory=dict)
     #: True for the generic fill of a tier nothing specific covers.
     weak: bool = False
+    #: Builds ``evidence`` when the candidate is shown: most corpus candidates never are.
+    lazy_evidence: Callable[[], list[Evidence]] | None = field(default=None, compare=False, repr=False)
 
     def to_suggestion(self, id_: str) -> Suggestion:
+        if self.lazy_evidence is not None:
+            self.evidence, self.lazy_evidence = self.lazy_evidence(), None
         tier = TIERS[self.code]
         return Suggestion(
             id=id_,

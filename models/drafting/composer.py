@@ -33,6 +33,7 @@ from jixiao.models.drafting.relevance import WordStats, _in_text, word_stats
 from jixiao.models.drafting.selection import in_scheme, ranked, select
 from jixiao.models.drafting.self_check import DraftContext, self_check
 from jixiao.models.drafting.sources import (
+    convention_candidates,
     fallback,
     fallback_tier,
     instantiate,
@@ -189,7 +190,11 @@ class Suggester:
             projects = similar_projects(ix, qvec, qtokens, facts, stats, cfg)
             cands = project_candidates(facts, scheme)
             cands += pattern_candidates(ix, facts, book, lambda w: _in_text(w, facts.text))
+            cands += convention_candidates(ix, facts, book)
             cands += corpus_candidates(ix, qvec, qtokens, facts, projects, scheme, cfg)
+            if not any(c.code == "22" for c in cands) and (social := fallback("2", facts, scheme)):
+                # 社会效益 is the benefit tier most tables use: a plainly generic row, marked weak.
+                cands.append(social)
             cands = [in_scheme(c, scheme) for c in cands]
             chosen = select(cands, scheme, k)
             chosen, findings = self_check(

@@ -28,6 +28,7 @@ from jixiao.models.drafting.relevance import (
     fits,
     project_relevance,
     specific_words,
+    table_authors,
     word_overlap,
 )
 from jixiao.models.drafting.text_match import bigram_dice, key_of
@@ -36,6 +37,7 @@ from jixiao.models.hybrid import FusionConfig
 from jixiao.models.suggest_schema import Evidence, SimilarProject
 
 _DIGIT = re.compile(r"\d")
+_RATE_NAME = re.compile(r"(率|比例)$")
 #: The value of a count this project has not stated: qualitative, for the drafter to quantify.
 COUNT_PLACEHOLDER = "按计划完成"
 
@@ -51,8 +53,12 @@ class RetrievalConfig:
     max_evidence: int = 5
     #: Below this relevance a project is not similar at all and lends no specific row.
     min_relevance: float = 0.15
-    #: A generic row (no specific word) needs this many tables using it.
+    #: A generic row (no specific word) needs this many authors using it.
     min_generic_support: int = 2
+    #: From a project this related (the same kind of project: 国家基本公共卫生服务 for
+    #: another county's 国家基本公共卫生服务项目) a row is lent even when it shares no word
+    #: with this project's text; its numbers are still never copied.
+    borrow_relevance: float = 0.6
 
 
 @dataclass
@@ -84,14 +90,20 @@ def similar_projects(
     cosines = [h.dense or 0.0 for h in hits]
     typical, best = float(np.median(cosines)), max(cosines)
     idf = {w: stats.idf(w) for w in facts.vocabulary}
-    out: dict[int, ScoredProject] = {}
+    scored = []
     for hit in hits:
-        text = ix.proj_texts[hit.id]
-        rel = project_relevance(word_overlap(idf, text), float(hit.dense or 0.0), typical, best)
-        for t in ix.tables_of_project_text(hit.id, cap=3):
-            out.setdefault(t, ScoredProject(t, rel, float(hit.dense or 0.0)))
-    ranked = sorted(out.values(), key=lambda p: (-p.relevance, -p.cosine, p.table))
-    return ranked[: cfg.n_similar]
+        cos = float(hit.dense or 0.0)
+        scored.append((project_relevance(word_overlap(idf, ix.proj_texts[hit.id]), cos, typical, best), cos, hit.id))
+    # Only the best texts' tables are read: each text lends at most 3 tables, so the first
+    # n_similar texts by relevance hold the n_similar most relevant tables.
+    scored.sort(key=lambda x: (-x[0], -x[1]))
+    out = [
+        ScoredProject(t, rel, cos)
+        for rel, cos, text_id in scored[: cfg.n_similar]
+        for t in ix.tables_of_project_text(text_id, cap=3)
+    ]
+    out.sort(key=lambda p: (-p.relevance, -p.cosine, p.table))
+    return out[: cfg.n_similar]
 
 
 def corpus_candidates(
@@ -105,13 +117,14 @@ def corpus_candidates(
 ) -> list[Candidate]:
     groups: dict[tuple[str, str], _Group] = {}
     relevance_of = {p.table: p.relevance for p in projects}
-    fit_memo: dict[tuple[str, bool], bool] = {}
+    fit_memo: dict[tuple[str, int], bool] = {}
 
     def fitting(name: str, rel: float) -> bool:
-        key = (name, rel >= CLOSE_PROJECT)
+        level = 2 if rel >= cfg.borrow_relevance else 1 if rel >= CLOSE_PROJECT else 0
+        key = (name, level)
         got = fit_memo.get(key)
         if got is None:
-            got = fit_memo[key] = not _DIGIT.search(name) and fits(name, facts.text, rel)
+            got = fit_memo[key] = not _DIGIT.search(name) and (level == 2 or fits(name, facts.text, rel))
         return got
 
     def add(row: IndexRow, rel: float) -> None:
@@ -138,11 +151,13 @@ def corpus_candidates(
             add(row, p.relevance)
     for hit in ix.search("indicators", qvec, qtokens, cfg.fusion, limit=cfg.n_name_hits):
         # A name that fits no project, however related, is skipped before its rows are read.
-        if not fitting(ix.ind_texts[hit.id], 1.0):
+        if not fitting(ix.ind_texts[hit.id], CLOSE_PROJECT):
             continue
         for row in ix.rows_of_name(hit.id, cap=cfg.postings_cap):
             add(row, relevance_of.get(row.table, 0.0))
-    return [c for c in (_candidate(ix, cl, facts, cfg) for cl in _merge(groups, cfg)) if c is not None]
+    return [
+        c for c in (_candidate(ix, cl, facts, cfg, relevance_of) for cl in _merge(groups, cfg)) if c is not None
+    ]
 
 
 def _merge(groups: dict[tuple[str, str], _Group], cfg: RetrievalConfig) -> list[list[_Group]]:
@@ -159,7 +174,11 @@ def _merge(groups: dict[tuple[str, str], _Group], cfg: RetrievalConfig) -> list[
 
 
 def _candidate(
-    ix: CorpusIndex, cluster: list[_Group], facts: ProjectFacts, cfg: RetrievalConfig
+    ix: CorpusIndex,
+    cluster: list[_Group],
+    facts: ProjectFacts,
+    cfg: RetrievalConfig,
+    relevance_of: dict[int, float],
 ) -> Candidate | None:
     names: Counter[str] = Counter()
     rows: list[tuple[float, IndexRow]] = []
@@ -175,27 +194,42 @@ def _candidate(
         value = borrowed_value(v, head, code, facts.year)
         if value is not None:
             break
+    if value is None and code == "11" and _RATE_NAME.search(head):
+        # A rate in the count tier (接种率 ≥90%) is a target convention, not a count.
+        value = next((v for v in (borrowed_value(x, head, "12", facts.year) for x in values) if v), None)
     if value is None and code == "11" and specific_words(head) and values:
         # Another project's count is its fact: the row is offered, its number is not.
         value = GroundedValue(COUNT_PLACEHOLDER, "同类项目的数量仅供参考（见依据），请按本项目任务填写", True)
     if value is None:
         return None
-    evidence, seen = [], set()
-    for rel, r in rows:
-        if r.table in seen:
-            continue
-        seen.add(r.table)
-        t = ix.table(r.table)
-        evidence.append(
-            Evidence(table_id=t.id, project=t.project, indicator_name=r.name, value=r.value, relevance=rel)
-        )
-        if len(evidence) >= cfg.max_evidence:
-            break
     tables = {r.table for _, r in rows}
-    if (not specific_words(head) or value.qualitative) and len(tables) < cfg.min_generic_support:
-        # A generic or unquantified wording only one table uses is that drafter's habit.
-        return None
+    authors = {_author(ix, t) for t in tables}
     rel = max(r for r, _ in rows)
+    specific = bool(specific_words(head))
+    lent = specific and rel >= CLOSE_PROJECT  # a related project's own deliverable
+    if (not specific or (value.qualitative and not lent)) and len(authors) < cfg.min_generic_support:
+        # A generic or unquantified wording only one author uses (one department's nine
+        # tables are one author) is that drafter's habit, not a convention.
+        return None
+    if len(authors) < cfg.min_generic_support and max(relevance_of.get(t, 0.0) for t in tables) < cfg.min_relevance:
+        # One table of an unrelated project (安全率 as 经济效益 in a heating retrofit): its
+        # wording and its tier are that drafter's choice, whatever words it shares.
+        return None
+
+    def evidence() -> list[Evidence]:
+        out, seen = [], set()
+        for rel, r in rows:
+            if r.table in seen:
+                continue
+            seen.add(r.table)
+            t = ix.table(r.table)
+            out.append(
+                Evidence(table_id=t.id, project=t.project, indicator_name=r.name, value=r.value, relevance=rel)
+            )
+            if len(out) >= cfg.max_evidence:
+                break
+        return out
+
     return Candidate(
         "corpus",
         code,
@@ -204,10 +238,14 @@ def _candidate(
         # More tables using it adds a little, never enough to beat a clearly related one.
         min(rel * (1 + 0.05 * math.log1p(len(tables) - 1)), 0.95),
         support=len(tables),
-        evidence=evidence,
+        lazy_evidence=evidence,
         variants=[n for n, _ in names.most_common() if n != head][:5],
         value_distribution=dict(values.most_common(5)),
     )
+
+
+def _author(ix: CorpusIndex, t: int) -> str:
+    return table_authors(ix)[t]
 
 
 def similar_project_view(ix: CorpusIndex, p: ScoredProject) -> SimilarProject:

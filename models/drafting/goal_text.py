@@ -13,7 +13,7 @@ from jixiao.models.drafting.candidates import Candidate
 from jixiao.models.drafting.project_reading import ProjectFacts
 from jixiao.models.drafting.values import cost_value
 
-_VERBS = ("提升", "提高", "改善", "保障", "促进", "增强", "减少", "降低")
+_VERBS = ("提升", "提高", "改善", "保障", "促进", "增强", "减少", "降低", "持续", "带动", "减轻", "发挥", "巩固")
 
 
 def compose_goal(facts: ProjectFacts, chosen: list[Candidate]) -> str:
@@ -36,7 +36,8 @@ def compose_goal(facts: ProjectFacts, chosen: list[Candidate]) -> str:
     stated = {e.name for e in facts.effects}
     effects = [f"{e.verb}{e.name}" for e in facts.effects if e.phrase not in deliverables]
     for c in chosen:
-        if TIERS[c.code].level1_code == "2" and c.name not in stated:
+        # A row restating a stated effect (持续提升路况水平 for 提升路况水平) adds nothing.
+        if TIERS[c.code].level1_code == "2" and not any(x in c.name for x in stated):
             effects.append(c.name if c.name.startswith(_VERBS) else f"提升{c.name}")
     if effects:
         parts.append("，".join(effects[:3]))

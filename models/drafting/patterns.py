@@ -19,7 +19,8 @@ import numpy as np
 
 from jixiao.corpus.normalize import name_key
 from jixiao.corpus.taxonomy import merge_cost
-from jixiao.models.corpus_index import CorpusIndex, IndexRow
+from jixiao.models.corpus_index import CorpusIndex, IndexRow, indicator_code
+from jixiao.models.drafting.relevance import table_authors
 from jixiao.models.drafting.text_match import content_words, words
 
 #: A pattern needs at least this many tables using it after some object.
@@ -53,8 +54,32 @@ class Pattern:
 
 
 @dataclass
+class Convention:
+    """A tier whose rows share no name head but a habit: what they speak of, or how they are valued.
+
+    可持续影响 (24) rows restate the project's purpose as lasting (保障医保工作正常运转 →
+    持续保障, 消除安全隐患 → 持续影响); 经济效益 (21) rows of productive projects speak of
+    income (助农增收, 增加收入). Support counts distinct authors (department, else table),
+    so one document's nine tables are one habit, not nine.
+    """
+
+    code: str
+    support: int
+    values: Counter[str] = field(default_factory=Counter)
+    examples: list[IndexRow] = field(default_factory=list)
+
+
+#: 24 rows valued as lasting, and 21 rows about income: the two benefit conventions.
+_LASTING_VALUE = re.compile(r"持续|长期|长效")
+_INCOME_NAME = re.compile(r"增收|收入|产值")
+MIN_CONVENTION_SUPPORT = 2
+
+
+@dataclass
 class PatternBook:
     by_code: dict[str, list[Pattern]]  # best supported first
+    #: ``lasting`` (24) and ``income`` (21), when enough authors use them.
+    conventions: dict[str, Convention] = field(default_factory=dict)
 
     def fitting(self, code: str, fits) -> list[Pattern]:  # noqa: ANN001 - fits: str -> bool
         """Patterns that take an object and whose own words (``救助`` in ``救助比例``) fit the project."""
@@ -104,7 +129,32 @@ def mine_patterns(ix: CorpusIndex, min_support: int = MIN_SUPPORT) -> PatternBoo
     for items in by_code.values():
         # A longer head says more (验收合格率 over 合格率) unless far less used.
         items.sort(key=lambda p: (-p.support * len(p.suffix) ** 2, p.suffix))
-    return PatternBook(dict(by_code))
+    return PatternBook(dict(by_code), mine_conventions(ix))
+
+
+def mine_conventions(ix: CorpusIndex, min_support: int = MIN_CONVENTION_SUPPORT) -> dict[str, Convention]:
+    tests = {
+        "lasting": ("24", lambda r: bool(r.value and _LASTING_VALUE.search(r.value))),
+        "income": ("21", lambda r: bool(_INCOME_NAME.search(r.name))),
+    }
+    out: dict[str, Convention] = {}
+    for key, (code, test) in tests.items():
+        rows = [ix.row(r) for r in np.flatnonzero(ix.rows.code == indicator_code(code))]
+        rows = [r for r in rows if test(r)]
+        authors = {_author(ix, r.table) for r in rows}
+        if len(authors) < min_support:
+            continue
+        conv = Convention(code, len(authors), Counter(r.value for r in rows if r.value))
+        for r in rows:
+            if len(conv.examples) < 2 and all(_author(ix, e.table) != _author(ix, r.table) for e in conv.examples):
+                conv.examples.append(r)
+        out[key] = conv
+    return out
+
+
+def _author(ix: CorpusIndex, t: int) -> str:
+    """Who wrote a table, as far as the index knows: its department, else the table itself."""
+    return table_authors(ix)[t]
 
 
 def _suffixes(name: str) -> list[str]:

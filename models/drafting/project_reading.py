@@ -72,7 +72,7 @@ _UNITS = sorted(
 _QTY = re.compile(
     r"(?P<num>\d+(?:\.\d+)?)\s*(?P<mult>万|千|百|亿)?(?P<unit>"
     + "|".join(_UNITS)
-    + r")(?![\u4e00-\u9fff]*率)"
+    + r")(?![\u4e00-\u9fff]*率)(?!月|工作日|小时)"
 )
 _MEASURE = {
     "公里": "里程",
@@ -104,15 +104,36 @@ _YEAR_PREFIX = re.compile(r"^\s*(?:(?:19|20)\d{2}\s*[-—~至到]\s*)?((?:19|20)
 _NAME_SUFFIX = re.compile(
     r"(工程|项目|专项资金|专项经费|补助资金|补助经费|资金|经费|补助|补贴|专项|工作|建设)$"
 )
+#: A place (…省/市/区/县/州/旗 before at least four more characters), a year, the funding
+#: level (中央/省级/市级…) or 支持 at the head of a project name.
+_CORE_LEAD = re.compile(
+    r"^(?:[\u4e00-\u9fff]{1,4}?(?<!城)(?:省|市|区|县|州|旗|自治区)+(?![委级内直属场民政])(?=.{4,})"
+    r"|(?:19|20)\d{2}\s*年度?|中央|省级|市级|县级|区级|州级|本级|支持|关于)"
+)
+_GRANT = re.compile(r"(补贴|补助|津贴|助学金|奖补|奖励|救助)(?:资金|经费|专项资金|项目|金)*$")
 _EFFECT = re.compile(
-    r"^(?:进一步|有效|切实|持续|全面|不断)?(提升|提高|改善|保障|促进|增强|减少|降低|方便|确保|优化|美化|消除|缓解|维护)(.{2,30})$"
+    r"^(?:进一步|有效|切实|持续|全面|不断)?(提升|提高|改善|保障|促进|增强|减少|降低|方便|确保|优化|美化|消除|缓解|维护|发挥|减轻|巩固|激发|带动|满足|丰富|推动|稳定|增加|扩大|鼓励)(.{2,30})$"
 )
 #: Clauses that state a deliverable by its verb (开展医疗救助, 组织干部业务培训).
 _TASK = re.compile(
-    r"^(?:按时|按期|按规定|全面|认真|及时|切实|积极|年内|全年)?(?:开展|组织|实施|完成|推进|落实|举办|做好|"
-    r"建设|新建|改造|修缮|维修|维护|购置|采购|安装|编制|建立|组建|培训|资助|发放|救助)(.{2,24})$"
+    r"^(?:按时|按期|按规定|全面|认真|及时|切实|积极|年内|全年|深入|持续|大力)?(?:开展|组织|实施|完成|推进|落实|举办|做好|"
+    r"建设|新建|改造|修缮|维修|维护|购置|采购|安装|编制|建立|组建|培训|资助|发放|救助|提供|加大|加强|扶持|"
+    r"补助|排查|整治|治理|推广|打击|宣传|监测|检测|抽检|巡查|印制|制作|支持)(.{2,24})$"
 )
-MAX_TASKS = 3
+#: ``为残疾人提供基本康复服务``, ``对特殊学校残疾贫困学生进行资助``: the service or support is the task.
+_TASK_FOR = re.compile(r"^(?:为|向)(?P<who>.{2,12}?)提供(?P<what>.{2,20})$")
+_TASK_TO = re.compile(r"^对(?P<who>.{2,16}?)(?:进行|给予|开展|实施)(?P<what>.{2,12})$")
+#: What a clause says before its task: numbering (目标1:, 1., (2)), a year, a plan.
+_TASK_LEAD = re.compile(
+    r"^(?:目标\s*\d+\s*[:：]?|\d+\s*[.、)）]|[(（]\d+[)）]|[一二三四五六七八九十]+[是、.])?\s*"
+    r"(?:(?:19|20)\d{2}\s*年度?)?(?:计划|预计|拟|通过项目实施)?"
+)
+#: ``主要用于文物修缮、宣传、文创产品开发等支出``: each listed use is a deliverable.
+_USES = re.compile(r"用于(?P<items>[^，,。；;：:\n]{2,80})")
+_USES_END = re.compile(r"(?:等+)?(?:方面|相关)?(?:的)?(?:支出|开支|费用|工作)?$")
+#: Listed uses that are the budget's lines, not deliverables (人员经费, 办公经费).
+_NOT_A_DELIVERABLE = re.compile(r"(人员|经费|费用|费|支出|开支|工资|津贴|资金)$")
+MAX_TASKS = 5
 _DEADLINE = re.compile(
     r"(?:(?P<y>(?:19|20)\d{2})\s*年)?\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?\s*(?:底|末)?\s*(?:前|之前|以前)"
 )
@@ -151,6 +172,17 @@ _BENEFICIARIES = frozenset(
         "家庭",
         "商户",
         "退役军人",
+        "脱贫户",
+        "贫困户",
+        "监测户",
+        "低保对象",
+        "特困人员",
+        "孕产妇",
+        "农村居民",
+        "城乡居民",
+        "种植户",
+        "养殖户",
+        "干部职工",
     ]
 )
 _BENEFICIARY_HEAD = re.compile(r"(民|户|生|者|员|工|人)$")
@@ -203,6 +235,8 @@ class ProjectFacts:
     text: str = ""
     #: False when the year is only today's: the goal text then quotes no year.
     year_stated: bool = False
+    #: What a subsidy project pays out (补贴, 补助, 津贴…), read from the end of its name.
+    grant: str | None = None
 
     @property
     def generic(self) -> bool:
@@ -232,7 +266,13 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
         text=text,
         year_stated=stated_year is not None,
     )
+    m = _GRANT.search(re.sub(r"[（(][^）)]*[）)]", "", name).strip())
+    # Paid out to people (补贴, 津贴, or a text that says 发放), not a transfer to a programme.
+    if m and (m.group(1) in ("补贴", "津贴", "助学金") or "发放" in text):
+        facts.grant = m.group(1)
     previous = facts.core or ""
+    for item, phrase in _uses(goal)[:MAX_TASKS]:
+        facts.tasks.append(Task(item, phrase))
     for clause in (c.strip() for c in _CLAUSES.split(goal)):
         if not clause:
             continue
@@ -243,10 +283,10 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
         # the effect is what is left without it.
         if m := _EFFECT.match(_QTY.sub("", clause)):
             facts.effects.append(_effect(m.group(1), m.group(2), clause))
-        elif not _QTY.search(clause) and (m := _TASK.match(clause)) and len(facts.tasks) < MAX_TASKS:
-            task = _task_name(m.group(1))
-            if task and content_words(task) and task not in facts.tasks:
-                facts.tasks.append(Task(task, clause))
+        elif not _QTY.search(clause) and len(facts.tasks) < MAX_TASKS:
+            for task in _tasks(clause):
+                if len(facts.tasks) < MAX_TASKS and all(task != t.name for t in facts.tasks):
+                    facts.tasks.append(Task(task, clause))
         if facts.deadline is None and (m := _DEADLINE.search(clause)):
             facts.deadline, facts.deadline_phrase = m.group(0), clause
         facts.beneficiaries += [b for b in _beneficiaries(clause) if b not in facts.beneficiaries]
@@ -261,7 +301,13 @@ def project_core(name: str) -> str | None:
     None when nothing specific is left (``2026年专项资金``): the draft is then generic.
     """
     core = _YEAR_PREFIX.sub("", normalize_text(name)).strip()
-    core = re.sub(r"[（(][^）)]*[）)]", "", core)
+    core = re.sub(r"[（(][^）)]*[）)]", "", core).strip()
+    # Where and by whom, not what: 隆阳区2021年中央… → …, 支持西青区国有企业… → 国有企业…
+    for _ in range(3):
+        stripped = _CORE_LEAD.sub("", core)
+        if stripped == core or len(stripped) < 4 or not content_words(_NAME_SUFFIX.sub("", stripped)):
+            break
+        core = stripped
     for _ in range(3):
         stripped = _NAME_SUFFIX.sub("", core)
         if stripped == core or len(stripped) < 2:
@@ -287,7 +333,9 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
         number = m.group("num") + (m.group("mult") or "")
         op = "≤" if re.search(r"不超过|以内|控制在", clause) else "≥"
         after = clause[m.end() :]
-        phrase = _LEAD.sub("", before.strip()).strip()
+        phrase = _LEAD.sub("", _TASK_LEAD.sub("", before.strip())).strip()
+        if len(phrase) > 20:
+            continue  # a sentence, not the name of a deliverable
         if unit in _PERSON_UNITS:
             who = next(
                 (w for w in words(after)[:1] if len(w) >= 2 and w in _BENEFICIARIES | content_words(w)), None
@@ -306,9 +354,42 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
     return out
 
 
+def _tasks(clause: str) -> list[str]:
+    """The deliverables a clause states without a number, by verb, by beneficiary or as uses."""
+    c = _TASK_LEAD.sub("", clause).strip()
+    if m := _TASK_FOR.match(c):
+        task = _task_name(m.group("what"))
+    elif m := _TASK_TO.match(c):
+        task = _task_name(m.group("who") + m.group("what"))
+    elif m := _TASK.match(c):
+        task = _task_name(m.group(1))
+        if task and len(task) < 3:
+            return []  # 资助智力、精神… : the head of a list, not a deliverable
+    else:
+        return []
+    return [task] if task and content_words(task) else []
+
+
+def _uses(goal: str) -> list[tuple[str, str]]:
+    """``主要用于文物修缮、宣传、文创产品开发等支出`` → 文物修缮, 宣传, 文创产品开发 (with the phrase)."""
+    out = []
+    for m in _USES.finditer(goal):
+        items = _USES_END.sub("", m.group("items"))
+        for item in re.split(r"[、及和与]", items):
+            item = item.strip()
+            if _deliverable(item):
+                out.append((item, m.group(0)))
+    return out
+
+
+def _deliverable(item: str) -> bool:
+    return 2 <= len(item) <= 16 and bool(content_words(item)) and not _NOT_A_DELIVERABLE.search(item)
+
+
 def _task_name(rest: str) -> str | None:
     """The object of a task clause, cut at a purpose (``，以…``/``为…``) and trailing particles."""
     rest = re.split(r"(?:工作|任务|等|的)$", rest)[0]
+    rest = re.sub(r"(?:力度|水平|一批|一套|若干)$", "", rest)
     rest = re.sub(r"^(?:好|了|完|对)", "", rest)
     return rest if len(rest) >= 2 else None
 

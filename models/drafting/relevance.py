@@ -55,6 +55,18 @@ def project_relevance(overlap: float, cosine: float, typical: float, best: float
     return round(WORD_WEIGHT * overlap + (1 - WORD_WEIGHT) * rank * (1.0 if overlap > 0 else 0.3), 4)
 
 
+def table_authors(ix: CorpusIndex) -> list[str]:
+    """Who wrote each table, as far as the index knows: its department, else the table itself.
+
+    Tables of one document share one drafter's habits, so conventions are counted by author.
+    """
+
+    def build(ix: CorpusIndex) -> list[str]:
+        return [(t := ix.table(i)).department or t.id for i in range(ix.n_tables)]
+
+    return ix.derived("drafting.authors", build)  # type: ignore[return-value]
+
+
 @lru_cache(maxsize=50_000)
 def specific_words(name: str) -> frozenset[str]:
     """Content words of an indicator name that tie it to some project's object."""
@@ -70,10 +82,12 @@ def fits(name: str, project_text: str, source_relevance: float = 0.0) -> bool:
 
     A row with no specific word (``资金支付及时率``) fits any project; ``购买车辆数量``
     fits only a project that speaks of 车辆. A row of a clearly related project
-    (``潮汐机组完好率`` for another tidal power station) fits when it shares one.
+    (``潮汐机组完好率`` for another tidal power station) fits when it shares half of them.
     """
     found = [_in_text(w, project_text) for w in specific_words(name)]
-    return all(found) or (source_relevance >= CLOSE_PROJECT and any(found))
+    # From a related project, half its specific words must be this project's: 修缮建筑数量
+    # fits 文物修缮; 医疗器械监管企业数 (only 监管 shared) does not fit 食品监管.
+    return all(found) or (source_relevance >= CLOSE_PROJECT and 2 * sum(found) >= len(found))
 
 
 def _in_text(word: str, text: str) -> bool:

@@ -81,7 +81,9 @@ def self_check(
     left empty is filled again.
     """
     ctx = ctx or DraftContext()
-    rows = list(chosen)
+    # Required tiers are filled before the review (they depend on which tiers are present,
+    # not on any finding), so a draft that needs no other repair is reviewed once.
+    rows = _filled(list(chosen), scheme, fill, fill_tier)
     findings = _review(rows, scheme, ctx)
     drop: set[int] = set()
     for f in findings:
@@ -98,17 +100,26 @@ def self_check(
             else:
                 drop.add(f.indicator_index)
     repaired = bool(drop) or any(f.rule is Rule.MISSING_UNIT for f in findings)
-    rows = [c for i, c in enumerate(rows) if i not in drop]
+    if drop:
+        rows = _filled([c for i, c in enumerate(rows) if i not in drop], scheme, fill, fill_tier)
+    if repaired:
+        findings = _review(rows, scheme, ctx)
+    return rows, sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.indicator_index or -1))
+
+
+def _filled(
+    rows: list[Candidate],
+    scheme: Scheme,
+    fill: Callable[[str], Candidate | None],
+    fill_tier: Callable[[str], Candidate | None],
+) -> list[Candidate]:
+    """The rows with every required level 1 and required output level 2 present where a fill exists."""
     present = {TIERS[c.code].level1_code for c in rows}
     for l1 in REQUIRED_LEVEL1[scheme]:
         if l1 not in present and (extra := fill(l1)) is not None:
             rows.append(extra)
-            repaired = True
     present_codes = {c.code for c in rows}
     for code in REQUIRED_OUTPUT_LEVEL2[scheme]:
         if code not in present_codes and (extra := fill_tier(code)) is not None:
             rows.append(extra)
-            repaired = True
-    if repaired:
-        findings = _review(rows, scheme, ctx)
-    return rows, sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.indicator_index or -1))
+    return rows

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.drafting.candidates import Candidate
-from jixiao.models.drafting.patterns import SLOT_TIERS, Pattern, PatternBook
+from jixiao.models.drafting.patterns import SLOT_TIERS, Convention, Pattern, PatternBook
 from jixiao.models.drafting.project_reading import ProjectFacts
 from jixiao.models.drafting.values import (
     GroundedValue,
@@ -25,6 +25,8 @@ from jixiao.models.drafting.values import (
 )
 from jixiao.models.suggest_schema import Evidence, PatternEvidence
 
+#: How tables measure paying out a subsidy.
+_PAYOUT_HEADS = ("发放及时率", "发放准确率", "发放到位率")
 #: Patterns instantiated per tier: enough to cover the tier, few enough to stay specific.
 PATTERNS_PER_TIER = {"12": 2, "13": 2, "21": 1, "22": 1, "23": 1, "24": 1, "31": 1}
 _QTY_VALUE = re.compile(r"^[≥≤](?P<num>\d+(?:\.\d+)?)(?P<mult>万|千|百|亿)?(?P<unit>.+)$")
@@ -84,7 +86,7 @@ def project_candidates(facts: ProjectFacts, scheme: Scheme) -> list[Candidate]:
         )
     for e in facts.effects:
         value = GroundedValue(
-            f"有效{e.verb}" if e.verb in ("提升", "提高", "改善", "保障") else "明显改善",
+            "明显改善" if e.verb in ("方便", "美化") else f"有效{e.verb}",
             "项目文本所述（定性）",
             True,
         )
@@ -133,13 +135,84 @@ def pattern_candidates(
             if c is not None:
                 out.append(c)
                 n -= 1
+    if facts.grant:
+        # A subsidy is paid out: 补贴发放及时率, 补助发放准确率, with the heads tables use for it.
+        for code in ("12", "13"):
+            p = next((p for p in book.by_code.get(code, []) if p.suffix in _PAYOUT_HEADS), None)
+            if p is not None and (c := instantiate(ix, p, facts, top, slot=facts.grant)) is not None:
+                out.append(c)
     return out
 
 
+#: A project that produces or earns something: its 经济效益 is its beneficiaries' income.
+_PRODUCTIVE = re.compile(r"种植|养殖|产业|农业|农户|农民|加工|旅游|增收|收入|产值|就业|合作社")
+_LASTING_VERBS = ("提升", "提高", "改善", "保障", "增强", "优化", "维护", "美化")
+#: Relevance of a convention row: under the project's facts and the named patterns, but the
+#: row its tier gets when nothing specific covers it.
+CONVENTION_RELEVANCE = 0.6
+
+
+def convention_candidates(ix: CorpusIndex, facts: ProjectFacts, book: PatternBook) -> list[Candidate]:
+    """可持续影响 (24) and, for productive projects, 经济效益 (21), each put in this project's words.
+
+    24 restates the project's first promised effect as lasting (``提升路况水平`` →
+    ``持续提升路况水平``, 长期), else its object (``校舍维修持续发挥效益``); 21 is the income
+    of the project's beneficiaries (``带动农户增收``), only when the project text speaks of
+    producing or earning. Each carries the corpus convention's support and two example rows.
+    """
+    out: list[Candidate] = []
+    if facts.generic:
+        return out
+    lasting = book.conventions.get("lasting")
+    if lasting is not None:
+        effect = next((e for e in facts.effects if e.verb in _LASTING_VERBS), None)
+        if effect is not None:
+            name, phrase, slot = f"持续{effect.verb}{effect.name}", effect.phrase, effect.name
+        else:
+            name, phrase, slot = f"{facts.core}持续发挥效益", None, facts.core
+        out.append(_convention(ix, lasting, name, slot, "长期", "项目效果长期保持（同类表可持续影响的写法）", phrase))
+    income = book.conventions.get("income")
+    if income is not None and _PRODUCTIVE.search(facts.text) and not any(e.code == "21" for e in facts.effects):
+        who = next((b for b in facts.beneficiaries if b != "企业"), None) or "群众"
+        basis = "项目文本涉及生产经营（同类表经济效益的写法）"
+        out.append(_convention(ix, income, f"带动{who}增收", who, "有效带动", basis, None))
+    return out
+
+
+def _convention(
+    ix: CorpusIndex, conv: Convention, name: str, slot: str | None, value: str, basis: str, phrase: str | None
+) -> Candidate:
+    evidence = []
+    for e in conv.examples:
+        t = ix.table(e.table)
+        evidence.append(Evidence(table_id=t.id, project=t.project, indicator_name=e.name, value=e.value))
+    template = "持续{效果}" if conv.code == "24" else "带动{受益对象}增收"
+    return Candidate(
+        "pattern",
+        conv.code,
+        name,
+        GroundedValue(value, basis, True),
+        CONVENTION_RELEVANCE,
+        support=conv.support,
+        source_phrase=phrase,
+        pattern=PatternEvidence(
+            pattern=template, support=conv.support, typical_values=dict(conv.values.most_common(3)), slot=slot
+        ),
+        evidence=evidence,
+        value_distribution=dict(conv.values.most_common(5)),
+    )
+
+
 def instantiate(
-    ix: CorpusIndex, p: Pattern, facts: ProjectFacts, top_support: int, weak: bool = False, rank: int = 0
+    ix: CorpusIndex,
+    p: Pattern,
+    facts: ProjectFacts,
+    top_support: int,
+    weak: bool = False,
+    rank: int = 0,
+    slot: str | None = None,
 ) -> Candidate | None:
-    slot = _slot(p, facts)
+    slot = slot or _slot(p, facts)
     name = slot + p.suffix if slot else _generic_name(p)
     value = None
     for v, _ in p.values.most_common():
@@ -173,7 +246,11 @@ def _slot(p: Pattern, facts: ProjectFacts) -> str | None:
     if p.code == "31":
         if p.suffix != "满意度":
             return None
-        return facts.beneficiaries[0] if facts.beneficiaries else ("服务对象" if facts.core else None)
+        if facts.beneficiaries:
+            return facts.beneficiaries[0]
+        if facts.grant:
+            return f"{facts.grant}对象"
+        return "服务对象" if facts.core else None
     return facts.core
 
 

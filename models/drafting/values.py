@@ -18,6 +18,8 @@ from jixiao.corpus.values import parse_value
 
 _RATE_NAME = re.compile(r"(率|度|比例|比率|占比)$")
 _RATE_UNITS = ("%", "％", "‰", "百分比")
+#: A name that asks for a date (``项目完成时间``) takes a date, never a rate a drafter put there.
+_DATE_NAME = re.compile(r"(时间|日期|时限|期限|时段)$")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ def borrowed_value(value: str | None, name: str, code: str, year: int) -> Ground
     if not value or code == "11":
         return None  # a count is this project's own number, never a convention
     pv = parsed(value)
+    if _DATE_NAME.search(name) and pv.kind is not ValueKind.DATE:
+        return None
     if pv.kind is ValueKind.DATE:
         return redate(value, year) or (
             GroundedValue(pv.text, "同类指标常用表述", qualitative=True) if pv.deadline is None else None

@@ -31,14 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="判断文件中每个指标的一级、二级类别，并与申报类别比对",
     )
     p.add_argument(
-        "file", metavar="FILE", help="a goal-table file (.xlsx .docx .pdf .csv .txt .md) or record JSONL"
+        "file", metavar="FILE", help="目标表文件（.xlsx .docx .pdf .csv .txt .md）或记录格式 JSONL"
     )
     p.add_argument(
         "--scheme",
         choices=["A", "B"],
-        help="express tiers in scheme A (cost under 产出) or B (cost as level 1); default: the table's own, else A",
+        help="按口径 A（成本属产出指标）或 B（成本为一级指标）表示类别；默认沿用表格自身口径，否则为 A",
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p.set_defaults(func=run)
 
 
@@ -48,7 +48,7 @@ def read_tables(path: str) -> list[GoalTable]:
     if p.suffix.lower() == ".jsonl":
         tables, problems = read_records(p)
         for prob in problems:
-            print(f"warning: {p}:{prob.line}: {prob.problem}", file=sys.stderr)
+            print(f"警告：{p}:{prob.line}：记录无法读取", file=sys.stderr)
         if tables:
             return tables
     result = parse_file(p)

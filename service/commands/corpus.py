@@ -9,42 +9,43 @@ from pathlib import Path
 from jixiao.corpus.store import BuildReport, build_store, load_corpus, open_store, origin
 from jixiao.corpus.taxonomy import TIERS
 from jixiao.errors import JixiaoError
+from jixiao.service.commands.parse import format_warning
 from jixiao.settings import get_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("corpus", help="构建、查看语料库，或批量导入目标表")
-    csub = p.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
-    b = csub.add_parser("build", help="(re)parse the packaged seeds and labeled tables into the store")
-    b.add_argument("--top-duplicates", type=int, default=15, help="how many repeated indicator names to list")
+    csub = p.add_subparsers(dest="corpus_command", metavar="操作", required=True)
+    b = csub.add_parser("build", help="重新解析随包附带的样例与标注表格并写入语料库")
+    b.add_argument("--top-duplicates", type=int, default=15, help="列出多少个重复出现的指标名称")
     b.set_defaults(func=_build)
-    s = csub.add_parser("stats", help="counts of the current store (built on first use)")
+    s = csub.add_parser("stats", help="当前语料库的统计（首次使用时自动构建）")
     s.set_defaults(func=_stats)
     i = csub.add_parser(
         "import",
-        help="import goal tables from files and folders (.xlsx .docx .csv .txt .md .pdf .jsonl, recursive)",
+        help="从文件和文件夹批量导入目标表（.xlsx .docx .csv .txt .md .pdf .jsonl，含子文件夹）",
     )
-    i.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    i.add_argument("--source", default="import", help="a name for where these tables come from (kept as provenance)")
-    i.add_argument("--dry-run", action="store_true", help="parse and report, write nothing")
-    i.add_argument("--report", metavar="FILE.xlsx", help="also write the per-file report as .xlsx")
-    i.add_argument("--no-index", action="store_true", help="do not update the index afterwards")
-    i.add_argument("--quiet", action="store_true", help="no progress bar")
+    i.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹")
+    i.add_argument("--source", default="import", help="这批表格的来源名称（作为出处保存）")
+    i.add_argument("--dry-run", action="store_true", help="只解析并报告，不写入")
+    i.add_argument("--report", metavar="FILE.xlsx", help="同时把逐文件报告写成 .xlsx")
+    i.add_argument("--no-index", action="store_true", help="导入后不更新检索索引")
+    i.add_argument("--quiet", action="store_true", help="不显示进度条")
     i.set_defaults(func=_import)
 
 
 def _print_counts(tables, per_source, per_tier, duplicates, top: int, version: str) -> None:  # noqa: ANN001
     n_ind = sum(len(t.indicators) for t in tables)
-    print(f"corpus version {version}: {len(tables)} tables, {n_ind} indicators")
-    print("\nper source")
+    print(f"语料库版本 {version}：{len(tables)} 张表，{n_ind} 个指标")
+    print("\n按来源")
     for src, n in sorted(per_source.items()):
         rows = sum(len(t.indicators) for t in tables if origin(t) == src)
-        print(f"  {src:<10} {n:>4} tables {rows:>5} indicators")
-    print("\nper tier")
+        print(f"  {src:<10} {n:>4} 张表 {rows:>5} 个指标")
+    print("\n按类别")
     for code, n in sorted(per_tier.items()):
-        name = TIERS[code].label if code in TIERS else "(no level 2 printed)"
+        name = TIERS[code].label if code in TIERS else "（未填二级指标）"
         print(f"  {name:<14} {n:>5}")
-    print(f"\nduplicates: {len(duplicates)} indicator names appear in more than one table")
+    print(f"\n重复名称：{len(duplicates)} 个指标名称出现在不止一张表中")
     for name, n in duplicates[:top]:
         print(f"  {n:>3} × {name}")
 
@@ -53,10 +54,10 @@ def _build(args: argparse.Namespace) -> int:
     settings = get_settings()
     built = build_store(settings)
     for w in built.warnings:
-        print(f"warning: {w.source}:{w.line or '?'}: {w.problem}: {w.text[:60]}", file=sys.stderr)
+        print(format_warning(w), file=sys.stderr)
     r = BuildReport(load_corpus(settings))
     store = open_store(settings)
-    print(f"rebuilt the packaged tables in {store.engine.url.render_as_string(hide_password=True)}")
+    print(f"已重新写入随包附带的表格：{store.engine.url.render_as_string(hide_password=True)}")
     version = str(store.state().version)
     _print_counts(r.tables, r.per_source, r.per_tier, r.duplicates, args.top_duplicates, version)
     return 0

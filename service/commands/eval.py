@@ -33,47 +33,47 @@ def _positive(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} 不是整数") from None
     if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+        raise argparse.ArgumentTypeError(f"至少为 1，实际为 {n}")
     return n
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument(
-        "--fixtures", metavar="F.jsonl", help="labeled tables in the record format (tables.jsonl)"
+        "--fixtures", metavar="F.jsonl", help="记录格式（tables.jsonl）的标注表格"
     )
-    src.add_argument("--cv", action="store_true", help="grouped cross-validation over the project corpus")
+    src.add_argument("--cv", action="store_true", help="在项目语料上按来源文档分组交叉验证")
     p.add_argument(
         "--folds",
         type=_positive,
         default=5,
-        help="CV folds, capped by the number of source documents (default 5)",
+        help="交叉验证折数，不超过来源文档数（默认 5）",
     )
-    p.add_argument("--seed", type=int, default=0, help="fold assignment seed (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="分折随机种子（默认 0）")
     p.add_argument(
-        "--strict-cost", action="store_true", help="score 14 and 41-43 as different tiers (default: merged)"
+        "--strict-cost", action="store_true", help="把 14 与 41-43 视为不同类别评分（默认合并）"
     )
-    p.add_argument("--report", metavar="DIR", help="write index.html and PNG plots here")
-    p.add_argument("--json", action="store_true", help="print one JSON object with every metric")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+    p.add_argument("--report", metavar="DIR", help="把 index.html 和 PNG 图表写到此文件夹")
+    p.add_argument("--json", action="store_true", help="输出包含全部指标的一个 JSON 对象")
+    p.add_argument("--no-progress", action="store_true", help="不在标准错误输出显示进度条")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="离线评估分类器或起草效果")
-    tasks = p.add_subparsers(dest="eval_task", metavar="TASK")
+    tasks = p.add_subparsers(dest="eval_task", metavar="任务")
     c = tasks.add_parser(
-        "classify", help="score tier classification (shipped model on fixtures, or approaches by CV)"
+        "classify", help="评估指标类别分类（在标注集上评估已发布模型，或交叉验证各方法）"
     )
     _common(c)
     c.add_argument(
-        "--approach", default=None, help="with --cv: an approach name, or 'all' to compare (default: shipped)"
+        "--approach", default=None, help="与 --cv 同用：方法名称，或 all 比较全部方法（默认：已发布的方法）"
     )
     c.add_argument(
         "--embedder",
         default=None,
-        help="embedding model for the approaches (default: $JIXIAO_EMBEDDING_MODEL); 'hash' for a quick run",
+        help="各方法使用的嵌入模型（默认 $JIXIAO_EMBEDDING_MODEL）；hash 用于快速试跑",
     )
     corr = c.add_mutually_exclusive_group()
     corr.add_argument(
@@ -81,33 +81,33 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="corrections",
         action="store_true",
         default=True,
-        help="score against the labels with reviewers' corrections applied (default)",
+        help="以应用审核人员更正后的标签评分（默认）",
     )
     corr.add_argument(
         "--without-corrections",
         dest="corrections",
         action="store_false",
-        help="score against the labels as first stored, ignoring reviewers' corrections",
+        help="以最初保存的标签评分，忽略审核人员的更正",
     )
     c.add_argument(
         "--corrections-effect",
         action="store_true",
-        help="with --cv: train once without and once with reviewers' corrections on the same folds, "
-        "both scored on the corrected labels (a held-out table's corrections stay in its fold)",
+        help="与 --cv 同用：在相同分折上分别用不含和含审核人员更正的标签训练，"
+        "都按更正后的标签评分（被留出表格的更正留在其所在折中）",
     )
     c.set_defaults(func=run_classify)
-    s = tasks.add_parser("suggest", help="score suggested tables against drafted ones")
+    s = tasks.add_parser("suggest", help="将起草建议与已编制的目标表比对评分")
     _common(s)
-    s.add_argument("--k", type=_positive, default=20, help="score the top k suggestions (default 20)")
+    s.add_argument("--k", type=_positive, default=20, help="评估前 k 条建议（默认 20）")
     s.add_argument(
         "--embedder",
         default=None,
-        help="embedding model (default: $JIXIAO_EMBEDDING_MODEL); 'hash' for a quick run",
+        help="嵌入模型（默认 $JIXIAO_EMBEDDING_MODEL）；hash 用于快速试跑",
     )
     s.add_argument(
         "--llm",
         action="store_true",
-        help="also polish every draft with the configured LLM (JIXIAO_LLM_*) and report its rates",
+        help="同时用已配置的大模型（JIXIAO_LLM_*）润色每份草稿并报告其各项比率",
     )
     s.set_defaults(func=run_suggest)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
@@ -118,7 +118,7 @@ def _emit(result, args: argparse.Namespace, render, write_report) -> int:
         from pathlib import Path
 
         files = write_report(result, Path(args.report))
-        print(f"jixiao: report written to {files[0]} ({len(files) - 1} plots)", file=sys.stderr)
+        print(f"jixiao：报告已写入 {files[0]}（{len(files) - 1} 张图）", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:

@@ -15,21 +15,21 @@ from jixiao.settings import get_settings
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="构建或查看检索索引")
-    isub = p.add_subparsers(dest="index_command", metavar="ACTION", required=True)
-    b = isub.add_parser("build", help="(re)build the FAISS + BM25 index of the corpus store")
+    isub = p.add_subparsers(dest="index_command", metavar="操作", required=True)
+    b = isub.add_parser("build", help="（重新）构建语料库的 FAISS + BM25 检索索引")
     b.add_argument(
         "--kind",
         default=None,
-        help=f"vector index: {', '.join(KINDS)} or a FAISS factory string (default: $JIXIAO_INDEX_KIND or auto)",
+        help=f"向量索引类型：{'、'.join(KINDS)} 或 FAISS 工厂字符串（默认 $JIXIAO_INDEX_KIND，否则自动选择）",
     )
     b.add_argument(
         "--embedder",
         default=None,
-        help="embedding model (default: $JIXIAO_EMBEDDING_MODEL); 'hash' for tests",
+        help="嵌入模型（默认 $JIXIAO_EMBEDDING_MODEL）；hash 用于测试",
     )
-    b.add_argument("--batch-size", type=int, default=64)
+    b.add_argument("--batch-size", type=int, default=64, help="每批编码的文本数（默认 64）")
     b.set_defaults(func=_build)
-    s = isub.add_parser("show", help="what the current index was built from")
+    s = isub.add_parser("show", help="显示当前索引的构建来源")
     s.set_defaults(func=_show)
 
 
@@ -53,9 +53,9 @@ def _build(args: argparse.Namespace) -> int:
         path = index.save(settings.index_dir)
     m = index.meta
     print(
-        f"indexed {m.n_tables} tables, {m.n_indicators} indicators "
-        f"({m.n_indicator_texts} distinct names, {m.n_project_texts} project texts) "
-        f"with {m.model_name} in {time.perf_counter() - start:.1f}s → {path}",
+        f"已索引 {m.n_tables} 张表、{m.n_indicators} 个指标"
+        f"（{m.n_indicator_texts} 个不同名称，{m.n_project_texts} 段项目文本），"
+        f"模型 {m.model_name}，用时 {time.perf_counter() - start:.1f} 秒 → {path}",
         file=sys.stderr,
     )
     return 0
@@ -64,13 +64,13 @@ def _build(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     settings = get_settings()
     m = CorpusIndex.read_meta(settings.index_dir)
-    print(f"index dir       {CorpusIndex.current_dir(settings.index_dir)}")
-    print(f"corpus version  {m.corpus_version}")
-    print(f"model           {m.model_name} (dim {m.dim})")
-    print(f"vector index    {m.index_kind}")
-    print(f"tables          {m.n_tables}")
-    print(f"indicators      {m.n_indicators} ({m.n_indicator_texts} distinct names)")
-    print(f"project texts   {m.n_project_texts}")
-    print(f"domain terms    {len(m.terms)}")
-    print(f"built at        {m.built_at}")
+    print(f"索引文件夹  {CorpusIndex.current_dir(settings.index_dir)}")
+    print(f"语料库版本  {m.corpus_version}")
+    print(f"嵌入模型    {m.model_name}（{m.dim} 维）")
+    print(f"向量索引    {m.index_kind}")
+    print(f"表格数      {m.n_tables}")
+    print(f"指标数      {m.n_indicators}（{m.n_indicator_texts} 个不同名称）")
+    print(f"项目文本数  {m.n_project_texts}")
+    print(f"领域词数    {len(m.terms)}")
+    print(f"构建时间    {m.built_at}")
     return 0

