@@ -99,6 +99,11 @@ def render_classify(r: ClassifyEvalResult) -> str:
     ]
     if r.merge_cost:
         lines.append("成本类别合并计分（14 = 41/42/43）")
+    if r.corrected_rows is not None:
+        lines.append(
+            f"审核人员更正了 {r.corrected_rows} 行；所有模型都按更正后的标签计分，"
+            "被留出的表格自身的更正从不用于训练"
+        )
     lines += fixture_lines(r.fixtures)
     lines.append("")
     lines += comparison_lines(r.approaches)

@@ -31,7 +31,8 @@ from jixiao.models.classifier.shipped import train_shipped
 from jixiao.models.embedding_base import HashEmbedder
 from jixiao.settings import get_settings
 
-FAST_APPROACHES = [a for a in APPROACHES if a != "setfit"]
+# SetFit and the fine-tuned encoder need a real transformer (slow tests of their own).
+FAST_APPROACHES = [a for a in APPROACHES if a not in ("setfit", "finetune")]
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import json
 import pytest
 from eval_fakes import CopySuggester, KeywordClassifier, corpus, record
 
+from jixiao.errors import JixiaoError
 from jixiao.eval import classify_runner, suggest_runner
 from jixiao.eval.fixture_sets import load_fixtures
 
@@ -164,3 +165,59 @@ def test_approaches_share_one_embedder(monkeypatch):
     assert len(made) == 2 and made[0] is made[1] and made[0] is not None
     with pytest.raises(Exception, match="未知的分类方法 'nope'"):
         classify_runner.select_approaches("nope")
+
+
+class MemoryClassifier:
+    """Predicts the tier it saw most often for the same name (else 11); refuses leaked groups."""
+
+    def fit(self, X, y):
+        from collections import Counter
+
+        self.groups = {x.group for x in X}
+        votes: dict[str, Counter] = {}
+        for x, c in zip(X, y, strict=True):
+            votes.setdefault(x.name, Counter())[c] += 1
+        self.memory = {n: v.most_common(1)[0][0] for n, v in votes.items()}
+        return self
+
+    def predict(self, X):
+        from eval_fakes import FakePrediction
+
+        assert not {x.group for x in X} & self.groups, "leak: a held-out table's group was trained on"
+        return [FakePrediction(code=self.memory.get(x.name, "11"), confidence=0.9) for x in X]
+
+
+def _corrected(tables, table_ids, position, code):
+    from jixiao.corpus.corrections import apply_correction
+
+    return [apply_correction(t, position, {"code": code})[0] if t.id in table_ids else t for t in tables]
+
+
+def test_corrections_effect_trains_with_and_without_and_keeps_corrections_in_their_fold():
+    original = corpus()
+    # Reviewers moved 资金发放及时 (row 2) from 13 to 12 in every table, and 服务对象满意度
+    # (row 3) from 31 to 22 in t7 alone (its source s5 holds no other table).
+    corrected = _corrected(original, {t.id for t in original}, 2, "12")
+    corrected = _corrected(corrected, {"t7"}, 3, "22")
+    result = classify_runner.corrections_effect(
+        corrected, original, {"mem": MemoryClassifier}, folds=5, progress=False
+    )
+    assert result.mode == "cv-corrections" and result.corrected_rows == len(original) + 1
+    row = {a.approach: a for a in result.approaches if a.decoding == "row"}
+    without, with_ = row["mem · 训练不含更正"], row["mem · 训练含更正"]
+    assert without.rows == with_.rows == 4 * len(original)  # both scored on every corrected row
+    # Without corrections every 资金发放及时 is predicted 13 against a corrected gold of 12.
+    assert without.metrics.level2.accuracy == pytest.approx(1 - (len(original) + 1) / (4 * len(original)))
+    # With them the corrections of the other tables teach 12; t7's own correction is never
+    # trained on while t7 is held out, so its 服务对象满意度 stays wrong.
+    assert with_.metrics.level2.accuracy == pytest.approx(1 - 1 / (4 * len(original)))
+    assert [(e.table_id, e.name, e.gold, e.predicted) for e in with_.errors] == [
+        ("t7", "服务对象满意度", "22", "31")
+    ]
+    json.dumps(result.to_dict())
+
+
+def test_corrections_effect_needs_the_same_tables_before_correction():
+    tables = corpus()
+    with pytest.raises(JixiaoError, match="t7"):
+        classify_runner.corrections_effect(tables, tables[:-1], {"mem": MemoryClassifier}, progress=False)

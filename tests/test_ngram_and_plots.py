@@ -22,3 +22,19 @@ def test_plots_have_a_cjk_font_from_the_dependency():
     assert plots.cjk_font() is not None  # Noto Sans SC from justmytype-intl-cjk, no system font needed
     assert plots.axis_title("预测类别", "predicted") == "预测类别"
     assert plots.tick_label("22", {"22": "社会效益指标"}) == "22 社会效益指标"
+
+
+def test_ngram_scores_rows_as_scikit_learn_would():
+    import numpy as np
+
+    from jixiao.corpus.data_paths import EXTERNAL_TABLES
+    from jixiao.corpus.records import read_records
+    from jixiao.models.classifier import examples_from_tables
+    from jixiao.models.classifier.ngram import NgramClassifier
+
+    tables = read_records(EXTERNAL_TABLES)[0]
+    (X, y), (Xt, _) = examples_from_tables(tables[:30]), examples_from_tables(tables[30:40])
+    model = NgramClassifier(value=True, project=True, calibrate=False).fit_emb(X, y, None)
+    reference = model._proba(model.head_, model._matrix(model._fields(Xt), fit=False))
+    assert np.allclose(model.predict_proba_emb(Xt), reference, atol=1e-12)
+    assert np.allclose(model.predict_proba_emb(Xt[:1]), reference[:1], atol=1e-12)

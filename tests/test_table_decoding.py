@@ -51,6 +51,34 @@ def test_transitions_are_learned_from_block_structure():
     assert np.allclose(np.exp(d.log_trans).sum(axis=1), 1.0)
 
 
+def test_each_tier_learns_its_own_block_length_when_asked():
+    # 效益 tiers here are one-row blocks; 11 runs on. Smoothed per tier, 22 stays less than 11.
+    seqs = [["11", "11", "11", "11", "21", "22", "23", "24", "31"]] * 5
+    d = TableDecoder.from_sequences(LABELS, seqs)
+    i11, i22 = LABELS.index("11"), LABELS.index("22")
+    d.set_pair_strength(10.0, None)
+    assert np.isclose(d.log_trans[i11, i11], d.log_trans[i22, i22])
+    d.set_pair_strength(10.0, 3.0)
+    assert d.log_trans[i11, i11] > d.log_trans[i22, i22] + 1.0
+    assert np.allclose(np.exp(d.log_trans).sum(axis=1), 1.0)
+
+
+def test_batched_tuning_decodes_exactly_as_one_table_at_a_time():
+    d = TableDecoder.from_sequences(LABELS, ORDERED)
+    d.set_pair_strength(5.0, 3.0)
+    rng = np.random.default_rng(0)
+    tables = [rng.dirichlet(np.ones(len(LABELS)), size=n) for n in (1, 4, 9)]
+    emit = np.zeros((3, 9, len(LABELS)))
+    for t, p in enumerate(tables):
+        emit[t, : len(p)] = np.log(p) - 0.5 * d.log_prior
+    batch = d._batch_log_posteriors(emit, np.array([1, 4, 9]), 0.75)
+    for t, p in enumerate(tables):
+        one = d.posteriors(p, weight=0.75, prior=0.5, temperature=1.0)
+        z = batch[t, : len(p)]
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        assert np.allclose(z / z.sum(axis=1, keepdims=True), one)
+
+
 def test_an_ambiguous_row_follows_its_block():
     d = TableDecoder.from_sequences(LABELS, ORDERED)
     # Row 2 alone leans to 22 (0.45 vs 0.40), but sits between two sure 质量 rows.

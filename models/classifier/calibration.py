@@ -100,3 +100,45 @@ def out_of_fold(
         if len(train) and len(test):
             out[test] = fit_predict(train, test)
     return out
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def fit_platt(confidences: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
+    """(slope, intercept) of P(correct) = σ(slope · logit(confidence) + intercept), by
+    maximum likelihood on held-out predictions; (1, 0) (no change) when there is nothing
+    to fit. Unlike a temperature, the slope can pull over-confident top scores down
+    while lifting under-confident middle ones, which is what decoded tables need."""
+    ok = np.asarray(correct, dtype=bool)
+    if len(ok) < 10 or ok.all() or not ok.any():
+        return 1.0, 0.0
+    from sklearn.linear_model import LogisticRegression
+
+    z = _logit(np.asarray(confidences, dtype=np.float64))[:, None]
+    lr = LogisticRegression(C=100.0).fit(z, ok)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def platt_scaled(probs: np.ndarray, slope: float, intercept: float) -> np.ndarray:
+    """Each row's top probability mapped by ``fit_platt``'s curve, the others rescaled to
+    fill the rest, so rows still sum to 1 and the top tier stays on top."""
+    if slope == 1.0 and intercept == 0.0:
+        return probs
+    out = np.array(probs, dtype=np.float64, copy=True)
+    if out.size == 0:
+        return out
+    rows = np.arange(len(out))
+    top = out.argmax(axis=1)
+    conf = out[rows, top]
+    rest = np.clip(1.0 - conf, 1e-12, None)
+    others = out.copy()
+    others[rows, top] = -np.inf
+    second = others.max(axis=1) if out.shape[1] > 1 else np.zeros(len(out))
+    new = 1.0 / (1.0 + np.exp(-(slope * _logit(conf) + intercept)))
+    new = np.maximum(new, second / (rest + second) + 1e-9)  # stays above the runner-up after rescaling
+    out *= ((1.0 - new) / rest)[:, None]
+    out[rows, top] = new
+    return out

@@ -59,6 +59,7 @@ class EnsembleClassifier(EmbeddingApproach):
     ):
         super().__init__(embedder)
         self.with_ngram = with_ngram
+        self.approach = "ensemble+ngram" if with_ngram else "ensemble"
         self.inner_folds = inner_folds
         self.linear_with_rules = linear_with_rules
         self.weights_: dict[str, float] = {"rules": 1.0, "linear": 1.0, "knn": 0.0}

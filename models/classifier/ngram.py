@@ -46,6 +46,15 @@ def value_tokens(x: ClassifyInput) -> str:
     return " ".join(toks)
 
 
+def field_text(field: str, x: ClassifyInput) -> str:
+    """What the vectorizer of ``field`` reads from a row."""
+    if field == "name":
+        return normalize_text(x.name or "")
+    if field == "value":
+        return value_tokens(x)
+    return normalize_text(f"{x.project or ''} {x.goal or ''}")[:300]
+
+
 class NgramClassifier(EmbeddingApproach):
     approach = "ngram"
 
@@ -72,12 +81,8 @@ class NgramClassifier(EmbeddingApproach):
         self.head_: LogisticRegression | None = None
 
     def _fields(self, X: list[ClassifyInput]) -> dict[str, list[str]]:
-        out = {"name": [normalize_text(x.name or "") for x in X]}
-        if self.value:
-            out["value"] = [value_tokens(x) for x in X]
-        if self.project:
-            out["project"] = [normalize_text(f"{x.project or ''} {x.goal or ''}")[:300] for x in X]
-        return out
+        names = ["name", *(["value"] if self.value else []), *(["project"] if self.project else [])]
+        return {f: [field_text(f, x) for x in X] for f in names}
 
     @staticmethod
     def _vectorizer(field: str) -> TfidfVectorizer:
@@ -137,5 +142,93 @@ class NgramClassifier(EmbeddingApproach):
     def predict_proba_emb(self, X: list[ClassifyInput], emb: np.ndarray | None = None) -> np.ndarray:
         if self.head_ is None:
             return np.tile(np.eye(len(self.classes))[0], (len(X), 1))
-        raw = self._proba(self.head_, self._matrix(self._fields(X), fit=False))
+        if self.head_.coef_.shape[0] == 1:  # two classes: scikit-learn's own path
+            raw = self._proba(self.head_, self._matrix(self._fields(X), fit=False))
+        else:
+            raw = np.zeros((len(X), len(self.classes)))
+            raw[:, self.head_.classes_] = _softmax(self._decision(X))
         return retempered(raw, self.temperature_)
+
+    # -- prediction without building the sparse matrix ----------------------------------------
+    # The head is linear, so its decision is a sum over fields of each text's n-gram weights.
+    # Scoring each distinct text once (the project and goal repeat on every row of a table)
+    # and skipping scikit-learn's per-call validation makes this several times quicker than
+    # transform + hstack + predict_proba, with the same numbers (tested).
+    def _decision(self, X: list[ClassifyInput]) -> np.ndarray:
+        out = np.tile(self.head_.intercept_, (len(X), 1))
+        for field, (vec, analyze, weights) in self._scorers().items():
+            texts = self._field_texts(field, X)
+            uniq = list(dict.fromkeys(texts))
+            scores = _tfidf_scores(vec, analyze, uniq, weights)
+            if len(uniq) == len(texts):
+                out += scores
+            else:
+                pos = {t: i for i, t in enumerate(uniq)}
+                out += scores[[pos[t] for t in texts]]
+        return out
+
+    def _scorers(self) -> dict[str, tuple]:
+        """Per field: the vectorizer, its analyzer and its slice of the head's weights (built once)."""
+        cached = self.__dict__.get("_scorers_")
+        if cached is not None and cached[0] is self.head_:
+            return cached[1]
+        scorers, offset = {}, 0
+        for field, vec in self.vectorizers_.items():
+            width = len(vec.vocabulary_)
+            scale = {"project": self.project_weight, "value": self.value_weight}.get(field, 1.0)
+            weights = np.ascontiguousarray(self.head_.coef_[:, offset : offset + width].T * scale)
+            scorers[field] = (vec, vec.build_analyzer(), weights)
+            offset += width
+        self.__dict__["_scorers_"] = (self.head_, scorers)
+        return scorers
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_scorers_", None)  # rebuilt on first use
+        return state
+
+    def _field_texts(self, field: str, X: list[ClassifyInput]) -> list[str]:
+        """``_fields(X)[field]``, each repeated value or project read once."""
+        if field == "name":
+            return [normalize_text(x.name or "") for x in X]
+        memo: dict[tuple, str] = {}
+        out = []
+        for x in X:
+            key = (x.value,) if field == "value" else (x.project, x.goal)
+            if key not in memo:
+                memo[key] = field_text(field, x)
+            out.append(memo[key])
+        return out
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _tfidf_scores(vec: TfidfVectorizer, analyze: Any, texts: list[str], weights: np.ndarray) -> np.ndarray:
+    """``vec.transform(texts) @ weights`` for a fitted vectorizer (tf, sublinear tf, idf, l2)."""
+    vocab = vec.vocabulary_
+    idf = getattr(vec, "idf_", None) if vec.use_idf else None
+    out = np.zeros((len(texts), weights.shape[1]))
+    for n, text in enumerate(texts):
+        counts: dict[int, int] = {}
+        for gram in analyze(text):
+            j = vocab.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            continue
+        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if vec.sublinear_tf:
+            tf = 1.0 + np.log(tf)
+        if idf is not None:
+            tf = tf * idf[idx]
+        if vec.norm == "l2":
+            tf = tf / np.linalg.norm(tf)
+        elif vec.norm == "l1":
+            tf = tf / np.abs(tf).sum()
+        out[n] = tf @ weights[idx]
+    return out

@@ -18,6 +18,12 @@ from jixiao.eval.text_report import render_classify, render_suggest
 
 # Indirections the tests replace with fakes (the real ones need trained models).
 load_corpus = project_corpus
+
+
+def load_original_corpus() -> list:
+    """The project corpus with the labels as first stored, before reviewers' corrections."""
+    return project_corpus(corrected=False)
+
 shipped_classifier = classify_runner.shipped_classifier
 select_approaches = classify_runner.select_approaches
 suggester_factory = suggest_runner.real_suggester_factory
@@ -83,6 +89,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_false",
         help="以最初保存的标签评分，忽略审核人员的更正",
     )
+    c.add_argument(
+        "--corrections-effect",
+        action="store_true",
+        help="与 --cv 同用：在相同分折上分别用不含和含审核人员更正的标签训练，"
+        "都按更正后的标签评分（被留出表格的更正留在其所在折中）",
+    )
     c.set_defaults(func=run_classify)
     s = tasks.add_parser("suggest", help="将起草建议与已编制的目标表比对评分")
     _common(s)
@@ -118,7 +130,7 @@ def _corpus(args: argparse.Namespace) -> list:
     """The project corpus with or without reviewers' corrections (``--without-corrections``)."""
     if getattr(args, "corrections", True):
         return load_corpus()
-    return project_corpus(corrected=False)
+    return load_original_corpus()
 
 
 def with_recorded_corrections(tables: list) -> list:
@@ -144,6 +156,8 @@ def run_classify(args: argparse.Namespace) -> int:
 
     merge = not args.strict_cost
     if args.fixtures:
+        if args.corrections_effect:
+            raise JixiaoError("--corrections-effect 只用于交叉验证：请与 --cv 同用")
         if args.approach:
             raise JixiaoError(
                 "--approach applies to --cv; --fixtures scores the shipped model (`jixiao train`)"
@@ -158,6 +172,18 @@ def run_classify(args: argparse.Namespace) -> int:
         classifier = shipped_classifier() if fixtures.tables else None
         name = f"shipped ({getattr(classifier, 'approach', '?')})" if classifier is not None else "shipped"
         result = classify_runner.evaluate_fixtures(fixtures, classifier, approach=name, merge_cost=merge)
+    elif args.corrections_effect:
+        if not args.corrections:
+            raise JixiaoError("--corrections-effect 已同时比较含/不含更正的训练，不能与 --without-corrections 同用")
+        result = classify_runner.corrections_effect(
+            load_corpus(),
+            load_original_corpus(),
+            select_approaches(args.approach, args.embedder),
+            folds=args.folds,
+            seed=args.seed,
+            merge_cost=merge,
+            progress=not args.no_progress,
+        )
     else:
         approaches = select_approaches(args.approach, args.embedder)
         result = classify_runner.cross_validate(
