@@ -135,7 +135,7 @@ def test_user_errors_exit_2(fakes, tmp_path, capsys):
     fx = tmp_path / "fx.jsonl"
     fx.write_text("", encoding="utf-8")
     assert cli.main(["eval", "classify", "--fixtures", str(fx), "--approach", "kw"]) == 2
-    assert "--approach applies to --cv" in capsys.readouterr().err
+    assert "--approach 只用于 --cv" in capsys.readouterr().err
     assert cli.main(["eval", "classify", "--fixtures", str(fx), "--corrections-effect"]) == 2
     assert "--corrections-effect" in capsys.readouterr().err
     assert cli.main(["eval", "classify", "--cv", "--corrections-effect", "--without-corrections"]) == 2

@@ -8,7 +8,7 @@ embedding model would silently disagree with the retrieval index and the evaluat
 
 from __future__ import annotations
 
-import sys
+import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +25,8 @@ from jixiao.models.classifier.persist import load_model, read_meta, save_model
 from jixiao.models.classifier.registry import APPROACHES, SHIPPED_APPROACH
 from jixiao.settings import Settings, get_settings
 
+log = logging.getLogger("jixiao.models.classifier.train")
+
 ARTIFACT_DIR = "classifier"
 
 
@@ -33,8 +35,9 @@ def shipped_dir(settings: Settings | None = None) -> Path:
 
 
 def _say(progress: bool, message: str) -> None:
+    """A training step, logged (``jixiao train`` shows this logger's lines on stderr)."""
     if progress:
-        print(f"[train] {message}", file=sys.stderr, flush=True)
+        log.info(message)
 
 
 def _corpus(settings: Settings) -> list[GoalTable]:
@@ -69,24 +72,24 @@ def train_shipped(
     if approach not in APPROACHES:
         raise JixiaoError(f"未知的分类方法 {approach!r}；可选：{'、'.join(APPROACHES)}")
     t0 = time.perf_counter()
-    _say(progress, "loading the corpus")
+    _say(progress, "读取语料库")
     corpus = _corpus(settings)
     tables = [t for t in corpus if not held_out(t, holdout)]
     if holdout:
-        _say(progress, f"holding out {len(corpus) - len(tables)} tables matching {', '.join(holdout)}")
+        _say(progress, f"留出 {len(corpus) - len(tables)} 张匹配 {'、'.join(holdout)} 的表格")
     X, y = examples_from_tables(tables)
     if len(set(y)) < 2:
         raise JixiaoError(f"语料库只有 {len(set(y))} 个类别的 {len(y)} 条已标注指标，无法训练")
-    _say(progress, f"{len(tables)} tables, {len(X)} labeled indicators in {len(set(y))} tiers")
+    _say(progress, f"{len(tables)} 张表，{len(X)} 个已标注指标，分属 {len(set(y))} 个类别")
     if embedder is None and approach != "rules":
         from jixiao.models.embedding import load_embedder
 
-        _say(progress, f"loading the embedding model {settings.embedding_model}")
+        _say(progress, f"加载嵌入模型 {settings.embedding_model}")
         embedder = load_embedder(settings=settings, progress=progress)
     model = APPROACHES[approach](embedder)
     if hasattr(model, "progress"):
         model.progress = progress
-    _say(progress, f"fitting {approach!r}")
+    _say(progress, f"训练 {approach}")
     model.fit(X, y)
     path = shipped_dir(settings)
     meta = {
@@ -100,7 +103,7 @@ def train_shipped(
         "train_seconds": round(time.perf_counter() - t0, 1),
     }
     save_model(model, path, meta)
-    _say(progress, f"saved to {path} in {meta['train_seconds']}s")
+    _say(progress, f"已保存到 {path}，用时 {meta['train_seconds']} 秒")
     return path
 
 

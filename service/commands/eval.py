@@ -159,9 +159,7 @@ def run_classify(args: argparse.Namespace) -> int:
         if args.corrections_effect:
             raise JixiaoError("--corrections-effect 只用于交叉验证：请与 --cv 同用")
         if args.approach:
-            raise JixiaoError(
-                "--approach applies to --cv; --fixtures scores the shipped model (`jixiao train`)"
-            )
+            raise JixiaoError("--approach 只用于 --cv；--fixtures 评估的是已发布的模型（`jixiao train` 训练的）")
         # Unseen means unseen by the model being scored: check against what it was
         # trained on (a model trained with --holdout), else against the whole corpus.
         from jixiao.models.classifier.shipped import shipped_training_tables
