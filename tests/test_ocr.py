@@ -95,6 +95,27 @@ def test_too_many_scanned_pages_are_refused_before_any_recognition() -> None:
         parse_bytes(_image_pdf(MAX_OCR_PAGES + 1), "many.pdf")
 
 
+@needs_ocr
+def test_noise_and_hatching_are_refused_at_once_not_recognised_for_a_minute() -> None:
+    import random
+    import time
+
+    from PIL import Image
+
+    noise = Image.frombytes("L", (1200, 1600), random.Random(1).randbytes(1200 * 1600))
+    grid = Image.new("L", (1200, 1600), 255)
+    for i in range(0, 1600, 6):
+        grid.paste(0, (0, i, 1200, i + 1))
+        grid.paste(0, (i, 0, i + 1, 1600))
+    for image, error, why in ((noise, ParseError, "mostly ink"), (grid, ArchiveTooLarge, "too many cells")):
+        buf = io.BytesIO()
+        image.save(buf, "PDF", resolution=144.0)
+        t0 = time.monotonic()
+        with pytest.raises(error, match=why):
+            parse_bytes(buf.getvalue(), "noise.pdf")
+        assert time.monotonic() - t0 < 10  # it took 60-120 s before these checks
+
+
 def test_a_declared_gigapixel_scan_is_refused_unrendered() -> None:
     with pytest.raises(ArchiveTooLarge, match="million pixels"):
         parse_bytes(_pdf_with_image(100_000, 100_000), "huge.pdf")
@@ -135,6 +156,16 @@ def test_ruled_cells_with_merges() -> None:
     assert set(spans) == {(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 1), (2, 2)}
     assert spans[(0, 1)][2] >= 488  # merged across columns 1-2, up to the right border
     assert spans[(1, 0)][3] >= 128  # merged down rows 1-2
+
+
+def test_a_page_ruled_like_graph_paper_is_refused() -> None:
+    from jixiao.corpus.parsers.ocr_layout import TooManyRules
+
+    g = np.full((600, 600), 255, dtype=np.uint8)
+    g[::5, :] = 0
+    g[:, ::5] = 0
+    with pytest.raises(TooManyRules):
+        table_cells(g)
 
 
 def test_unruled_page_has_no_cells() -> None:
@@ -178,7 +209,7 @@ def test_unruled_scan_falls_back_to_clustered_boxes() -> None:
     import pypdfium2 as pdfium
 
     from jixiao.corpus.parsers.grid import grid_to_tables
-    from jixiao.corpus.parsers.ocr import grid_from_boxes, render_page
+    from jixiao.corpus.parsers.ocr import _Clock, grid_from_boxes, render_page
     from jixiao.corpus.parsers.ocr_layout import horizontal_rules, ink_mask
 
     gray = render_page(pdfium.PdfDocument(str(FIXTURES / "scanned_goal_table.pdf"))[0])
@@ -187,7 +218,7 @@ def test_unruled_scan_falls_back_to_clustered_boxes() -> None:
         gray[rule.top : rule.bottom + 1, :] = 255
     gray[:, ink.mean(axis=0) > 0.2] = 255  # column rules: ink down most of the page's height
     assert table_cells(gray) is None
-    (t,) = grid_to_tables(grid_from_boxes(gray), "unruled.pdf").tables
+    (t,) = grid_to_tables(grid_from_boxes(gray, _Clock("unruled.pdf", 60)), "unruled.pdf").tables
     rows = [(i.level1, i.level2, i.name, i.annual_value, i.period_value) for i in t.indicators]
     assert rows == EXPECTED
     assert t.project == "农村公路养护工程"

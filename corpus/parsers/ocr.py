@@ -27,6 +27,7 @@ import numpy as np
 from jixiao.corpus.parsers.cells import clean_text, join_wrapped
 from jixiao.corpus.parsers.ocr_layout import (
     TextBox,
+    TooManyRules,
     boxes_to_grid,
     cells_to_grid,
     ink_mask,
@@ -34,7 +35,7 @@ from jixiao.corpus.parsers.ocr_layout import (
     text_lines,
 )
 from jixiao.corpus.parsers.vocab import Grid
-from jixiao.errors import ArchiveTooLarge
+from jixiao.errors import ArchiveTooLarge, ParseError
 
 log = logging.getLogger("jixiao.corpus")
 
@@ -47,7 +48,15 @@ OCR_DPI = 200
 #: declared 5 m wide renders at a lower resolution instead of as a gigapixel bitmap.
 MAX_OCR_SIDE = 2400
 #: Wall time for recognising one file's pages, inside the request's 60 s.
-MAX_OCR_SECONDS = 40.0
+MAX_OCR_SECONDS = 30.0
+#: Text lines recognised per page at most (a dense goal table has a few hundred); noise
+#: or a photo can look like thousands, which would take minutes.
+MAX_OCR_LINES = 1500
+#: A scanned document is mostly paper; a page with more ink than this is a photo or
+#: noise, and recognising it only burns time.
+MAX_INK_SHARE = 0.4
+#: Text lines recognised per call, with the time cap checked between calls.
+_REC_CHUNK = 64
 #: Padding (pixels) around a text line cut out for recognition.
 _PAD = 4
 #: What to tell the user when a PDF has no text layer and the extra is missing.
@@ -100,16 +109,40 @@ def _crop(gray: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
     return np.repeat(canvas[:, :, None], 3, axis=2)
 
 
-def _recognise(crops: list[np.ndarray]) -> list[str]:
-    if not crops:
-        return []
-    out = _get_engine().recognize_txt(crops)
-    return [clean_text(t or "").strip() for t in out.txts]
+class _Clock:
+    """The file's OCR time cap, checked between pages and between recognition chunks."""
+
+    def __init__(self, source: str, seconds: float):
+        self.source = source
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise ArchiveTooLarge(
+                self.source, f"OCR of this PDF takes more than {self.seconds:.0f} s: refused (too many or too large pages)"
+            )
 
 
-def grid_from_ruled(gray: np.ndarray) -> Grid | None:
+def _recognise(crops: list[np.ndarray], clock: _Clock) -> list[str]:
+    if len(crops) > MAX_OCR_LINES:
+        raise ArchiveTooLarge(
+            clock.source, f"a scanned page has {len(crops)} text lines, more than the {MAX_OCR_LINES} OCR reads: refused"
+        )
+    texts: list[str] = []
+    for i in range(0, len(crops), _REC_CHUNK):
+        clock.check()
+        out = _get_engine().recognize_txt(crops[i : i + _REC_CHUNK])
+        texts += [clean_text(t or "").strip() for t in out.txts]
+    return texts
+
+
+def grid_from_ruled(gray: np.ndarray, clock: _Clock) -> Grid | None:
     """The page's ruled table as a grid (None when the page has no rules)."""
-    found = table_cells(gray)
+    try:
+        found = table_cells(gray)
+    except TooManyRules as e:
+        raise ArchiveTooLarge(clock.source, f"a scanned page is ruled into too many cells ({e}): refused") from e
     if found is None:
         return None
     cells, nrows, ncols = found
@@ -122,23 +155,27 @@ def grid_from_ruled(gray: np.ndarray) -> Grid | None:
             crops.append(_crop(gray, cell.x0 + x0, cell.y0 + y0, cell.x0 + x1, cell.y0 + y1))
             owners.append((cell.row, cell.col))
     lines: dict[tuple[int, int], list[str]] = {}
-    for owner, text in zip(owners, _recognise(crops), strict=True):
+    for owner, text in zip(owners, _recognise(crops, clock), strict=True):
         if text:
             lines.setdefault(owner, []).append(text)
     texts = {k: join_wrapped("\n".join(v)) for k, v in lines.items()}
     return cells_to_grid(cells, texts, nrows, ncols)
 
 
-def grid_from_boxes(gray: np.ndarray) -> Grid:
-    """An unruled page: detection + recognition, boxes clustered into rows and columns."""
-    result = _get_engine()(np.repeat(gray[:, :, None], 3, axis=2))
-    if result.boxes is None or result.txts is None:
+def grid_from_boxes(gray: np.ndarray, clock: _Clock) -> Grid:
+    """An unruled page: text detection, then each box recognised, boxes clustered into rows and columns."""
+    found = _get_engine()(np.repeat(gray[:, :, None], 3, axis=2), use_cls=False, use_rec=False)
+    if found.boxes is None or len(found.boxes) == 0:
         return []
-    boxes = [
-        TextBox(clean_text(t).strip(), float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 0].max()), float(b[:, 1].max()))
-        for b, t in zip(np.asarray(result.boxes), result.txts, strict=True)
-    ]
-    return boxes_to_grid(boxes)
+    h, w = gray.shape
+    rects = []
+    for quad in np.asarray(found.boxes):
+        x0, y0 = max(int(quad[:, 0].min()), 0), max(int(quad[:, 1].min()), 0)
+        x1, y1 = min(int(quad[:, 0].max()), w - 1), min(int(quad[:, 1].max()), h - 1)
+        if x1 > x0 and y1 > y0:
+            rects.append((x0, y0, x1, y1))
+    texts = _recognise([_crop(gray, *r) for r in rects], clock)
+    return boxes_to_grid([TextBox(t, *r) for t, r in zip(texts, rects, strict=True)])
 
 
 def ocr_pages(data: bytes, page_numbers: list[int], source: str) -> Grid:
@@ -149,23 +186,22 @@ def ocr_pages(data: bytes, page_numbers: list[int], source: str) -> Grid:
         raise ArchiveTooLarge(
             source, f"the PDF has {len(page_numbers)} scanned pages, more than the {MAX_OCR_PAGES} OCR reads: refused"
         )
-    started = time.monotonic()
+    clock = _Clock(source, MAX_OCR_SECONDS)
     grid: Grid = []
     doc = pdfium.PdfDocument(data)
     try:
         for number in page_numbers:
-            if time.monotonic() - started > MAX_OCR_SECONDS:
-                raise ArchiveTooLarge(
-                    source, f"OCR of this PDF takes more than {MAX_OCR_SECONDS:.0f} s: refused (too many or too large pages)"
-                )
+            clock.check()
             page = doc[number]
             try:
                 gray = render_page(page)
             finally:
                 page.close()
-            page_grid = grid_from_ruled(gray)
+            if ink_mask(gray).mean() > MAX_INK_SHARE:
+                raise ParseError(source, f"scanned page {number + 1} is mostly ink (a photo or noise, not a document)")
+            page_grid = grid_from_ruled(gray, clock)
             if page_grid is None:
-                page_grid = grid_from_boxes(gray)
+                page_grid = grid_from_boxes(gray, clock)
             log.info("%s: OCR page %d: %d rows", source, number + 1, len(page_grid))
             grid.extend(page_grid)
     finally:

@@ -30,6 +30,14 @@ RULE_FILL = 0.9
 RULE_SNAP = 5
 #: Ink specks smaller than this (pixels) are not text.
 MIN_TEXT_INK = 12
+#: Row and column rules of one page at most: a goal table has tens of rows and under
+#: ten columns; a hatched or gridded image has thousands, and cutting them costs minutes.
+MAX_ROW_RULES = 400
+MAX_COLUMN_RULES = 80
+
+
+class TooManyRules(ValueError):
+    """The page is ruled far more densely than any table (a grid pattern, a hatched image)."""
 
 
 @dataclass(frozen=True)
@@ -123,11 +131,15 @@ def table_cells(gray: np.ndarray) -> tuple[list[Cell], int, int] | None:
     rules = horizontal_rules(ink)
     if len(rules) < 2:
         return None
+    if len(rules) > MAX_ROW_RULES:
+        raise TooManyRules(f"{len(rules)} row rules")
     bands = [(a.bottom + 1, b.top) for a, b in zip(rules, rules[1:], strict=False)]
     per_band = [_column_rules(ink, top, bottom) for top, bottom in bands]
     # One list of column-rule positions for the whole table, snapped across bands.
     centres: list[list[float]] = []
     for runs in per_band:
+        if len(runs) > MAX_COLUMN_RULES:
+            raise TooManyRules(f"{len(runs)} column rules in one row")
         for a, b in runs:
             c = (a + b) / 2
             near = next((g for g in centres if abs(np.mean(g) - c) <= RULE_SNAP), None)
@@ -137,6 +149,8 @@ def table_cells(gray: np.ndarray) -> tuple[list[Cell], int, int] | None:
                 near.append(c)
     if len(centres) < 2:
         return None
+    if len(centres) > MAX_COLUMN_RULES:
+        raise TooManyRules(f"{len(centres)} column rules")
     xs = sorted(float(np.mean(g)) for g in centres)
     ncols, nrows = len(xs) - 1, len(bands)
     present = [[any(abs((a + b) / 2 - x) <= RULE_SNAP for a, b in runs) for x in xs] for runs in per_band]
