@@ -32,6 +32,21 @@ def test_scanned_goal_table_parses_to_the_expected_rows() -> None:
     assert t.annual_goal == "完成县乡道养护120公里，路况优良率达到85%以上"
 
 
+@needs_ocr
+@pytest.mark.slow
+@pytest.mark.parametrize("degrees", [0.4, -1.5])
+def test_a_scan_fed_in_askew_is_levelled_and_parses_the_same(degrees: float) -> None:
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    page = pdfium.PdfDocument(str(FIXTURES / "scanned_goal_table.pdf"))[0].render(scale=150 / 72, grayscale=True)
+    turned = page.to_pil().convert("L").rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    buf = io.BytesIO()
+    turned.save(buf, "PDF", resolution=150.0)
+    (t,) = parse_bytes(buf.getvalue(), "askew.pdf").tables
+    assert [(i.level1, i.level2, i.name, i.annual_value, i.period_value) for i in t.indicators] == EXPECTED
+
+
 def test_scan_without_the_extra_is_a_chinese_422_naming_the_extra(monkeypatch) -> None:
     from api_fakes import FakeEngine
     from fastapi.testclient import TestClient
@@ -166,6 +181,21 @@ def test_a_page_ruled_like_graph_paper_is_refused() -> None:
     g[:, ::5] = 0
     with pytest.raises(TooManyRules):
         table_cells(g)
+
+
+@pytest.mark.parametrize("degrees", [0.0, 0.5, -2.0])
+def test_skew_angle_finds_the_turn_that_levels_the_rules(degrees: float) -> None:
+    from PIL import Image
+
+    from jixiao.corpus.parsers.ocr_layout import skew_angle
+
+    g = np.full((900, 1200), 255, dtype=np.uint8)
+    for y in range(100, 800, 40):
+        g[y : y + 2, 100:1100] = 0
+    for x in (100, 400, 700, 1098):
+        g[100:782, x : x + 2] = 0
+    turned = np.asarray(Image.fromarray(g).rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor=255))
+    assert abs(skew_angle(turned) + degrees) <= 0.1
 
 
 def test_unruled_page_has_no_cells() -> None:

@@ -30,6 +30,7 @@ from jixiao.corpus.parsers.ocr_layout import (
     TooManyRules,
     boxes_to_grid,
     cells_to_grid,
+    deskew,
     ink_mask,
     table_cells,
     text_lines,
@@ -199,6 +200,7 @@ def ocr_pages(data: bytes, page_numbers: list[int], source: str) -> Grid:
                 page.close()
             if ink_mask(gray).mean() > MAX_INK_SHARE:
                 raise ParseError(source, f"scanned page {number + 1} is mostly ink (a photo or noise, not a document)")
+            gray = deskew(gray)
             page_grid = grid_from_ruled(gray, clock)
             if page_grid is None:
                 page_grid = grid_from_boxes(gray, clock)

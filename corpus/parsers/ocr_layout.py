@@ -106,6 +106,44 @@ def _long_runs(ink: np.ndarray, length: int) -> np.ndarray:
     return out
 
 
+def _profile_sharpness(image, angle: float) -> float:  # noqa: ANN001 - a PIL image of ink
+    """How sharp the row profile is with the page turned by ``angle``: level rules and text
+    lines make a few rows very dark and the rows between them empty."""
+    from PIL import Image
+
+    turned = np.asarray(image.rotate(angle, resample=Image.Resampling.NEAREST), dtype=np.float32)
+    return float((np.diff(turned.sum(axis=1)) ** 2).sum())
+
+
+def skew_angle(gray: np.ndarray, max_degrees: float = 3.0) -> float:
+    """The turn (degrees, counter-clockwise) that levels a page scanned askew.
+
+    A scan is rarely square: at 0.3° a rule across the page drifts by 8 pixels, breaks
+    into short runs, and the table is lost. The angle whose row profile is sharpest is
+    searched coarsely, then finely, on a half-size copy of the ink.
+    """
+    from PIL import Image
+
+    ink = ink_mask(gray)
+    step = max(1, gray.shape[1] // 900)
+    image = Image.fromarray(ink[::step, ::step].astype(np.uint8))
+    coarse = np.arange(-max_degrees, max_degrees + 1e-9, 0.25)
+    best = max(coarse, key=lambda a: _profile_sharpness(image, float(a)))
+    fine = np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05)
+    return float(max(fine, key=lambda a: _profile_sharpness(image, float(a))))
+
+
+def deskew(gray: np.ndarray) -> np.ndarray:
+    """The page turned level (unchanged within 0.1°: 3 pixels across an A4 page, which rules tolerate)."""
+    from PIL import Image
+
+    angle = skew_angle(gray)
+    if abs(angle) < 0.1:
+        return gray
+    turned = Image.fromarray(gray).rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    return np.asarray(turned)
+
+
 def horizontal_rules(ink: np.ndarray) -> list[Rule]:
     """Row rules: bands of rows holding a long ink run (longer than any word's stroke)."""
     h, w = ink.shape
