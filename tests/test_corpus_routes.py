@@ -189,3 +189,11 @@ def test_a_database_that_goes_away_gives_503_not_500(client, settings, monkeypat
     r = client.patch("/v1/corpus/tables/x/indicators/0", json={"code": "11"}, headers={"X-API-Key": ALICE})
     assert r.status_code == 503 and "数据库" in r.json()["detail"]
     assert client.get("/v1/corpus/corrections", headers={"X-API-Key": ALICE}).status_code == 503
+
+
+def test_an_offset_past_64_bits_is_a_422_not_a_500(client):
+    # schemathesis, fuzz seed 1201: offset=10172187892423879865401344 overflowed the database driver.
+    r = client.get("/v1/corpus/corrections?offset=10172187892423879865401344", headers={"X-API-Key": ALICE})
+    assert r.status_code == 422, r.text
+    ok = client.get(f"/v1/corpus/corrections?offset={2**62}", headers={"X-API-Key": ALICE})
+    assert ok.status_code == 200 and ok.json()["corrections"] == []
