@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime, timedelta
 
 import pytest
 from api_fakes import FakeEngine
@@ -60,6 +61,8 @@ def test_a_correction_records_who_when_and_the_old_value(client, settings):
     assert (c["field"], c["old"], c["new"], c["who"]) == ("code", old, new, "bob")
     listed = client.get("/v1/corpus/corrections", headers={"X-API-Key": ALICE}).json()["corrections"]
     assert [(x["table_id"], x["who"]) for x in listed] == [(table.id, "bob")]
+    # An RFC 3339 date-time, as the spec says (schemathesis: SQLite gave it back without its offset).
+    assert datetime.fromisoformat(listed[0]["at"]).utcoffset() == timedelta(0)
     # Training reads the store's labels: the corrected one, not the original.
     corrected = next(t for t in load_corpus(settings) if t.id == table.id)
     assert corrected.indicators[0].code == new
