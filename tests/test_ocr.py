@@ -108,6 +108,13 @@ def _pdf_with_image(width: int, height: int) -> bytes:
 def test_too_many_scanned_pages_are_refused_before_any_recognition() -> None:
     with pytest.raises(ArchiveTooLarge, match="scanned pages"):
         parse_bytes(_image_pdf(MAX_OCR_PAGES + 1), "many.pdf")
+    from jixiao.service.problems import parse_problem
+
+    try:
+        parse_bytes(_image_pdf(MAX_OCR_PAGES + 1), "many.pdf")
+    except ArchiveTooLarge as e:
+        problem = parse_problem(e)
+    assert problem.status == 413 and "扫描页过多" in problem.detail and "解压" not in problem.detail.split("（")[0]
 
 
 @needs_ocr
