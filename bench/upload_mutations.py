@@ -244,6 +244,35 @@ def pdf_bomb(data: bytes, rng: random.Random) -> bytes:
     return _pdf(flate, "/FlateDecode")
 
 
+def _image_pdf(images: list) -> bytes:
+    buf = io.BytesIO()
+    images[0].save(buf, "PDF", save_all=True, append_images=images[1:], resolution=72.0)
+    return buf.getvalue()
+
+
+def scanned(data: bytes, rng: random.Random) -> bytes:
+    """Image-only PDFs for the OCR path: too many pages, a declared gigapixel image, noise, lines."""
+    from PIL import Image
+
+    kind = rng.choice(["pages", "huge", "noise", "rules"])
+    if kind == "pages":
+        return _image_pdf([Image.new("L", (40, 50), 255) for _ in range(rng.randint(9, 40))])
+    if kind == "huge":
+        side = rng.choice([20_000, 100_000, 2**31 - 1])
+        pdf = _image_pdf([Image.new("L", (8, 8), 0)])
+        return re.sub(rb"/Width 8", f"/Width {side}".encode(), re.sub(rb"/Height 8", f"/Height {side}".encode(), pdf))
+    w, h = rng.choice([(300, 200), (800, 600), (1200, 1600)])
+    if kind == "noise":  # random ink everywhere: thousands of candidate text boxes
+        return _image_pdf([Image.frombytes("L", (w, h), rng.randbytes(w * h))])
+    img = Image.new("L", (w, h), 255)  # a dense grid of rules: thousands of tiny cells
+    step = rng.choice([3, 6, 12])
+    for y in range(0, h, step):
+        img.paste(0, (0, y, w, y + 1))
+    for x in range(0, w, step):
+        img.paste(0, (x, 0, x + 1, h))
+    return _image_pdf([img])
+
+
 MUTATORS: dict[str, Mutator] = {
     "flip": flip_bytes,
     "truncate": truncate,
@@ -255,6 +284,7 @@ MUTATORS: dict[str, Mutator] = {
     "zip-bomb": zip_bomb,
     "encoding": reencode,
     "pdf-bomb": pdf_bomb,
+    "scanned": scanned,
 }
 
 

@@ -8,7 +8,7 @@ endpoint needs (lengths, counts), which pydantic turns into 422 problems.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
@@ -202,6 +202,12 @@ class CorrectionOut(BaseModel):
     who: str
     at: datetime
     version: int
+
+    @field_validator("at")
+    @classmethod
+    def _in_utc(cls, at: datetime) -> datetime:
+        """Recorded in UTC; SQLite gives it back without its offset, which is no RFC 3339 date-time."""
+        return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 class CorrectionResponse(BaseModel):

@@ -25,8 +25,9 @@ from typing import Any, TypeVar
 
 from jixiao import errors
 from jixiao.corpus.schema import ParseResult
-from jixiao.errors import JixiaoError, ParseError
+from jixiao.errors import ArchiveTooLarge, JixiaoError, ParseError
 from jixiao.models.deadline import DeadlineExceeded, current_deadline, deadline_after
+from jixiao.service.memory import own_rss_mb, release_free_memory
 from jixiao.service.problems import ApiProblem
 
 log = logging.getLogger("jixiao.service")
@@ -34,6 +35,15 @@ T = TypeVar("T")
 
 #: Grace period for a terminated child before it is killed outright.
 _TERMINATE_GRACE_S = 0.5
+#: Parsing one upload may take this long. A file that needs more is refused (413) and
+#: its worker terminated while the request can still answer: the request timeout is
+#: 60 s, and classification comes after parsing. Parsers with their own, shorter caps
+#: (PDF 25 s, OCR 30 s) refuse first with a more precise reason.
+MAX_PARSE_SECONDS = 45.0
+#: A worker whose resident set grew by more than this over its start (an OCR model
+#: loaded, a heap fragmented by a large file) is replaced after its reply, so memory
+#: goes back to idle after every upload instead of staying with the worker.
+MAX_WORKER_GROWTH_MB = 48.0
 _context_lock = threading.Lock()
 _context: Any = None
 
@@ -49,7 +59,11 @@ def _mp_context():  # noqa: ANN202 - a multiprocessing context
     with _context_lock:
         if _context is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["jixiao.service.routes.tables", "jixiao.corpus.parsers"])
+            # The readers the parsers import lazily are loaded here once, so a worker does not
+            # grow by them on its first PDF or Word file (and get replaced for it).
+            ctx.set_forkserver_preload(
+                ["jixiao.service.routes.tables", "jixiao.corpus.parsers", "pdfplumber", "docx", "pypdfium2"]
+            )
             _context = ctx
         return _context
 
@@ -66,17 +80,28 @@ def _describe(e: BaseException) -> tuple[str, object]:
 
 
 def _worker_loop(conn) -> None:  # noqa: ANN001 - a Connection
-    """In a worker process: parse what arrives until the pipe closes."""
+    """In a worker process: parse what arrives until the pipe closes, or until it grew.
+
+    Each reply says whether the worker retires: after freeing what the parse left
+    (``malloc_trim``), a worker still ``MAX_WORKER_GROWTH_MB`` above its start exits
+    and the pool starts a fresh one.
+    """
+    baseline = own_rss_mb()
     while True:
         try:
             parse, data, filename = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            reply = ("ok", parse(data, filename))
+            kind, value = "ok", parse(data, filename)
         except Exception as e:  # noqa: BLE001 - every failure goes back to the request that sent it
-            reply = _describe(e)
-        conn.send(reply)
+            kind, value = _describe(e)
+        del data
+        release_free_memory()
+        retire = own_rss_mb() - baseline > MAX_WORKER_GROWTH_MB
+        conn.send((kind, value, retire))
+        if retire:
+            return
 
 
 def _raise_or_return(kind: str, value: object) -> ParseResult:
@@ -159,21 +184,36 @@ class ParserPool:
             with self._lock:
                 self._started -= 1
 
-    def parse(self, data: bytes, filename: str, timeout: float | None, parse: Callable | None = None) -> ParseResult:
+    def parse(
+        self,
+        data: bytes,
+        filename: str,
+        timeout: float | None,
+        parse: Callable | None = None,
+        refuse_after: float | None = None,
+    ) -> ParseResult:
+        """Parse in a worker; ``DeadlineExceeded`` at ``timeout``, or 413 (``ArchiveTooLarge``)
+        when ``refuse_after`` comes first: the file, not the request, is what is too slow."""
         end = None if timeout is None else time.monotonic() + timeout
-        worker = self._checkout(timeout)
+        worker = self._checkout(timeout)  # waiting for a free worker counts against the request only
         try:
             worker.conn.send((parse or _default_parse(), data, filename))
-            left = None if end is None else max(end - time.monotonic(), 0.0)
-            if not worker.conn.poll(left):
+            now = time.monotonic()
+            left = None if end is None else max(end - now, 0.0)
+            refuse = refuse_after is not None and (left is None or refuse_after < left)
+            if not worker.conn.poll(refuse_after if refuse else left):
                 self._retire(worker)  # terminated mid-parse: the CPU and memory come back now
+                if refuse:
+                    raise ArchiveTooLarge(
+                        filename, f"parsing takes more than {refuse_after:.0f} s: refused (too large or too complex)"
+                    )
                 raise DeadlineExceeded(f"parsing {filename}")
-            kind, value = worker.conn.recv()
+            kind, value, retire = worker.conn.recv()
         except (EOFError, OSError) as e:
             self._retire(worker)
             raise JixiaoError(f"{filename}：解析进程意外退出（{type(e).__name__}）") from None
         worker.tasks += 1
-        if worker.tasks >= self.max_tasks:
+        if retire or worker.tasks >= self.max_tasks:
             self._retire(worker)
         else:
             self._idle.put(worker)
@@ -223,13 +263,14 @@ def parse_in_subprocess(
     """``parse_upload`` (or ``parse``, a module-level function) in a worker process.
 
     ``timeout`` defaults to the time left before the current deadline (no limit without
-    one). Raises what the parser raises, or ``DeadlineExceeded`` after terminating the
-    worker that overran.
+    one). Raises what the parser raises; ``ArchiveTooLarge`` (413) when the parse alone
+    needs more than ``MAX_PARSE_SECONDS``; or ``DeadlineExceeded`` when the request's
+    deadline comes first. Either way the worker that overran is terminated.
     """
     if timeout is None:
         at = current_deadline()
         timeout = None if at is None else max(at - time.monotonic(), 0.0)
-    return parser_pool().parse(data, filename, timeout, parse)
+    return parser_pool().parse(data, filename, timeout, parse, refuse_after=MAX_PARSE_SECONDS)
 
 
 def run_with_deadline(timeout: float, fn: Callable[..., T], *args: object) -> T:

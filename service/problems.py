@@ -175,7 +175,7 @@ def parse_problem(exc: ParseError) -> ApiProblem:
 
     name, why = exc.source, zh_problem(exc.problem)
     if isinstance(exc, ArchiveTooLarge):
-        return ApiProblem(413, f"文件“{name}”解压后过大或条目过多，已拒绝处理（{why}）", kind="zip-bomb")
+        return ApiProblem(413, f"文件“{name}”过大或过于复杂，已拒绝处理（{why}）", kind="zip-bomb")
     if isinstance(exc, UnsupportedFileType):
         return ApiProblem(
             415, f"不支持文件“{name}”的类型，支持的类型：{ACCEPTED_UPLOADS}（{why}）", kind="unsupported-media-type"

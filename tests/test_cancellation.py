@@ -119,3 +119,76 @@ def test_prediction_cache_classifies_each_distinct_row_once() -> None:
     assert len(seen) == 3
     cache.predict(clf, [ClassifyInput(name=str(i)) for i in range(10)], predict)
     assert len(cache._items) <= 3  # bounded
+
+
+def _worker_pids(pool: cancellable.ParserPool) -> set[int]:
+    return {w.process.pid for w in list(pool._idle.queue)}
+
+
+def test_a_worker_that_grew_is_replaced_after_its_reply() -> None:
+    from slow_parsers import grow_and_refuse
+
+    pool = cancellable.ParserPool(size=1)
+    try:
+        with pytest.raises(ParseError, match="pid"):
+            pool.parse(b"1", "small.csv", timeout=60, parse=grow_and_refuse)  # +1 MB: kept
+        (kept,) = _worker_pids(pool)
+        with pytest.raises(ParseError, match=f"pid {kept}"):
+            pool.parse(str(int(cancellable.MAX_WORKER_GROWTH_MB) + 60).encode(), "big.csv", timeout=60, parse=grow_and_refuse)
+        (fresh,) = _worker_pids(pool)
+        assert fresh != kept
+        end = time.monotonic() + 2.0
+        while _alive(kept) and time.monotonic() < end:
+            time.sleep(0.02)
+        assert not _alive(kept)  # its memory went with it
+    finally:
+        pool.close()
+
+
+def test_a_parse_slower_than_its_cap_is_413_and_terminated(tmp_path) -> None:
+    from jixiao.errors import ArchiveTooLarge
+
+    pool = cancellable.ParserPool(size=1)
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(ArchiveTooLarge, match="parsing takes more than"):
+            pool.parse(str(tmp_path / "pid").encode(), "slow.xlsx", timeout=60, parse=spin_forever, refuse_after=0.5)
+        assert time.monotonic() - t0 < 5.0
+        assert not _alive(int((tmp_path / "pid").read_text()))
+    finally:
+        pool.close()
+
+
+def test_upload_whose_parse_overruns_the_parse_cap_answers_413(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = seed_files()[0]
+    cancellable.parse_in_subprocess(path.read_bytes(), path.name)  # the workers are up
+    monkeypatch.setattr(cancellable, "_default_parse", lambda: spin_forever)
+    monkeypatch.setattr(cancellable, "MAX_PARSE_SECONDS", 0.5)
+    with make_client(tmp_path, engine=FakeEngine(), request_timeout_s=30.0) as c:
+        r = c.post("/v1/tables/upload", files={"file": ("big.xlsx", str(tmp_path / "pid").encode())})
+        assert_problem(r, 413)
+        assert "解析超过时限" in r.json()["detail"]
+
+
+def test_large_bodies_hand_free_memory_back(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jixiao.service import limits
+
+    calls = []
+    monkeypatch.setattr(limits, "release_free_memory", lambda: calls.append(1))
+    monkeypatch.setattr("jixiao.service.routes.tables.parse_in_subprocess", tables.parse_upload)
+    with make_client(tmp_path, engine=FakeEngine()) as c:
+        c.post("/v1/tables/upload", files={"file": ("a.csv", b"a,b\n")})
+        assert calls == []  # a small body: nothing to give back
+        c.post("/v1/tables/upload", files={"file": ("a.csv", b"a,b\n" * 100_000)})
+        assert calls == [1]
+
+
+def test_an_upload_past_the_json_table_limits_is_413_from_the_worker(tmp_path) -> None:
+    from jixiao.service.input_limits import MAX_INDICATORS
+
+    rows = ["一级指标,二级指标,三级指标,指标值"]
+    rows += [f"产出指标,数量指标,养护路段{i},≥{i}公里" for i in range(MAX_INDICATORS + 1)]
+    with make_client(tmp_path, engine=FakeEngine()) as c:
+        r = c.post("/v1/tables/upload", files={"file": ("long.csv", "\n".join(rows).encode())})
+        assert_problem(r, 413)
+        assert f"{MAX_INDICATORS} 行的上限" in r.json()["detail"]

@@ -49,6 +49,8 @@ def test_libreoffice_pdf_over_two_pages_by_column_parses_exactly() -> None:
     assert t.annual_goal == "完成县乡道养护120公里，路况优良率达到85%以上"
 
 
-def test_scanned_pdf_without_ocr_is_a_clear_refusal() -> None:
-    with pytest.raises(ParseError, match="no text layer"):
+def test_scanned_pdf_without_ocr_is_a_clear_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the OCR extra installed the scan is read (tests/test_ocr.py); without it, refused.
+    monkeypatch.setattr("jixiao.corpus.parsers.pdf.ocr_available", lambda: False)
+    with pytest.raises(ParseError, match=r"no text layer.*jixiao\[ocr\]"):
         parse_file(FIXTURES / "scanned_table.pdf")

@@ -5,6 +5,10 @@ page break continues its merged level cells on the next page; a table printed ov
 pages by column is joined back first (``pdf_tables``). Lines inside a cell are
 width wrapping, not content, so they are joined back (``≥1000`` / ``人次``). PDFs
 without ruled tables (the seeds were such PDFs, as text) go to ``parse_text``.
+
+Pages without a text layer (scans) are read by OCR when the extra is installed
+(``ocr.py``, ``pip install 'jixiao[ocr]'``); their grids join the others in page order.
+Without the extra, a PDF that is all scan is refused with the install hint.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import io
 import logging
 
 from jixiao.corpus.parsers.cells import clean_text, one_line, trim_grid
+from jixiao.corpus.parsers.ocr import INSTALL_HINT, ocr_available, ocr_pages
 from jixiao.corpus.parsers.pdf_budget import BudgetExceeded, inflate_budget
 from jixiao.corpus.parsers.pdf_tables import join_parts, table_part
 from jixiao.corpus.parsers.vocab import Grid
@@ -30,7 +35,9 @@ MAX_PDF_CONTENT_BYTES = 3 * 1024 * 1024
 #: Wall time for reading one PDF, below the service's 60 s request timeout: a hostile
 #: structure that slips past the byte budgets still ends in a 413, not a 504.
 MAX_PDF_SECONDS = 25.0
-
+#: Pixels of one embedded image on a scanned page (declared size): the renderer decodes
+#: images whole, outside the inflate budget, so a 100k × 100k image is refused unread.
+MAX_SCAN_IMAGE_PIXELS = 60_000_000
 
 
 def read_pdf(data: bytes, source: str) -> tuple[Grid, str]:
@@ -41,6 +48,7 @@ def read_pdf(data: bytes, source: str) -> tuple[Grid, str]:
         logging.getLogger(name).setLevel(logging.ERROR)
     grid: Grid = []
     texts: list[str] = []
+    scanned: list[int] = []  # pages without a text layer but with an image
     budget = None
     try:
         with (
@@ -55,11 +63,16 @@ def read_pdf(data: bytes, source: str) -> tuple[Grid, str]:
             for number, page in enumerate(pdf.pages):
                 parts += [table_part(page, table, number) for table in page.find_tables()]
                 texts.append(clean_text(page.extract_text() or ""))
+                if not texts[-1].strip() and page.images:
+                    _check_scan_images(page.images, source)
+                    scanned.append(number)
                 budget.check_time()  # table finding on a crowded page runs outside pdfminer
                 if budget.exceeded:  # pdfminer swallowed the refusal somewhere
                     raise BudgetExceeded
         for table_grid in join_parts(parts):
             grid.extend(trim_grid(table_grid, source))
+        if scanned and ocr_available():
+            grid.extend(trim_grid(ocr_pages(data, scanned, source), source))
     except ParseError:
         raise
     except Exception as e:  # pdfminer raises many types on a damaged file
@@ -75,4 +88,20 @@ def read_pdf(data: bytes, source: str) -> tuple[Grid, str]:
                 "refused (decompression bomb)",
             ) from e
         raise DamagedFile(source, f"cannot read PDF: {type(e).__name__}: {one_line(e)}") from e
+    if not grid and not any(t.strip() for t in texts):
+        if scanned and ocr_available():
+            raise ParseError(source, "OCR of the scanned pages found no table and no text")
+        hint = "" if ocr_available() else f": install the OCR extra to read scans ({INSTALL_HINT})"
+        raise ParseError(source, f"the PDF has no text layer (a scan?){hint}")
     return trim_grid(grid, source), "\n".join(texts)
+
+
+def _check_scan_images(images: list[dict], source: str) -> None:
+    for image in images:
+        width, height = image.get("srcsize") or (0, 0)
+        if float(width) * float(height) > MAX_SCAN_IMAGE_PIXELS:
+            raise ArchiveTooLarge(
+                source,
+                f"a scanned page holds a {int(width)}×{int(height)} image, more than "
+                f"{MAX_SCAN_IMAGE_PIXELS // 1_000_000} million pixels: refused",
+            )

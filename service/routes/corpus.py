@@ -161,7 +161,8 @@ async def list_corrections(
     request: Request,
     table_id: str | None = Query(None, max_length=300),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    # SQLite and PostgreSQL take 64-bit offsets; a larger one was a 500 (fuzzing, schemathesis).
+    offset: int = Query(0, ge=0, le=2**62),
 ) -> CorrectionsList:
     store = get_store(request)
     items = await run_blocking(request, lambda: store.corrections(table_id=table_id, limit=limit, offset=offset))
