@@ -362,5 +362,5 @@ def test_load_embedder_hub_id_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     from jixiao.models.embedding import load_embedder
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(JixiaoError, match="not in the local Hugging Face cache"):
+    with pytest.raises(JixiaoError, match="本地 Hugging Face 缓存中没有"):
         load_embedder("no-such-org/no-such-e5-model")
