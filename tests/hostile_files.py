@@ -74,6 +74,11 @@ def pdf_with_content(stream: bytes, filters: str = "/FlateDecode", keyword: byte
         b"<</Length " + str(len(stream)).encode() + b"/Filter " + filters.encode() + b">>"
         + keyword + stream + b"\nendstream",
     ]
+    return pdf_from_objects(objs)
+
+
+def pdf_from_objects(objs: list[bytes]) -> bytes:
+    """A PDF of these numbered objects (1 is the catalog), with a correct cross-reference table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for i, body in enumerate(objs, 1):
