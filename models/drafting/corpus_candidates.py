@@ -207,7 +207,11 @@ def _candidate(
     rel = max(r for r, _ in rows)
     specific = bool(specific_words(head))
     lent = specific and rel >= CLOSE_PROJECT  # a related project's own deliverable
-    if (not specific or (value.qualitative and not lent)) and len(authors) < cfg.min_generic_support:
+    # An unquantified wording is lent by one author only from the same kind of project: from
+    # a merely related one (小学教育公用经费 for a school repair, 0.32) "安全情况 有效" under
+    # 生态效益 is that drafter's wording and tier, and says nothing this project does not.
+    vague = value.qualitative and not (lent and rel >= cfg.borrow_relevance)
+    if (not specific or vague) and len(authors) < cfg.min_generic_support:
         # A generic or unquantified wording only one author uses (one department's nine
         # tables are one author) is that drafter's habit, not a convention.
         return None
