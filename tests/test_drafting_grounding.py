@@ -207,3 +207,30 @@ def test_a_quantity_is_not_read_from_a_duration_or_a_numbered_sentence():
 def test_a_date_named_row_takes_a_date_never_a_rate():
     assert borrowed_value("100%", "项目完成时间", "13", 2026) is None
     assert borrowed_value("2020年12月", "项目完成时间", "13", 2026).text == "2026年12月31日前"
+
+
+@pytest.mark.parametrize(("relevance", "lent"), [(0.32, False), (0.65, True)])
+def test_an_unquantified_row_of_one_author_is_lent_only_by_the_same_kind_of_project(monkeypatch, relevance, lent):
+    # 小学教育公用经费 is related to a school repair (relevance 0.32), but its "安全情况 有效"
+    # under 生态效益 is its drafter's wording: only the same kind of project lends it.
+    from jixiao.models.drafting import composer
+    from jixiao.models.drafting.corpus_candidates import ScoredProject
+
+    school_fund = _table(
+        "school-fund",
+        "小学教育公用经费",
+        [
+            ("产出指标", "数量指标", "保障学生人数", "≥800人"),
+            ("效益指标", "生态效益", "校园安全情况", "有效"),
+        ],
+        department="教育局",
+    )
+    s = Suggester.from_tables([*_corpus(2), school_fund], HashEmbedder(128))
+    ids = s.index.tables.ids
+    monkeypatch.setattr(
+        composer,
+        "similar_projects",
+        lambda *a, **k: [ScoredProject(ids.index("school-fund"), relevance, relevance)],
+    )
+    names = {x.name for x in s.suggest(SCHOOL).suggestions}
+    assert ("校园安全情况" in names) is lent, names
