@@ -350,8 +350,7 @@ def corrections_effect(
     for name, make in approaches.items():
         for key, title in CORRECTION_TRAININGS:
             train = before if key == "without" else corrected
-            for r in _cv_one(f"{name} · {title}", make, corrected, splits, merge_cost, progress, train):
-                results.append(r)
+            results += _cv_one(f"{name} · {title}", make, corrected, splits, merge_cost, progress, train)
     return ClassifyEvalResult(
         mode="cv-corrections",
         merge_cost=merge_cost,
