@@ -51,8 +51,8 @@ def fuse(
 ) -> list[Hit]:
     """One ranking from two, best first. Inputs are each sorted best first."""
     cfg = config or FusionConfig()
-    dense = {int(i): float(s) for i, s in zip(dense_ids, dense_scores, strict=True)}
-    sparse = {int(i): float(s) for i, s in zip(sparse_ids, sparse_scores, strict=True)}
+    dense = {int(i): float(s) for i, s in zip(_plain(dense_ids), _plain(dense_scores), strict=True)}
+    sparse = {int(i): float(s) for i, s in zip(_plain(sparse_ids), _plain(sparse_scores), strict=True)}
     wd, ws = cfg.dense_weight, 1.0 - cfg.dense_weight
     fused: dict[int, float] = {}
     if cfg.method == "rrf":
@@ -74,3 +74,8 @@ def fuse(
     # Ties: the dense score, then the id, so the order is deterministic.
     hits.sort(key=lambda h: (-h.score, -(h.dense if h.dense is not None else -1.0), h.id))
     return hits
+
+
+def _plain(values: Sequence) -> Sequence:
+    """Python numbers from a NumPy array in one call (iterating one boxes each item slowly)."""
+    return values.tolist() if isinstance(values, np.ndarray) else values

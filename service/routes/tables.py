@@ -7,7 +7,7 @@ own problem documents instead of FastAPI's generic body error.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,13 +18,13 @@ from jixiao.corpus.problem_text import zh_problem
 from jixiao.corpus.review import PeerNorms
 from jixiao.corpus.schema import ParseResult
 from jixiao.models.deadline import check_deadline
-from jixiao.service.analysis import review_tables, severity_counts
+from jixiao.service.analysis import corpus_norms, review_tables, severity_counts
 from jixiao.service.annotate import XLSX_MEDIA_TYPE, annotated_workbook
 from jixiao.service.api_models import DEFAULT_THRESHOLD, UploadedTable, UploadResponse
 from jixiao.service.cancellable import parse_in_subprocess
 from jixiao.service.deps import Engine, EngineDep, SettingsDep, require_read_access, run_blocking
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
-from jixiao.service.routes.review import get_norms
+from jixiao.settings import Settings
 
 UPLOAD_PATH = "/v1/tables/upload"
 router = APIRouter(tags=["review"], dependencies=[Depends(require_read_access)], responses=PROBLEM_RESPONSES)
@@ -69,6 +69,17 @@ def analyze_upload(
     return parsed, [UploadedTable(**dict(r)) for r in review_tables(engine, parsed.tables, threshold, norms)]
 
 
+def analyze_upload_for(
+    settings: Settings, engine: Engine, data: bytes, filename: str, threshold: float
+) -> tuple[ParseResult, list[UploadedTable]]:
+    """``analyze_upload`` with the corpus's peer norms looked up in the same worker thread.
+
+    As a route dependency the lookup (a database version query) took a worker-thread
+    hand-off of its own on every upload.
+    """
+    return analyze_upload(engine, data, filename, threshold, corpus_norms(settings))
+
+
 def annotated_disposition(filename: str) -> str:
     """``attachment`` named after the upload's base name; ``/`` and ``\\`` never survive.
 
@@ -107,7 +118,6 @@ async def _read_file(request: Request) -> tuple[bytes, str]:
 )
 async def upload(
     request: Request,
-    norms: Annotated[PeerNorms, Depends(get_norms)],
     engine: EngineDep,
     settings: SettingsDep,
     format: Literal["json", "xlsx"] = Query("json", description="xlsx：返回带标注的工作簿"),
@@ -115,7 +125,7 @@ async def upload(
     llm: bool = Query(False, description="为含糊或归类不当的指标附上大模型的改写建议（经校验，不自动采用）"),
 ):
     data, filename = await _read_file(request)
-    parsed, results = await run_blocking(request, analyze_upload, engine, data, filename, threshold, norms)
+    parsed, results = await run_blocking(request, analyze_upload_for, settings, engine, data, filename, threshold)
     if llm and format == "json":
         from jixiao.service.llm_review import propose_for_results
 
