@@ -145,3 +145,41 @@ def test_parallel_onnx_passes_return_rows_in_input_order(monkeypatch) -> None:  
     # a lone text on an idle embedder runs in the caller on the every-core session
     assert emb.encode_queries(["河道清淤"])[0, 0] == 4 + 3
     assert emb._solo.threads == {threading.current_thread().name} and emb._in_flight == 0
+
+
+def test_onnx_passes_are_balanced_over_the_threads_longest_first(monkeypatch) -> None:  # noqa: ANN001
+    """70 texts on two threads: six equal passes (not 16+16+16+16+6, one thread idle at the end),
+    each of texts of similar length, the longest pass queued first; rows still in input order."""
+    monkeypatch.setattr(embedding_onnx, "BATCH_SIZE", 16)
+    sizes: list[tuple[int, int]] = []
+
+    class _Recording(_Session):
+        def run(self, names, feeds: dict) -> list[np.ndarray]:  # noqa: ANN001
+            sizes.append(feeds["input_ids"].shape)
+            return super().run(names, feeds)
+
+    emb = embedding_onnx.OnnxEmbedder.__new__(embedding_onnx.OnnxEmbedder)
+    emb.dim, emb.prompts, emb.pad_id = 4, {}, 1
+    emb.tokenizer, emb.session = _Tokenizer(), _Recording()
+    emb.threads = 2
+    emb._passes = embedding_onnx.ThreadPoolExecutor(1)  # one worker: passes run in queue order
+    emb._solo, emb._solo_lock, emb._in_flight, emb._count_lock = _Session(), threading.Lock(), 0, threading.Lock()
+    texts = [chr(0x4E00 + i) * (1 + (i * 13) % 29) for i in range(70)]
+    out = emb.encode_queries(texts)
+    assert out[:, 0].tolist() == [len(t) + 2 for t in texts]
+    rows = [n for n, _ in sizes]
+    assert len(rows) == 6 and sum(rows) == 70 and max(rows) - min(rows) <= 1
+    widths = [w for _, w in sizes]
+    assert widths == sorted(widths, reverse=True)  # the longest texts first
+
+
+def test_plan_batches_covers_every_text_once() -> None:
+    lengths = [5, 1, 9, 3, 3, 7, 2, 8, 6, 4, 1]
+    for batch_size, threads in ((16, 2), (3, 2), (2, 3), (1, 1), (4, 1)):
+        batches = embedding_onnx.plan_batches(lengths, batch_size, threads)
+        assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+        assert all(len(b) <= max(batch_size, -(-len(lengths) // threads)) for b in batches)
+        flat = [lengths[i] for b in reversed(batches) for i in b]
+        assert flat == sorted(flat)  # sorted by length across and within passes
+    assert embedding_onnx.plan_batches([], 16, 2) == []
+    assert [len(b) for b in embedding_onnx.plan_batches([1], 16, 2)] == [1]
