@@ -201,14 +201,17 @@ def review_tables(
     threshold: float = DEFAULT_DISAGREEMENT_THRESHOLD,
     norms: PeerNorms | None = None,
     progress: Progress | None = None,
+    completed: bool = False,
 ) -> list[TableReview]:
     """Every table classified (in its scheme), reviewed and graded; rows classified in large
     batches, each table's rows decoded together when the classifier reads whole tables.
 
     ``classifier=None`` reviews without the model (no tier-disagreement findings).
-    ``progress(done, total)`` is called as tables finish.
+    ``progress(done, total)`` is called as tables finish. ``completed=True`` says the tables
+    went through ``complete_table`` already and are the caller's to give away: an upload's
+    parser process completes them, so the server does not deep-copy them again under the GIL.
     """
-    done = [complete_table(t) for t in tables]
+    done = list(tables) if completed else [complete_table(t) for t in tables]
     total = len(done)
     out: list[TableReview] = []
     pending: list[GoalTable] = []

@@ -62,7 +62,14 @@ def _mp_context():  # noqa: ANN202 - a multiprocessing context
             # The readers the parsers import lazily are loaded here once, so a worker does not
             # grow by them on its first PDF or Word file (and get replaced for it).
             ctx.set_forkserver_preload(
-                ["jixiao.service.routes.tables", "jixiao.corpus.parsers", "pdfplumber", "docx", "pypdfium2"]
+                [
+                    "jixiao.service.routes.tables",
+                    "jixiao.corpus.parsers",
+                    "jixiao.corpus.review",  # parse_upload completes the tables it parsed
+                    "pdfplumber",
+                    "docx",
+                    "pypdfium2",
+                ]
             )
             _context = ctx
         return _context

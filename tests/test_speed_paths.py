@@ -183,3 +183,74 @@ def test_plan_batches_covers_every_text_once() -> None:
         assert flat == sorted(flat)  # sorted by length across and within passes
     assert embedding_onnx.plan_batches([], 16, 2) == []
     assert [len(b) for b in embedding_onnx.plan_batches([1], 16, 2)] == [1]
+
+
+def test_upload_tables_are_completed_by_the_parser_and_reviewed_without_a_copy() -> None:
+    from jixiao.corpus.data_paths import seed_files
+    from jixiao.corpus.review import complete_table
+    from jixiao.service.analysis import review_tables
+    from jixiao.service.routes.tables import parse_upload
+
+    path = seed_files()[1]  # seed 001: rows that print only a level 1
+    parsed = parse_upload(path.read_bytes(), path.name)
+    assert [complete_table(t) for t in parsed.tables] == parsed.tables  # already complete
+    given = review_tables(None, parsed.tables, completed=True)
+    assert all(r.table is t for r, t in zip(given, parsed.tables, strict=True))
+    copied = review_tables(None, parsed.tables)
+    assert all(r.table is not t and r.table == t for r, t in zip(copied, parsed.tables, strict=True))
+    assert [r.findings for r in given] == [r.findings for r in copied]
+
+
+def test_batched_predictions_equal_row_by_row_ones() -> None:
+    from jixiao.models.classifier.labels import make_predictions
+
+    rng = np.random.default_rng(0)
+    probs = rng.random((40, len(LABELS))) ** 3
+    probs[rng.random(probs.shape) < 0.3] = 0.0
+    probs[0] = 0.0  # no evidence at all: uniform
+    probs[1, 2] = -0.5  # clipped at 0
+    one = [make_prediction(LABELS, row) for row in probs]
+    assert [p.model_dump() for p in make_predictions(LABELS, probs)] == [p.model_dump() for p in one]
+    assert make_predictions(LABELS, np.zeros((0, len(LABELS)))) == []
+
+
+def test_in_scheme_shortcut_agrees_with_re_expressing_every_code(monkeypatch) -> None:  # noqa: ANN001
+    """``_same_in`` (set lookups) is true exactly when re-expressing every code changes nothing."""
+    from jixiao.corpus.taxonomy import TIERS
+    from jixiao.models.classifier.contract import TierPrediction
+
+    shortcut = TierPrediction._same_in
+    cases = []
+    for code in TIERS:
+        for other in (None, "11", "41", "14"):
+            for neighbour in ("11", "43", "14"):
+                probs = dict.fromkeys(LABELS, 0.0) | ({other: 0.1} if other else {})
+                probs[code] = probs.get(code, 0.0) + 0.5
+                explanation = Explanation(neighbors=[Neighbor(name="x", code=neighbour, similarity=0.9)])
+                cases.append(
+                    TierPrediction(
+                        code=code,
+                        level1=TIERS[code].level1,
+                        level2=TIERS[code].level2,
+                        confidence=probs[code],
+                        probabilities=probs,
+                        explanation=explanation,
+                    )
+                )
+    monkeypatch.setattr(TierPrediction, "_same_in", lambda self, scheme: False)  # always the full path
+    for pred in cases:
+        for scheme in Scheme:
+            unchanged = pred.in_scheme(scheme).model_dump() == pred.model_dump()
+            assert shortcut(pred, scheme) == unchanged, (pred.code, scheme)
+
+
+def test_read_routes_resolve_their_dependencies_without_a_worker_thread() -> None:
+    """A plain ``def`` dependency runs in FastAPI's thread pool: two hand-offs per request."""
+    import inspect
+    import typing
+
+    from jixiao.service.deps import EngineDep, SettingsDep
+    from jixiao.service.security import require_read_access, require_write_key
+
+    deps = [typing.get_args(a)[1].dependency for a in (EngineDep, SettingsDep)]
+    assert all(inspect.iscoroutinefunction(f) for f in [*deps, require_read_access, require_write_key])

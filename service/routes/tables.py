@@ -51,13 +51,17 @@ def parse_upload(data: bytes, filename: str) -> ParseResult:
     The parsed tables meet the same limits as tables sent as JSON (``check_tables``),
     here in the parser worker: a 60,000-row sheet is refused with 413 before its
     tables cross to the server process, where classifying and answering them took
-    +840 MB.
+    +840 MB. The tables come back completed (``complete_table``), ready for review.
     """
     from jixiao.corpus.parsers import parse_bytes
+    from jixiao.corpus.review import complete_table
     from jixiao.service.input_limits import check_tables
 
     parsed = parse_bytes(data, filename)
     check_tables(parsed.tables)
+    # Completed here, in the worker process: the review needs codes and parsed values, and
+    # the copy ``complete_table`` makes cost the server's GIL time on every upload.
+    parsed.tables = [complete_table(t) for t in parsed.tables]
     return parsed
 
 
@@ -66,7 +70,7 @@ def analyze_upload(
 ) -> tuple[ParseResult, list[UploadedTable]]:
     parsed = parse_in_subprocess(data, filename)  # terminated at the request's deadline
     check_deadline("review")
-    return parsed, [UploadedTable(**dict(r)) for r in review_tables(engine, parsed.tables, threshold, norms)]
+    return parsed, [UploadedTable(**dict(r)) for r in review_tables(engine, parsed.tables, threshold, norms, completed=True)]
 
 
 def analyze_upload_for(
