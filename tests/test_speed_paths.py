@@ -192,13 +192,31 @@ def test_upload_tables_are_completed_by_the_parser_and_reviewed_without_a_copy()
     from jixiao.service.routes.tables import parse_upload
 
     path = seed_files()[1]  # seed 001: rows that print only a level 1
-    parsed = parse_upload(path.read_bytes(), path.name)
+    upload = parse_upload(path.read_bytes(), path.name)
+    parsed = upload.result
     assert [complete_table(t) for t in parsed.tables] == parsed.tables  # already complete
-    given = review_tables(None, parsed.tables, completed=True)
+    given = review_tables(None, parsed.tables, completed=True, table_only=upload.table_only)
     assert all(r.table is t for r, t in zip(given, parsed.tables, strict=True))
     copied = review_tables(None, parsed.tables)
     assert all(r.table is not t and r.table == t for r, t in zip(copied, parsed.tables, strict=True))
     assert [r.findings for r in given] == [r.findings for r in copied]
+    assert any(r.findings for r in given)
+
+
+def test_table_only_findings_from_elsewhere_land_in_the_same_places(monkeypatch) -> None:  # noqa: ANN001
+    """Findings of the table-only checks made in the parser process: the same review, and none recomputed."""
+    from jixiao.corpus import review, review_table_only
+    from jixiao.corpus.data_paths import seed_files
+    from jixiao.service.routes.tables import parse_upload
+
+    for path in seed_files():
+        upload = parse_upload(path.read_bytes(), path.name)
+        for table, alone in zip(upload.result.tables, upload.table_only, strict=True):
+            here = review.review_table(table)
+            with monkeypatch.context() as m:
+                m.setattr(review, "table_only_findings", None)  # would raise if called
+                assert review.review_table(table, table_only=alone) == here
+            assert alone == review_table_only.table_only_findings(table)
 
 
 def test_batched_predictions_equal_row_by_row_ones() -> None:

@@ -12,10 +12,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from jixiao.corpus.problem_text import zh_problem
 from jixiao.corpus.review import PeerNorms
+from jixiao.corpus.review_table_only import TableOnlyFindings
 from jixiao.corpus.schema import ParseResult
 from jixiao.models.deadline import check_deadline
 from jixiao.service.analysis import corpus_norms, review_tables, severity_counts
@@ -45,32 +47,44 @@ _UPLOAD_BODY = {
 }
 
 
-def parse_upload(data: bytes, filename: str) -> ParseResult:
+class ParsedUpload(BaseModel):
+    """What the parser process sends back: the parsed file, its tables completed
+    (``complete_table``), and each table's table-only review findings, in table order."""
+
+    result: ParseResult
+    table_only: list[TableOnlyFindings]
+
+
+def parse_upload(data: bytes, filename: str) -> ParsedUpload:
     """Sniff and parse (``parse_bytes``); its typed refusals become problems in ``problems.py``.
 
     The parsed tables meet the same limits as tables sent as JSON (``check_tables``),
     here in the parser worker: a 60,000-row sheet is refused with 413 before its
     tables cross to the server process, where classifying and answering them took
-    +840 MB. The tables come back completed (``complete_table``), ready for review.
+    +840 MB. The tables come back completed, with the findings of the review checks
+    that read a table alone (``corpus.review_table_only``).
     """
     from jixiao.corpus.parsers import parse_bytes
     from jixiao.corpus.review import complete_table
+    from jixiao.corpus.review_table_only import table_only_findings
     from jixiao.service.input_limits import check_tables
 
     parsed = parse_bytes(data, filename)
     check_tables(parsed.tables)
-    # Completed here, in the worker process: the review needs codes and parsed values, and
-    # the copy ``complete_table`` makes cost the server's GIL time on every upload.
+    # Completed and partly reviewed here, in the worker process: this work (and the copy
+    # ``complete_table`` makes) took the server's GIL on every upload.
     parsed.tables = [complete_table(t) for t in parsed.tables]
-    return parsed
+    return ParsedUpload.model_construct(result=parsed, table_only=[table_only_findings(t) for t in parsed.tables])
 
 
 def analyze_upload(
     engine: Engine, data: bytes, filename: str, threshold: float, norms: PeerNorms | None = None
 ) -> tuple[ParseResult, list[UploadedTable]]:
-    parsed = parse_in_subprocess(data, filename)  # terminated at the request's deadline
+    upload = parse_in_subprocess(data, filename)  # terminated at the request's deadline
     check_deadline("review")
-    return parsed, [UploadedTable(**dict(r)) for r in review_tables(engine, parsed.tables, threshold, norms, completed=True)]
+    parsed = upload.result
+    reviews = review_tables(engine, parsed.tables, threshold, norms, completed=True, table_only=upload.table_only)
+    return parsed, [UploadedTable(**dict(r)) for r in reviews]
 
 
 def analyze_upload_for(
