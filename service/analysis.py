@@ -143,7 +143,7 @@ def _compare(
     for i, (x, pred, (code, l1)) in enumerate(zip(inputs, preds, declared, strict=True)):
         p = pred.in_scheme(scheme)
         out.append(
-            RowClassification(
+            RowClassification.model_construct(  # every field made here with its exact type: no re-validation
                 index=i,
                 name=x.name,
                 prediction=p,
@@ -191,7 +191,7 @@ def _reviewed(
         declared = [(declared_code(i), declared_level1(i)) for i in table.indicators]
         classifications = _compare(inputs_from_table(table), preds, declared, table.scheme or Scheme.A)
     findings = review_table(table, [c.prediction for c in classifications], threshold, norms, table_only)
-    return TableReview(
+    return TableReview.model_construct(  # made here from validated parts: no re-validation
         table=table,
         classifications=classifications,
         findings=findings,

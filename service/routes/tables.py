@@ -84,7 +84,7 @@ def analyze_upload(
     check_deadline("review")
     parsed = upload.result
     reviews = review_tables(engine, parsed.tables, threshold, norms, completed=True, table_only=upload.table_only)
-    return parsed, [UploadedTable(**dict(r)) for r in reviews]
+    return parsed, [UploadedTable.model_construct(**dict(r)) for r in reviews]  # validated fields, as they are
 
 
 def analyze_upload_for(
