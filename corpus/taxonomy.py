@@ -12,7 +12,6 @@ scheme B's cost level 2s, which have no stable printed code across provinces, ge
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -159,13 +158,8 @@ _NUM_PREFIX = re.compile(r"^\s*\d{1,2}\s*[-－—.、．]\s*")
 _BRACKETS = re.compile(r"[【】\[\]《》\s]")
 
 
-@functools.lru_cache(maxsize=4096)
 def _clean(name: str) -> str:
-    """Strip what decorates a category name without changing which category it is.
-
-    Memoised (a pure function of a short string): review and table decoding resolve the
-    same few printed category names for every row of every upload.
-    """
+    """Strip what decorates a category name without changing which category it is."""
     s = name.replace("（", "(").replace("）", ")")
     s = _SCORE.sub("", s)
     s = _NUM_PREFIX.sub("", s)
