@@ -177,7 +177,7 @@ def encode_texts(
 ) -> np.ndarray:
     """Passage vectors for (already distinct) texts, in batches, with a progress bar."""
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    with tqdm(total=len(texts), desc=desc, unit="text", file=sys.stderr, disable=not progress) as bar:
+    with tqdm(total=len(texts), desc=desc, unit="条", file=sys.stderr, disable=not progress) as bar:
         for i in range(0, len(texts), batch_size):
             batch = list(texts[i : i + batch_size])
             out[i : i + len(batch)] = embedder.encode_passages(batch)
@@ -260,7 +260,7 @@ class CorpusIndex:
             return got
 
         ind_tokens = [
-            tokens(s) for s in tqdm(ind_in.items, desc="tokenise", file=sys.stderr, disable=not progress)
+            tokens(s) for s in tqdm(ind_in.items, desc="分词", unit="条", file=sys.stderr, disable=not progress)
         ]
         proj_tokens = [tokens(s) for s in proj_in.items]
         stats["tokenise_s"] = time.perf_counter() - clock - stats["read_s"]
@@ -270,8 +270,8 @@ class CorpusIndex:
                 return encode_texts(embedder, texts, batch_size, progress, desc)
 
         mark = time.perf_counter()
-        ind_vecs = encoder(ind_in.items, "embed indicator names")
-        proj_vecs = encoder(proj_in.items, "embed project texts")
+        ind_vecs = encoder(ind_in.items, "编码指标名称")
+        proj_vecs = encoder(proj_in.items, "编码项目文本")
         stats["embed_s"] = time.perf_counter() - mark
         meta = IndexMeta(
             corpus_version=corpus_version,
@@ -602,7 +602,7 @@ def _columns(
     values: dict[str | None, str] = {}
     total = len(tables) if hasattr(tables, "__len__") else None
     for ti, t in enumerate(
-        tqdm(tables, total=total, desc="read tables", unit="table", file=sys.stderr, disable=not progress)
+        tqdm(tables, total=total, desc="读取表格", unit="张表", file=sys.stderr, disable=not progress)
     ):
         ids.append(t.id)
         projects.append(t.project)

@@ -142,7 +142,7 @@ class Suggester:
             progress=progress,
         )
         if result.how != "loaded":
-            log.warning("index %s (%s)", result.how, result.detail)
+            log.warning("索引%s", result.title)
         return cls(result.index, embedder, _config(cfg), settings)
 
     def add_tables(

@@ -56,7 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.factory == DEFAULT_FACTORY and args.workers > 1:
         from jixiao.service.deps import LibraryEngine
 
-        logging.getLogger("jixiao.service").info("preparing artifacts in %s", settings.home)
+        logging.getLogger("jixiao.service").info("正在 %s 中准备模型与索引", settings.home)
         LibraryEngine.load(settings, progress=True)  # builds what is missing; JixiaoError if unusable
     print(f"jixiao: serving on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr, flush=True)
     if args.factory != DEFAULT_FACTORY or args.workers > 1:
