@@ -12,6 +12,7 @@ with an empty index.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import socket
 import sys
@@ -45,6 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 QUIET_LIBRARIES = ("faiss", "alembic")
 
 
+BIND_REASONS = {
+    errno.EADDRINUSE: "端口已被占用",
+    errno.EACCES: "无权使用该端口（1024 以下的端口需要管理员权限）",
+    errno.EADDRNOTAVAIL: "本机没有这个地址",
+}
+
+
 def check_port_free(host: str, port: int) -> None:
     """Refuse a taken port before anything loads, as one Chinese line (exit 2): uvicorn would
     print an English bind error and exit 3 once the app had started. Bound the way uvicorn
@@ -52,16 +60,16 @@ def check_port_free(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as e:
-        raise JixiaoError(f"无法解析监听地址 {host!r}（{e.strerror or e}）") from e
+        raise JixiaoError(f"无法解析监听地址 {host!r}：请填写本机的 IP 地址或主机名（--host）") from e
     family, kind, proto, _, address = infos[0]
     with socket.socket(family, kind, proto) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(address)
         except OSError as e:
+            reason = BIND_REASONS.get(e.errno, f"错误码 {e.errno}")
             raise JixiaoError(
-                f"无法监听 {host}:{port}：端口已被占用或无权使用（{e.strerror or e}）；请用 --port 换一个端口，"
-                "或先停止占用它的程序"
+                f"无法监听 {host}:{port}：{reason}；请用 --port 换一个端口或 --host 换一个地址，或先停止占用它的程序"
             ) from e
 
 
