@@ -15,6 +15,7 @@ from datetime import date
 
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.values import parse_amount
+from jixiao.models.drafting.stated_figures import split_numbered, stated_figures
 from jixiao.models.drafting.text_match import content_words, words
 from jixiao.models.suggest_schema import ProjectQuery
 
@@ -99,6 +100,7 @@ _MEASURE = {
 _PERSON_UNITS = ("人", "名", "人次", "户")
 _LEAD = re.compile(r"^(?:全年|年度内|年内|计划|预计|力争|累计|共计|共|合计|约|完成|实现|新增|其中)+")
 _MEASURE_END = re.compile(r"(数量|数|量|面积|里程|长度|人次|规模)$")
+_DIGITS = re.compile(r"\d")
 _CLAUSES = re.compile(r"[，,。；;、！!？?\n]+")
 _YEAR_PREFIX = re.compile(r"^\s*(?:(?:19|20)\d{2}\s*[-—~至到]\s*)?((?:19|20)\d{2})\s*年度?")
 _NAME_SUFFIX = re.compile(
@@ -185,6 +187,7 @@ _BENEFICIARIES = frozenset(
         "干部职工",
     ]
 )
+_HOUSEHOLDS = ("脱贫户", "贫困户", "扶贫户", "监测户", "种植户", "养殖户", "低保户", "五保户")
 _BENEFICIARY_HEAD = re.compile(r"(民|户|生|者|员|工|人)$")
 _ECOLOGY = re.compile(r"生态|环境|水质|绿化|排放|污染|水土|植被|空气|河湖|湿地")
 _ECONOMY = re.compile(r"收入|增收|产值|经济|效益|成本节约|营收|就业")
@@ -197,6 +200,8 @@ class Quantity:
     name: str
     value: str  # operator + number + unit
     phrase: str  # the clause it was read from
+    #: 11 for a count; a stated rate is 12, an effect stated with its size 21/22/23.
+    code: str = "11"
 
 
 @dataclass(frozen=True)
@@ -273,15 +278,21 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
     previous = facts.core or ""
     for item, phrase in _uses(goal)[:MAX_TASKS]:
         facts.tasks.append(Task(item, phrase))
-    for clause in (c.strip() for c in _CLAUSES.split(goal)):
+    for clause in (c.strip() for c in _CLAUSES.split(split_numbered(goal))):
         if not clause:
             continue
-        for qty in _quantities(clause, previous):
+        figures = [
+            Quantity(f.name, f.value, f.phrase, f.code) for f in stated_figures(clause, _ECONOMY, _ECOLOGY)
+        ]
+        for qty in figures or _quantities(clause, previous):
             facts.quantities.append(qty)
-            previous = qty.name
+            previous = qty.name if qty.code == "11" else previous
         # An effect may carry a count (保障全校1500名师生教学安全): the count is read above,
-        # the effect is what is left without it.
-        if m := _EFFECT.match(_QTY.sub("", clause)):
+        # the effect is what is left without it. A clause read as figures is done: its number
+        # is a row's value, and a name with a number in it (脱贫户收入10.9万元) is no indicator.
+        if figures:
+            pass
+        elif (m := _EFFECT.match(_QTY.sub("", clause))) and not _DIGITS.search(m.group(2)):
             facts.effects.append(_effect(m.group(1), m.group(2), clause))
         elif not _QTY.search(clause) and len(facts.tasks) < MAX_TASKS:
             for task in _tasks(clause):
@@ -367,7 +378,7 @@ def _tasks(clause: str) -> list[str]:
             return []  # 资助智力、精神… : the head of a list, not a deliverable
     else:
         return []
-    return [task] if task and content_words(task) else []
+    return [task] if task and content_words(task) and not _DIGITS.search(task) else []
 
 
 def _uses(goal: str) -> list[tuple[str, str]]:
@@ -409,6 +420,13 @@ def _beneficiaries(clause: str) -> list[str]:
             and w.endswith(("村民", "居民", "农户", "师生", "学生"))
         ):
             out.append(w)
+    # Households jieba splits (脱贫户 → 脱贫/户), with the register they are on (建档立卡).
+    found = sorted((clause.find(b), b) for b in _HOUSEHOLDS if b in clause)
+    for pos, b in found:
+        if clause[max(pos - 4, 0) : pos] == "建档立卡":
+            b = "建档立卡" + b
+        if all(b not in w and w not in b for w in out):
+            out.append(b)
     return out
 
 

@@ -1,0 +1,70 @@
+"""Figures the project states inside its goals become rows with the drafter's own numbers
+(issue 8, keyword recall from the project's own words): never a name with a number in it."""
+
+from __future__ import annotations
+
+import re
+
+from jixiao.corpus.store import build_from_package
+from jixiao.corpus.taxonomy import Scheme
+from jixiao.models.drafting.project_reading import read_project
+from jixiao.models.drafting.sources import project_candidates
+from jixiao.models.embedding_base import HashEmbedder
+from jixiao.models.suggest import Suggester
+from jixiao.models.suggest_schema import ProjectQuery
+
+
+def _rows(name: str, goal: str) -> dict[str, tuple[str, str]]:
+    facts = read_project(ProjectQuery(name=name, goal=goal, year=2023))
+    return {c.name: (c.code, c.value.text) for c in project_candidates(facts, Scheme.A) if c.value}
+
+
+def test_a_promised_rate_is_a_quality_row_with_its_figure():
+    rows = _rows("基本医疗救助金", "重点救助对象政策范围内个人自付费用年度限额内住院救助比例达到70%。")
+    assert rows["重点救助对象政策范围内个人自付费用年度限额内住院救助比例"] == ("12", "≥70%")
+
+
+def test_an_effect_stated_with_money_is_a_benefit_row_with_its_figure():
+    rows = _rows("特色种养殖补贴到户项目", "鼓励发展特色产业,增加脱贫户收入10.9304万元。")
+    assert rows["脱贫户收入"] == ("21", "≥10.9304万元")
+    assert not [n for n in rows if re.search(r"\d", n)], rows
+
+
+def test_a_deliverable_counted_after_its_verb_keeps_the_verb_and_the_count():
+    rows = _rows("马铃薯繁育示范推广项目", "通过政府招标采购方式,采购马铃薯原原种425万粒,免费向农户发放")
+    assert rows["采购马铃薯原原种数量"] == ("11", "≥425万粒")
+    rows = _rows("省级水利专项资金", "开展7个小型水利工程建设")
+    assert rows["小型水利工程建设数量"] == ("11", "≥7个")
+
+
+def test_no_task_or_effect_name_carries_a_number():
+    rows = _rows(
+        "雨露计划就学补助项目", "1.对提供就读学籍证明的学生发放就学补助; 2.补助标准为:每生 1500 元/学期。"
+    )
+    assert not [n for n in rows if re.search(r"\d", n)], rows
+
+
+def test_numbered_goals_written_inline_are_read_one_by_one():
+    facts = read_project(
+        ProjectQuery(
+            name="两品一械监管",
+            goal="目标1:完成两品一械抽检工作 目标2:加强两品一械企业监管力度 目标3:加强培训,提高监管人员专业水平 "
+            "目标4:加强两品一械科普宣传力度",
+        )
+    )
+    assert {"两品一械抽检", "两品一械科普宣传"} <= {t.name for t in facts.tasks}
+    assert [e.name for e in facts.effects] == ["监管人员专业水平"]
+
+
+def test_households_jieba_splits_are_beneficiaries():
+    assert read_project(
+        ProjectQuery(name="临时救助", goal="为建档立卡扶贫户解决临时性的困难")
+    ).beneficiaries == ["建档立卡扶贫户"]
+    facts = read_project(ProjectQuery(name="黄金蜜种植项目", goal="受益脱贫户、监测户10户"))
+    assert facts.beneficiaries[:1] == ["脱贫户"]
+
+
+def test_the_beneficiary_household_names_the_satisfaction_row():
+    sug = Suggester.from_tables(build_from_package().tables, HashEmbedder(256))
+    r = sug.suggest(ProjectQuery(name="临时救助", goal="为建档立卡扶贫户解决临时性的困难", year=2023))
+    assert "建档立卡扶贫户满意度" in {s.name for s in r.suggestions if s.code == "31"}
