@@ -68,3 +68,26 @@ def test_the_beneficiary_household_names_the_satisfaction_row():
     sug = Suggester.from_tables(build_from_package().tables, HashEmbedder(256))
     r = sug.suggest(ProjectQuery(name="临时救助", goal="为建档立卡扶贫户解决临时性的困难", year=2023))
     assert "建档立卡扶贫户满意度" in {s.name for s in r.suggestions if s.code == "31"}
+
+
+def test_a_list_of_tasks_under_one_verb_gives_each_task():
+    facts = read_project(
+        ProjectQuery(
+            name="医疗救助专项经费",
+            goal="通过开展医疗救助业务评估、法律服务、医疗救助宣传、绩效管理等工作，有效提升医疗救助经办服务水平。",
+        )
+    )
+    assert {"医疗救助业务评估", "法律服务", "医疗救助宣传"} <= {t.name for t in facts.tasks}
+    facts = read_project(
+        ProjectQuery(name="安全生产专项督查经费", goal="全力以赴做好安全生产、防灾减灾救灾工作")
+    )
+    assert "防灾减灾救灾" in {t.name for t in facts.tasks}
+
+
+def test_effects_are_read_after_numbering_and_paired_verbs():
+    facts = read_project(
+        ProjectQuery(name="地方志研究室部门整体支出", goal="目标4:保障志鉴地情相关工作开展所需资金")
+    )
+    assert [(e.verb, e.name) for e in facts.effects] == [("保障", "志鉴地情相关工作开展所需资金")]
+    facts = read_project(ProjectQuery(name="县级储备粮", goal="保持和稳定地方粮食储备机制"))
+    assert [(e.verb, e.name) for e in facts.effects] == [("稳定", "地方粮食储备机制")]

@@ -132,6 +132,11 @@ _TASK_LEAD = re.compile(
 )
 #: ``主要用于文物修缮、宣传、文创产品开发等支出``: each listed use is a deliverable.
 _USES = re.compile(r"用于(?P<items>[^，,。；;：:\n]{2,80})")
+#: ``做好安全生产、防灾减灾救灾工作``: a list of tasks under one verb.
+_TASK_LIST = re.compile(
+    r"(?:开展|做好|加强|组织|推进|落实)(?P<items>[^，,。；;：:\n、]{2,30}(?:、[^，,。；;：:\n、]{2,30})+?)"
+    r"等?(?:工作|任务|活动)"
+)
 _USES_END = re.compile(r"(?:等+)?(?:方面|相关)?(?:的)?(?:支出|开支|费用|工作)?$")
 #: Listed uses that are the budget's lines, not deliverables (人员经费, 办公经费).
 _NOT_A_DELIVERABLE = re.compile(r"(人员|经费|费用|费|支出|开支|工资|津贴|资金)$")
@@ -292,7 +297,7 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
         # is a row's value, and a name with a number in it (脱贫户收入10.9万元) is no indicator.
         if figures:
             pass
-        elif (m := _EFFECT.match(_QTY.sub("", clause))) and not _DIGITS.search(m.group(2)):
+        elif (m := _EFFECT.match(_effect_clause(clause))) and not _DIGITS.search(m.group(2)):
             facts.effects.append(_effect(m.group(1), m.group(2), clause))
         elif not _QTY.search(clause) and len(facts.tasks) < MAX_TASKS:
             for task in _tasks(clause):
@@ -382,9 +387,13 @@ def _tasks(clause: str) -> list[str]:
 
 
 def _uses(goal: str) -> list[tuple[str, str]]:
-    """``主要用于文物修缮、宣传、文创产品开发等支出`` → 文物修缮, 宣传, 文创产品开发 (with the phrase)."""
+    """``主要用于文物修缮、宣传、文创产品开发等支出`` → 文物修缮, 宣传, 文创产品开发 (with the phrase).
+
+    A list of tasks after their verb (``开展…业务评估、法律服务、…宣传等工作``) is read the same way.
+    """
     out = []
-    for m in _USES.finditer(goal):
+    matches = [*_USES.finditer(goal), *_TASK_LIST.finditer(goal)]
+    for m in sorted(matches, key=lambda m: m.start()):
         items = _USES_END.sub("", m.group("items"))
         for item in re.split(r"[、及和与]", items):
             item = item.strip()
@@ -403,6 +412,12 @@ def _task_name(rest: str) -> str | None:
     rest = re.sub(r"(?:力度|水平|一批|一套|若干)$", "", rest)
     rest = re.sub(r"^(?:好|了|完|对)", "", rest)
     return rest if len(rest) >= 2 else None
+
+
+def _effect_clause(clause: str) -> str:
+    """The clause as an effect reads: without counts, numbering (目标1:, 1.) or a paired verb (保持和稳定)."""
+    c = _TASK_LEAD.sub("", _QTY.sub("", clause)).strip()
+    return re.sub(r"^(?:通过[^，,]{0,20}?(?=提高|提升|改善)|保持和|巩固和|维护和)", "", c)
 
 
 def _effect(verb: str, what: str, clause: str) -> Effect:
