@@ -91,3 +91,16 @@ def test_effects_are_read_after_numbering_and_paired_verbs():
     assert [(e.verb, e.name) for e in facts.effects] == [("保障", "志鉴地情相关工作开展所需资金")]
     facts = read_project(ProjectQuery(name="县级储备粮", goal="保持和稳定地方粮食储备机制"))
     assert [(e.verb, e.name) for e in facts.effects] == [("稳定", "地方粮食储备机制")]
+
+
+def test_a_count_followed_by_its_object_is_named_by_that_object():
+    facts = read_project(ProjectQuery(name="土地确权系统维护", goal="2台服务器托管服务10320元/年"))
+    assert [(q.name, q.value) for q in facts.quantities] == [("服务器托管服务数量", "≥2台")]
+
+
+def test_the_task_after_a_count_is_a_task():
+    facts = read_project(
+        ProjectQuery(name="瓶改管工程", goal="对南湖街道符合要求的12个住宅小区以及城中村完成天然气管道改造")
+    )
+    assert [(q.name, q.value) for q in facts.quantities] == [("住宅小区数量", "≥12个")]
+    assert [t.name for t in facts.tasks] == ["天然气管道改造"]

@@ -101,6 +101,7 @@ _PERSON_UNITS = ("人", "名", "人次", "户")
 _LEAD = re.compile(r"^(?:全年|年度内|年内|计划|预计|力争|累计|共计|共|合计|约|完成|实现|新增|其中)+")
 _MEASURE_END = re.compile(r"(数量|数|量|面积|里程|长度|人次|规模)$")
 _DIGITS = re.compile(r"\d")
+_OBJECT_AFTER = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?=以及|及|和|、|完成|进行|实施|\d|$)")
 _CLAUSES = re.compile(r"[，,。；;、！!？?\n]+")
 _YEAR_PREFIX = re.compile(r"^\s*(?:(?:19|20)\d{2}\s*[-—~至到]\s*)?((?:19|20)\d{2})\s*年度?")
 _NAME_SUFFIX = re.compile(
@@ -299,6 +300,8 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
             pass
         elif (m := _EFFECT.match(_effect_clause(clause))) and not _DIGITS.search(m.group(2)):
             facts.effects.append(_effect(m.group(1), m.group(2), clause))
+        elif _QTY.search(clause) and len(facts.tasks) < MAX_TASKS and (task := _task_after_count(clause)):
+            facts.tasks.append(Task(task, clause))
         elif not _QTY.search(clause) and len(facts.tasks) < MAX_TASKS:
             for task in _tasks(clause):
                 if len(facts.tasks) < MAX_TASKS and all(task != t.name for t in facts.tasks):
@@ -360,6 +363,8 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
                 measure = "户数" if unit == "户" else ("人次" if unit == "人次" else "人数")
                 out.append(Quantity(f"受益{who}{measure}", f"{op}{number}{unit}", clause))
                 continue
+        if (not phrase or phrase.endswith("的") or not content_words(phrase)) and (obj := _object_after(after)):
+            phrase = obj  # 2台服务器托管服务, 符合要求的12个住宅小区: the object follows the count
         if not phrase:
             phrase = previous
         if not phrase or not content_words(phrase):
@@ -368,6 +373,19 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
         name = phrase if _MEASURE_END.search(phrase) else phrase + measure
         out.append(Quantity(name, f"{op}{number}{unit}", clause))
     return out
+
+
+def _object_after(after: str) -> str | None:
+    m = _OBJECT_AFTER.match(after)
+    return m.group(1) if m and content_words(m.group(1)) else None
+
+
+def _task_after_count(clause: str) -> str | None:
+    """``…12个住宅小区以及城中村完成天然气管道改造``: the task stated after the count."""
+    tail = clause[[m.end() for m in _QTY.finditer(clause)][-1] :]
+    m = re.search(r"(?:完成|实施|开展|进行)(.{2,16})$", tail)
+    task = _task_name(m.group(1)) if m else None
+    return task if task and content_words(task) and not _DIGITS.search(task) else None
 
 
 def _tasks(clause: str) -> list[str]:
