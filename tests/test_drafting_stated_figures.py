@@ -104,3 +104,16 @@ def test_the_task_after_a_count_is_a_task():
     )
     assert [(q.name, q.value) for q in facts.quantities] == [("住宅小区数量", "≥12个")]
     assert [t.name for t in facts.tasks] == ["天然气管道改造"]
+
+
+def test_budget_codes_hotlines_and_head_counts_are_not_the_projects_object():
+    from jixiao.models.drafting.project_reading import project_core
+
+    assert project_core("51000021R000000019951-工资性支出") == "工资性支出"
+    assert project_core("51092324T000010263357-2023年全县安可替代补助资金项目") == "安可替代"
+    assert (
+        project_core("12350安全生产举报奖及安全生产专项督查等工作经费")
+        == "安全生产举报奖及安全生产专项督查等"
+    )
+    assert project_core("19名百岁老人高龄津贴") == "百岁老人高龄津贴"
+    assert project_core("2026年农村公路养护工程") == "农村公路养护"

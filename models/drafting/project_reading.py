@@ -102,6 +102,7 @@ _LEAD = re.compile(r"^(?:全年|年度内|年内|计划|预计|力争|累计|共
 _MEASURE_END = re.compile(r"(数量|数|量|面积|里程|长度|人次|规模)$")
 _DIGITS = re.compile(r"\d")
 _OBJECT_AFTER = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?=以及|及|和|、|完成|进行|实施|\d|$)")
+_CODE_PREFIX = re.compile(r"^(?:[0-9A-Za-z]{8,}\s*[-—_－]\s*|\d+(?![\d.年\-—~至到])(?:名|个|户|人|家)?(?=[\u4e00-\u9fff]{4,}))")
 _CLAUSES = re.compile(r"[，,。；;、！!？?\n]+")
 _YEAR_PREFIX = re.compile(r"^\s*(?:(?:19|20)\d{2}\s*[-—~至到]\s*)?((?:19|20)\d{2})\s*年度?")
 _NAME_SUFFIX = re.compile(
@@ -319,7 +320,10 @@ def project_core(name: str) -> str | None:
 
     None when nothing specific is left (``2026年专项资金``): the draft is then generic.
     """
-    core = _YEAR_PREFIX.sub("", normalize_text(name)).strip()
+    # A budget code (51000021R000000019951-), a hotline (12350) or a head count (19名) leads
+    # some names: no object, and a number in every pattern row's name.
+    core = _CODE_PREFIX.sub("", normalize_text(name)).strip()
+    core = _YEAR_PREFIX.sub("", core).strip()
     core = re.sub(r"[（(][^）)]*[）)]", "", core).strip()
     # Where and by whom, not what: 隆阳区2021年中央… → …, 支持西青区国有企业… → 国有企业…
     for _ in range(3):
