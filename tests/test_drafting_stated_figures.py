@@ -117,3 +117,41 @@ def test_budget_codes_hotlines_and_head_counts_are_not_the_projects_object():
     )
     assert project_core("19名百岁老人高龄津贴") == "百岁老人高龄津贴"
     assert project_core("2026年农村公路养护工程") == "农村公路养护"
+
+
+def test_the_same_programme_elsewhere_lends_its_rows_however_long_the_goal_text():
+    from jixiao.corpus.records import make_indicator
+    from jixiao.corpus.schema import GoalTable
+    from jixiao.models.drafting.corpus_candidates import same_programme
+
+    def table(tid, project, goal, rows, department):
+        return GoalTable(
+            id=tid,
+            project=project,
+            department=department,
+            annual_goal=goal,
+            indicators=[make_indicator(n, "产出指标", "数量指标", annual_value=v) for n, v in rows],
+        )
+
+    corpus = [
+        table(
+            "gw",
+            "国家基本公共卫生服务",
+            "国家基本公共卫生服务",
+            [("居民健康档案建档数", "38508人"), ("老年人体检数", "5662人")],
+            "稷山县卫生健康和体育局",
+        ),
+        table("road", "农村公路养护工程", "完成农村公路养护", [("养护里程", "≥20公里")], "交通运输局"),
+        table("aid", "医疗救助资金", "开展医疗救助", [("救助人次", "≥1000人次")], "医疗保障局"),
+    ]
+    query = ProjectQuery(
+        name="国家基本公共卫生服务项目",
+        goal="针对城乡居民存在的主要健康问题,以儿童、孕产妇、慢性疾病患者为重点人群,面向全体居民免费提供公共卫生服务",
+        year=2023,
+    )
+    assert same_programme("国家基本公共卫生服务", "国家基本公共卫生服务")
+    assert not same_programme("综合", "综合")  # a kind of budget line, not a programme
+    r = Suggester.from_tables(corpus, HashEmbedder(128)).suggest(query)
+    assert max(p.relevance for p in r.similar_projects if p.table_id == "gw") >= 0.6
+    assert "居民健康档案建档数" in {s.name for s in r.suggestions}
+    assert "38508" not in " ".join(s.suggested_value or "" for s in r.suggestions)
