@@ -115,7 +115,7 @@ def similar_projects(
 
 #: Project objects this alike (bigram Dice) name the same programme; a short object
 #: (综合, 购置) names a kind of budget line, not a programme.
-SAME_PROGRAMME_DICE = 0.8
+SAME_PROGRAMME_DICE = 0.9
 SAME_PROGRAMME_CHARS = 6
 
 
