@@ -15,6 +15,7 @@ from datetime import date
 
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.values import parse_amount
+from jixiao.models.drafting.beneficiaries import BENEFICIARIES, beneficiaries
 from jixiao.models.drafting.stated_figures import split_numbered, stated_figures
 from jixiao.models.drafting.text_match import content_words, words
 from jixiao.models.suggest_schema import ProjectQuery
@@ -149,53 +150,6 @@ _DEADLINE = re.compile(
 _AMOUNT_IN_TEXT = re.compile(
     r"(?:预算|投资|资金|经费|金额)[^，。；\d]{0,6}(\d+(?:\.\d+)?\s*(?:亿元|万元|元))"
 )
-#: People a project serves; a word ending in one of these heads is a beneficiary too.
-_BENEFICIARIES = frozenset(
-    [
-        "群众",
-        "村民",
-        "居民",
-        "市民",
-        "农民",
-        "农户",
-        "师生",
-        "学生",
-        "教师",
-        "患者",
-        "病人",
-        "老人",
-        "老年人",
-        "儿童",
-        "游客",
-        "企业",
-        "职工",
-        "残疾人",
-        "困难群众",
-        "参保人",
-        "参保人员",
-        "驾乘人员",
-        "沿线群众",
-        "社区居民",
-        "用户",
-        "住户",
-        "家庭",
-        "商户",
-        "退役军人",
-        "脱贫户",
-        "贫困户",
-        "监测户",
-        "低保对象",
-        "特困人员",
-        "孕产妇",
-        "农村居民",
-        "城乡居民",
-        "种植户",
-        "养殖户",
-        "干部职工",
-    ]
-)
-_HOUSEHOLDS = ("脱贫户", "贫困户", "扶贫户", "监测户", "种植户", "养殖户", "低保户", "五保户")
-_BENEFICIARY_HEAD = re.compile(r"(民|户|生|者|员|工|人)$")
 _ECOLOGY = re.compile(r"生态|环境|水质|绿化|排放|污染|水土|植被|空气|河湖|湿地")
 _ECONOMY = re.compile(r"收入|增收|产值|经济|效益|成本节约|营收|就业")
 
@@ -309,7 +263,7 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
                     facts.tasks.append(Task(task, clause))
         if facts.deadline is None and (m := _DEADLINE.search(clause)):
             facts.deadline, facts.deadline_phrase = m.group(0), clause
-        facts.beneficiaries += [b for b in _beneficiaries(clause) if b not in facts.beneficiaries]
+        facts.beneficiaries += [b for b in beneficiaries(clause) if b not in facts.beneficiaries]
     if not facts.core and facts.quantities:
         facts.core = _object_of(facts.quantities[0].name)
     return facts
@@ -361,7 +315,7 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
             continue  # a sentence, not the name of a deliverable
         if unit in _PERSON_UNITS:
             who = next(
-                (w for w in words(after)[:1] if len(w) >= 2 and w in _BENEFICIARIES | content_words(w)), None
+                (w for w in words(after)[:1] if len(w) >= 2 and w in BENEFICIARIES | content_words(w)), None
             )
             if who:
                 measure = "户数" if unit == "户" else ("人次" if unit == "人次" else "人数")
@@ -445,26 +399,6 @@ def _effect_clause(clause: str) -> str:
 def _effect(verb: str, what: str, clause: str) -> Effect:
     code = "23" if _ECOLOGY.search(what) else "21" if _ECONOMY.search(what) else "22"
     return Effect(name=what, verb=verb, code=code, phrase=clause)
-
-
-def _beneficiaries(clause: str) -> list[str]:
-    out = []
-    for w in words(clause):
-        if w in _BENEFICIARIES or (
-            len(w) >= 2
-            and w in content_words(w)
-            and _BENEFICIARY_HEAD.search(w)
-            and w.endswith(("村民", "居民", "农户", "师生", "学生"))
-        ):
-            out.append(w)
-    # Households jieba splits (脱贫户 → 脱贫/户), with the register they are on (建档立卡).
-    found = sorted((clause.find(b), b) for b in _HOUSEHOLDS if b in clause)
-    for pos, b in found:
-        if clause[max(pos - 4, 0) : pos] == "建档立卡":
-            b = "建档立卡" + b
-        if all(b not in w and w not in b for w in out):
-            out.append(b)
-    return out
 
 
 def _object_of(name: str) -> str | None:
