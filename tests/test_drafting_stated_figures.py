@@ -37,6 +37,11 @@ def test_a_deliverable_counted_after_its_verb_keeps_the_verb_and_the_count():
     assert rows["小型水利工程建设数量"] == ("11", "≥7个")
 
 
+def test_a_stated_unit_standard_is_a_cost_row():
+    rows = _rows("雨露计划就学补助项目", "1.对学生发放就学补助; 2.补助标准为:每生 1500 元/学期。")
+    assert rows["补助标准"] == ("14", "≤1500元/生·学期")
+
+
 def test_no_task_or_effect_name_carries_a_number():
     rows = _rows(
         "雨露计划就学补助项目", "1.对提供就读学籍证明的学生发放就学补助; 2.补助标准为:每生 1500 元/学期。"

@@ -6,7 +6,7 @@ an effect with its size (``增加特色产业产值80万元``), a deliverable co
 became names carrying numbers (``马铃薯原原种425万粒完成率``), which no reviewer accepts;
 read here they become the indicator the budget officer would write, with the project's own
 figure as its value: ``住院救助比例 ≥70%``, ``特色产业产值 ≥80万元``, ``采购马铃薯原原种数量
-≥425万粒``. Numbered goals run together without punctuation (``…抽检工作 目标2:加强…``) are
+≥425万粒``, ``补助标准 ≤1500元/生·学期``. Numbered goals run together without punctuation (``…抽检工作 目标2:加强…``) are
 split so each goal is read on its own.
 """
 
@@ -22,6 +22,12 @@ _NUM = r"(?P<num>\d+(?:\.\d+)?)\s*"
 _RATE = re.compile(
     r"(?P<name>[\u4e00-\u9fff“”\"]{2,30}?(?:率|比例|覆盖面))\s*(?:要|须|应)?"
     r"(?P<op>达到|达|保持在|保持|不低于|不少于|高于|在|为)?\s*" + _NUM + r"%\s*(?P<up>以上)?"
+)
+#: ``补助标准为:每生1500元/学期``: a unit standard the project pays, a cost row.
+_STANDARD = re.compile(
+    r"(?P<name>[\u4e00-\u9fff]{0,8}标准)(?:为|是)?\s*[:：]?\s*(?:每(?P<per>[生人户亩])\s*)?"
+    + _NUM
+    + r"(?P<unit>万元|元)\s*(?:/\s*(?P<period>学期|年|月|人|户|亩|次))?"
 )
 #: ``增加特色产业产值80万元``: an effect stated with its size in money.
 _MONEY_EFFECT = re.compile(
@@ -81,6 +87,10 @@ def stated_figures(clause: str, economy: re.Pattern[str], ecology: re.Pattern[st
     """Rates, sized effects and counted deliverables a clause states, with its own numbers."""
     c = _LEAD.sub("", clause.strip())
     out: list[Figure] = []
+    if m := _STANDARD.search(c):
+        per = "·".join(x for x in (m.group("per"), m.group("period")) if x)
+        value = f"≤{m.group('num')}{m.group('unit')}" + (f"/{per}" if per else "")
+        return [Figure(m.group("name"), value, "14", clause)]
     for m in _RATE.finditer(c):
         name = _RATE_LEAD.sub("", m.group("name")).strip('“”"') or m.group("name")
         if len(name) < 3 or not content_words(name) and not name.endswith("率"):
