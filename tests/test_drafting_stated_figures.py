@@ -127,7 +127,7 @@ def test_budget_codes_hotlines_and_head_counts_are_not_the_projects_object():
 def test_the_same_programme_elsewhere_lends_its_rows_however_long_the_goal_text():
     from jixiao.corpus.records import make_indicator
     from jixiao.corpus.schema import GoalTable
-    from jixiao.models.drafting.corpus_candidates import same_programme
+    from jixiao.models.drafting.same_programme import same_programme
 
     def table(tid, project, goal, rows, department):
         return GoalTable(

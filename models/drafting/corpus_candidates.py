@@ -21,7 +21,7 @@ from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.taxonomy import TIERS, Scheme, merge_cost, to_scheme
 from jixiao.models.corpus_index import CorpusIndex, IndexRow
 from jixiao.models.drafting.candidates import Candidate
-from jixiao.models.drafting.project_reading import ProjectFacts, project_core
+from jixiao.models.drafting.project_reading import ProjectFacts
 from jixiao.models.drafting.relevance import (
     CLOSE_PROJECT,
     WordStats,
@@ -31,6 +31,7 @@ from jixiao.models.drafting.relevance import (
     table_authors,
     word_overlap,
 )
+from jixiao.models.drafting.same_programme import same_programme, table_cores
 from jixiao.models.drafting.text_match import bigram_dice, key_of
 from jixiao.models.drafting.values import GroundedValue, borrowed_value
 from jixiao.models.hybrid import FusionConfig
@@ -111,27 +112,6 @@ def similar_projects(
                 p.relevance = max(p.relevance, cfg.borrow_relevance)
     out.sort(key=lambda p: (-p.relevance, -p.cosine, p.table))
     return out[: cfg.n_similar]
-
-
-#: Project objects this alike (bigram Dice) name the same programme; a short object
-#: (综合, 购置) names a kind of budget line, not a programme.
-SAME_PROGRAMME_DICE = 0.9
-SAME_PROGRAMME_CHARS = 6
-
-
-def same_programme(core: str, other: str | None) -> bool:
-    if not other or min(len(core), len(other)) < SAME_PROGRAMME_CHARS:
-        return False
-    return bigram_dice(core, other) >= SAME_PROGRAMME_DICE
-
-
-def table_cores(ix: CorpusIndex) -> list[str | None]:
-    """Each indexed table's project object (``project_core`` of its name), computed once per index."""
-
-    def build(ix: CorpusIndex) -> list[str | None]:
-        return [project_core(ix.table(t).project or "") for t in range(ix.n_tables)]
-
-    return ix.derived("drafting.cores", build)  # type: ignore[return-value]
 
 
 def corpus_candidates(
