@@ -31,6 +31,7 @@ from jixiao.models.drafting.relevance import (
     table_authors,
     word_overlap,
 )
+from jixiao.models.drafting.same_programme import same_programme, table_cores
 from jixiao.models.drafting.text_match import bigram_dice, key_of
 from jixiao.models.drafting.values import GroundedValue, borrowed_value
 from jixiao.models.hybrid import FusionConfig
@@ -102,6 +103,13 @@ def similar_projects(
         for rel, cos, text_id in scored[: cfg.n_similar]
         for t in ix.tables_of_project_text(text_id, cap=3)
     ]
+    if facts.core:
+        cores = table_cores(ix)
+        for p in out:
+            if same_programme(facts.core, cores[p.table]):
+                # The same programme in another county (国家基本公共卫生服务 for 国家基本公共卫生
+                # 服务项目) is the same kind of project, however short or long either goal text is.
+                p.relevance = max(p.relevance, cfg.borrow_relevance)
     out.sort(key=lambda p: (-p.relevance, -p.cosine, p.table))
     return out[: cfg.n_similar]
 

@@ -38,7 +38,7 @@ def project_candidates(facts: ProjectFacts, scheme: Scheme) -> list[Candidate]:
     for q in facts.quantities:
         out.append(
             Candidate(
-                "project", "11", q.name, GroundedValue(q.value, "项目文本所述"), 1.0, source_phrase=q.phrase
+                "project", q.code, q.name, GroundedValue(q.value, "项目文本所述"), 1.0, source_phrase=q.phrase
             )
         )
     cost_code = "41" if scheme is Scheme.B else "14"
@@ -98,7 +98,7 @@ def _unit_cost(facts: ProjectFacts) -> Candidate | None:
     """Budget ÷ the one stated length or area: a unit cost the drafter can check at a glance."""
     for q in facts.quantities:
         m = _QTY_VALUE.match(q.value)
-        if not m or m.group("unit") not in ("公里", "千米", "米", "平方米", "亩", "立方米"):
+        if q.code != "11" or not m or m.group("unit") not in ("公里", "千米", "米", "平方米", "亩", "立方米"):
             continue
         number = float(m.group("num")) * _MULT.get(m.group("mult") or "", 1.0)
         unit = m.group("unit")
