@@ -249,7 +249,7 @@ class Suggester:
         for c in ranked(cands):
             if c not in chosen and TIERS[c.code].level1_code == l1 and c.value is not None:
                 return c
-        top = max((p.support for ps in book.by_code.values() for p in ps), default=1)
+        top = book.top_support
         for code, patterns in book.by_code.items():
             for p in patterns:
                 mapped = in_scheme_code(code, scheme)

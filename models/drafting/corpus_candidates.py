@@ -21,6 +21,7 @@ from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.taxonomy import TIERS, Scheme, merge_cost, to_scheme
 from jixiao.models.corpus_index import CorpusIndex, IndexRow
 from jixiao.models.drafting.candidates import Candidate
+from jixiao.models.drafting.index_views import row_evidence, table_view
 from jixiao.models.drafting.project_reading import ProjectFacts
 from jixiao.models.drafting.relevance import (
     CLOSE_PROJECT,
@@ -226,10 +227,7 @@ def _candidate(
             if r.table in seen:
                 continue
             seen.add(r.table)
-            t = ix.table(r.table)
-            out.append(
-                Evidence(table_id=t.id, project=t.project, indicator_name=r.name, value=r.value, relevance=rel)
-            )
+            out.append(row_evidence(ix, r, rel))
             if len(out) >= cfg.max_evidence:
                 break
         return out
@@ -253,7 +251,7 @@ def _author(ix: CorpusIndex, t: int) -> str:
 
 
 def similar_project_view(ix: CorpusIndex, p: ScoredProject) -> SimilarProject:
-    t = ix.table(p.table)
+    t = table_view(ix, p.table)
     return SimilarProject(
         table_id=t.id,
         project=t.project,
