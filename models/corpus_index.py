@@ -419,25 +419,30 @@ class CorpusIndex:
         )
 
     def rows_of_table(self, t: int) -> list[IndexRow]:
-        return self._rows_at(self.table_rows(t))
+        start, stop = int(self.table_offsets[t]), int(self.table_offsets[t + 1])
+        return self._rows_at(slice(start, stop), range(start, stop))
 
     def rows_of_name(self, text_id: int, cap: int | None = None) -> list[IndexRow]:
         """Rows using one distinct indicator name (the first ``cap``: common names have thousands)."""
-        return self._rows_at(self.ind_postings(text_id)[:cap])
+        ids = self.ind_postings(text_id)[:cap]
+        return self._rows_at(ids, ids.tolist())
 
-    def _rows_at(self, ids: np.ndarray) -> list[IndexRow]:
-        """``row`` for many rows at once: the columns are read as slices, not element by element
-        (the drafter reads about 150 rows a query; numpy scalar indexing dominated)."""
+    def _rows_at(self, at: slice | np.ndarray, numbers: Sequence[int]) -> list[IndexRow]:
+        """``row`` for many rows at once (``at`` selects them, ``numbers`` are their row numbers).
+
+        The columns are read as slices, not element by element: the drafter reads about 150
+        rows a query, and numpy scalar indexing dominated.
+        """
         rows = self.rows
         texts, values = self.ind_texts, self.values
         return [
             IndexRow(r, t, n, texts[n], CODES[c] if c >= 0 else None, values[v] if v >= 0 else None)
             for r, t, n, c, v in zip(
-                ids.tolist(),
-                rows.table[ids].tolist(),
-                rows.name[ids].tolist(),
-                rows.code[ids].tolist(),
-                rows.value[ids].tolist(),
+                numbers,
+                rows.table[at].tolist(),
+                rows.name[at].tolist(),
+                rows.code[at].tolist(),
+                rows.value[at].tolist(),
                 strict=True,
             )
         ]

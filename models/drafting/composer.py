@@ -247,7 +247,7 @@ class Suggester:
     ) -> Candidate | None:
         """A required level 1 the selection left empty: the best unused candidate, else a generic pattern."""
         for c in ranked(cands):
-            if c not in chosen and TIERS[c.code].level1_code == l1 and c.value is not None:
+            if TIERS[c.code].level1_code == l1 and c.value is not None and c not in chosen:
                 return c
         top = book.top_support
         for code, patterns in book.by_code.items():
@@ -267,7 +267,7 @@ def _fill_tier(
 ) -> Candidate | None:
     """A required output tier the selection left empty: the best unused candidate, else a placeholder."""
     for c in ranked(cands):
-        if c not in chosen and c.code == code and c.value is not None:
+        if c.code == code and c.value is not None and c not in chosen:
             return c
     return fallback_tier(code, facts)
 

@@ -141,7 +141,9 @@ def corpus_candidates(
         elif not specific:
             rel = min(rel, 0.45)
         key = key_of(row.name) or row.name
-        g = groups.setdefault((code, key), _Group(code, key))
+        g = groups.get((code, key))
+        if g is None:  # not setdefault: that built a group (and its Counter) for every row
+            g = groups[(code, key)] = _Group(code, key)
         g.names[row.name] += 1
         g.rows.append((rel, row))
 
