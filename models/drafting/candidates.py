@@ -34,14 +34,10 @@ class Candidate:
     lazy_evidence: Callable[[], list[Evidence]] | None = field(default=None, compare=False, repr=False)
 
     def to_suggestion(self, id_: str) -> Suggestion:
-        """The public row. Every field is already typed here, so pydantic's validation (a fifth of
-        the cost of a draft's forty-odd cited rows) is skipped: ``model_construct`` sets the same
-        fields (fresh containers, numbers as validation would coerce them), and
-        ``tests/test_drafting_speed.py`` checks a draft's rows validate unchanged."""
         if self.lazy_evidence is not None:
             self.evidence, self.lazy_evidence = self.lazy_evidence(), None
         tier = TIERS[self.code]
-        return Suggestion.model_construct(
+        return Suggestion(
             id=id_,
             origin=self.origin,
             name=self.name,
@@ -49,13 +45,13 @@ class Candidate:
             level1=tier.level1,
             level2=tier.level2,
             suggested_value=self.value.text if self.value else None,
-            value_distribution=dict(self.value_distribution),
-            evidence=list(self.evidence),
-            support=int(self.support),
-            score=round(float(self.relevance), 4),
+            value_distribution=self.value_distribution,
+            evidence=self.evidence,
+            support=self.support,
+            score=round(self.relevance, 4),
             weak=self.weak,
-            variants=list(self.variants),
-            relevance=round(float(self.relevance), 4),
+            variants=self.variants,
+            relevance=round(self.relevance, 4),
             source_phrase=self.source_phrase,
             pattern=self.pattern,
             value_basis=self.value.basis if self.value else None,

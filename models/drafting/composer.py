@@ -210,9 +210,11 @@ class Suggester:
         # Rows the self-check added are candidates too, so every chosen row has a citable id.
         cands += [c for c in chosen if all(c is not x for x in cands)]
         ids = _ids(cands)
+        # A chosen row appears twice (in its tier and among the candidates): one model serves both.
+        shown = {id(c): c.to_suggestion(ids[id(c)]) for c in chosen}
         tiers: dict[str, list] = {}
         for code in TIERS:
-            items = [c.to_suggestion(ids[id(c)]) for c in ranked([c for c in chosen if c.code == code])]
+            items = [shown[id(c)] for c in ranked([c for c in chosen if c.code == code])]
             if items:
                 tiers[code] = items
         if facts.generic:
@@ -233,7 +235,7 @@ class Suggester:
             year=facts.year,
             findings=findings,
             generic=facts.generic,
-            candidates=[c.to_suggestion(ids[id(c)]) for c in _cited(cands, chosen)],
+            candidates=[shown.get(id(c)) or c.to_suggestion(ids[id(c)]) for c in _cited(cands, chosen)],
         )
 
     def _fill(

@@ -192,8 +192,9 @@ def _candidate(
     head = cluster[0].names.most_common(1)[0][0]
     code = cluster[0].code
     values = Counter(r.value for _, r in rows if r.value)
+    ranked_values = values.most_common()  # sorted once: most_common(n) is its first n
     value = None
-    for v, _ in values.most_common():
+    for v, _ in ranked_values:
         value = borrowed_value(v, head, code, facts.year)
         if value is not None:
             break
@@ -206,7 +207,8 @@ def _candidate(
     if value is None:
         return None
     tables = {r.table for _, r in rows}
-    authors = {_author(ix, t) for t in tables}
+    author_of = table_authors(ix)
+    authors = {author_of[t] for t in tables}
     rel = max(r for r, _ in rows)
     specific = bool(specific_words(head))
     lent = specific and rel >= CLOSE_PROJECT  # a related project's own deliverable
@@ -244,12 +246,8 @@ def _candidate(
         support=len(tables),
         lazy_evidence=evidence,
         variants=[n for n, _ in names.most_common() if n != head][:5],
-        value_distribution=dict(values.most_common(5)),
+        value_distribution=dict(ranked_values[:5]),
     )
-
-
-def _author(ix: CorpusIndex, t: int) -> str:
-    return table_authors(ix)[t]
 
 
 def similar_project_view(ix: CorpusIndex, p: ScoredProject) -> SimilarProject:

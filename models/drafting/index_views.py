@@ -22,13 +22,10 @@ def table_view(ix: CorpusIndex, t: int) -> IndexTable:
 
 
 def row_evidence(ix: CorpusIndex, row: IndexRow, relevance: float | None = None) -> Evidence:
-    """A source row as the evidence a user sees: its table, project, name and value.
-
-    Built without validation (every field comes typed from the index; a draft cites about a
-    hundred rows), setting the same fields a validated ``Evidence(...)`` call would.
-    """
+    """A source row as the evidence a user sees: its table, project, name and value."""
     t = table_view(ix, row.table)
-    fields = {"table_id": t.id, "project": t.project, "indicator_name": row.name, "value": row.value}
-    if relevance is not None:
-        fields["relevance"] = float(relevance)
-    return Evidence.model_construct(**fields)
+    if relevance is None:
+        return Evidence(table_id=t.id, project=t.project, indicator_name=row.name, value=row.value)
+    return Evidence(
+        table_id=t.id, project=t.project, indicator_name=row.name, value=row.value, relevance=relevance
+    )

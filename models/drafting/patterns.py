@@ -54,6 +54,11 @@ class Pattern:
     def template(self) -> str:
         return ("{受益对象}" if self.code == "31" else "{对象}") + self.suffix
 
+    @cached_property
+    def ranked_values(self) -> list[tuple[str, int]]:
+        """``values.most_common()``, sorted once after mining (``most_common(n)`` is its first n)."""
+        return self.values.most_common()
+
 
 @dataclass
 class Convention:

@@ -213,7 +213,7 @@ def instantiate(
     slot = slot or _slot(p, facts)
     name = slot + p.suffix if slot else _generic_name(p)
     value = None
-    for v, _ in p.values.most_common():
+    for v, _ in p.ranked_values:
         value = borrowed_value(v, name, p.code, facts.year)
         if value is not None:
             break
@@ -229,10 +229,10 @@ def instantiate(
         max(0.85 - 0.05 * rank, 0.5) if p.support >= top_support / 10 else 0.5,
         support=p.support,
         pattern=PatternEvidence(
-            pattern=p.template, support=p.support, typical_values=dict(p.values.most_common(3)), slot=slot
+            pattern=p.template, support=p.support, typical_values=dict(p.ranked_values[:3]), slot=slot
         ),
         evidence=evidence,
-        value_distribution=dict(p.values.most_common(5)),
+        value_distribution=dict(p.ranked_values[:5]),
         weak=weak or slot is None,
     )
 
