@@ -25,10 +25,18 @@ sys.path.insert(0, str(HERE))
 
 from synthetic import real_tables  # noqa: E402
 
-EXAMPLES = [
+EXAMPLES = [  # tests/test_drafting_examples.py, and a name with no object
     {"name": "2026年农村公路养护工程", "goal": "完成农村公路日常养护120公里，提升路况水平", "amount": 8_600_000},
-    {"name": "2026年河道清淤整治工程", "goal": "完成河道清淤15公里，改善河道水质，保障防洪安全"},
-    {"name": "2026年中小学校舍维修改造项目", "goal": "完成校舍维修改造3所，保障全校1500名师生教学安全", "amount": 12_500_000},
+    {
+        "name": "2026年河道清淤工程",
+        "goal": "完成河道清淤15公里，清淤土方8万立方米，改善沿岸村民生产生活条件",
+        "amount": 3_200_000,
+    },
+    {
+        "name": "2026年校舍维修项目",
+        "goal": "维修加固校舍3栋共1.2万平方米，保障全校1500名师生教学安全",
+        "amount": 12_500_000,
+    },
     {"name": "2026年专项资金"},
 ]
 

@@ -25,12 +25,12 @@ from jixiao.models.drafting.index_views import row_evidence, table_view
 from jixiao.models.drafting.project_reading import ProjectFacts
 from jixiao.models.drafting.relevance import (
     CLOSE_PROJECT,
+    QueryWords,
     WordStats,
     fits,
     project_relevance,
     specific_words,
     table_authors,
-    word_overlap,
 )
 from jixiao.models.drafting.text_match import bigram_dice, key_of
 from jixiao.models.drafting.values import GroundedValue, borrowed_value
@@ -90,11 +90,12 @@ def similar_projects(
         return []
     cosines = [h.dense or 0.0 for h in hits]
     typical, best = float(np.median(cosines)), max(cosines)
-    idf = {w: stats.idf(w) for w in facts.vocabulary}
+    words = QueryWords.of({w: stats.idf(w) for w in facts.vocabulary})
+    texts = ix.proj_texts
     scored = []
     for hit in hits:
         cos = float(hit.dense or 0.0)
-        scored.append((project_relevance(word_overlap(idf, ix.proj_texts[hit.id]), cos, typical, best), cos, hit.id))
+        scored.append((project_relevance(words.overlap(texts[hit.id]), cos, typical, best), cos, hit.id))
     # Only the best texts' tables are read: each text lends at most 3 tables, so the first
     # n_similar texts by relevance hold the n_similar most relevant tables.
     scored.sort(key=lambda x: (-x[0], -x[1]))

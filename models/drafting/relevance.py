@@ -40,14 +40,33 @@ def word_stats(ix: CorpusIndex) -> WordStats:
     return WordStats(df, len(ix.proj_texts))
 
 
+@dataclass(frozen=True)
+class QueryWords:
+    """The query's content words and their IDF weights, fixed once per query.
+
+    Similar-project scoring tests them against a hundred retrieved texts; the weights and
+    their total are gathered once instead of per text.
+    """
+
+    words: tuple[str, ...]
+    weights: tuple[float, ...]
+    total: float
+
+    @classmethod
+    def of(cls, idf: dict[str, float]) -> QueryWords:
+        return cls(tuple(idf), tuple(idf.values()), sum(idf.values()))
+
+    def overlap(self, other_text: str) -> float:
+        """IDF-weighted share of the words found in the other text (0..1)."""
+        if not self.total:
+            return 0.0
+        # The membership tests run in C; the same weights are summed in the same order.
+        return sum(compress(self.weights, map(other_text.__contains__, self.words))) / self.total
+
+
 def word_overlap(idf: dict[str, float], other_text: str) -> float:
     """IDF-weighted share of the query's content words (word → idf) found in the other text (0..1)."""
-    weights = idf.values()
-    total = sum(weights)
-    if not total:
-        return 0.0
-    # Called for every retrieved project: the membership tests run in C, same sum in the same order.
-    return sum(compress(weights, map(other_text.__contains__, idf))) / total
+    return QueryWords.of(idf).overlap(other_text)
 
 
 def project_relevance(overlap: float, cosine: float, typical: float, best: float) -> float:
