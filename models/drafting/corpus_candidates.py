@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -129,19 +130,23 @@ def corpus_candidates(
             got = fit_memo[key] = not _DIGIT.search(name) and (level == 2 or fits(name, facts.text, rel))
         return got
 
+    #: Per (tier, name), not per row: a name recurs in many retrieved rows.
+    shapes: dict[tuple[str, str], _Shape | None] = {}
+
     def add(row: IndexRow, rel: float) -> None:
         if row.code is None or not fitting(row.name, rel):
             return
-        code = to_scheme(TIERS[row.code], scheme).code
-        if merge_cost(code) == "14":
+        got = shapes.get((row.code, row.name), False)
+        if got is False:
+            got = shapes[(row.code, row.name)] = _shape(row.code, row.name, scheme)
+        if got is None:
             return  # another project's money; cost comes from this project's budget
-        specific = bool(specific_words(row.name))
+        code, key, specific = got
         # A specific row needs a related source; a generic one is weaker evidence.
         if specific and rel < cfg.min_relevance and row.table not in relevance_of:
             rel = max(rel, 0.5)  # retrieved by its own name and about this project's object
         elif not specific:
             rel = min(rel, 0.45)
-        key = key_of(row.name) or row.name
         g = groups.get((code, key))
         if g is None:  # not setdefault: that built a group (and its Counter) for every row
             g = groups[(code, key)] = _Group(code, key)
@@ -162,6 +167,20 @@ def corpus_candidates(
     return [
         c for c in (_candidate(ix, cl, facts, cfg, relevance_of) for cl in _merge(groups, cfg)) if c is not None
     ]
+
+
+class _Shape(NamedTuple):
+    code: str  # the row's tier in this draft's scheme
+    key: str  # near-duplicate names share it
+    specific: bool  # names some project's object
+
+
+def _shape(tier: str, name: str, scheme: Scheme) -> _Shape | None:
+    """What a row's tier and name say for this draft; None for a cost row."""
+    code = to_scheme(TIERS[tier], scheme).code
+    if merge_cost(code) == "14":
+        return None
+    return _Shape(code, key_of(name) or name, bool(specific_words(name)))
 
 
 def _merge(groups: dict[tuple[str, str], _Group], cfg: RetrievalConfig) -> list[list[_Group]]:
@@ -210,7 +229,7 @@ def _candidate(
     tables = {r.table for _, r in rows}
     author_of = table_authors(ix)
     authors = {author_of[t] for t in tables}
-    rel = max(r for r, _ in rows)
+    rel = rows[0][0]  # the highest: rows are sorted by relevance, highest first
     specific = bool(specific_words(head))
     lent = specific and rel >= CLOSE_PROJECT  # a related project's own deliverable
     # An unquantified wording is lent by one author only from the same kind of project: from
