@@ -208,7 +208,8 @@ class Suggester:
             )
             similar = [similar_project_view(ix, p) for p in projects]
         # Rows the self-check added are candidates too, so every chosen row has a citable id.
-        cands += [c for c in chosen if all(c is not x for x in cands)]
+        known = {id(c) for c in cands}
+        cands += [c for c in chosen if id(c) not in known]
         ids = _ids(cands)
         # A chosen row appears twice (in its tier and among the candidates): one model serves both.
         shown = {id(c): c.to_suggestion(ids[id(c)]) for c in chosen}
@@ -280,7 +281,8 @@ def in_scheme_code(code: str, scheme: Scheme) -> str:
 
 def _cited(cands: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
     """The chosen rows and the best of the rest, up to ``MAX_CANDIDATES``, most relevant first."""
-    rest = [c for c in ranked(cands) if all(c is not x for x in chosen)]
+    taken = {id(c) for c in chosen}
+    rest = [c for c in ranked(cands) if id(c) not in taken]
     return ranked(chosen + rest[: max(MAX_CANDIDATES - len(chosen), 0)])
 
 
