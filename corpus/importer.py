@@ -193,7 +193,7 @@ def import_items(
             except JixiaoError as e:  # the library's own errors are already Chinese
                 fr.failure = " ".join(str(e).split())[:300]
             except (OSError, MemoryError, ValueError) as e:
-                log.warning("import %s: %s: %s", item.name, e.__class__.__name__, e)
+                log.warning("导入 %s：%s：%s", item.name, e.__class__.__name__, e)
                 fr.failure = f"无法读取（{e.__class__.__name__}）"
             report.files.append(fr)
             if on_file is not None:
@@ -211,7 +211,7 @@ def import_items(
                 failures=report.failures,
             )
     log.info(
-        "import %s (%s): %d files, %d tables, %d duplicates, %d failures",
+        "导入 %s（%s）：%d 个文件，%d 张表，%d 张重复，%d 个失败",
         report.import_id,
         source,
         len(report.files),

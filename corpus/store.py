@@ -315,7 +315,7 @@ class CorpusStore:
             if any(p.exists() for p in old):
                 self._migrate_jsonl(old)
                 return
-            log.info("corpus store %s is empty: filling it from the packaged data", _shown(self.engine))
+            log.info("语料库 %s 为空：写入随包附带的表格", _shown(self.engine))
             report = build_from_package()
             with write_transaction(self.engine) as conn:
                 version = repo.bump_version(conn, rebase=True)

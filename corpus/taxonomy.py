@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from jixiao.errors import UnknownCategoryError
 
@@ -158,8 +159,12 @@ _NUM_PREFIX = re.compile(r"^\s*\d{1,2}\s*[-－—.、．]\s*")
 _BRACKETS = re.compile(r"[【】\[\]《》\s]")
 
 
+@lru_cache(maxsize=4096)
 def _clean(name: str) -> str:
-    """Strip what decorates a category name without changing which category it is."""
+    """Strip what decorates a category name without changing which category it is.
+
+    Cached: a review resolves every row's printed level names, and a handful of names recur.
+    """
     s = name.replace("（", "(").replace("）", ")")
     s = _SCORE.sub("", s)
     s = _NUM_PREFIX.sub("", s)

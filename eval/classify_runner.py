@@ -12,6 +12,7 @@ instead puts each prediction into the scheme of its gold table before comparing.
 from __future__ import annotations
 
 import inspect
+import logging
 import sys
 import time
 from collections import Counter
@@ -28,6 +29,8 @@ from jixiao.errors import JixiaoError
 from jixiao.eval.classification_metrics import ClassificationMetrics, classification_metrics
 from jixiao.eval.fixture_sets import FixtureSet
 from jixiao.eval.splits import grouped_kfold
+
+log = logging.getLogger("jixiao.eval")
 
 ClassifierFactory = Callable[[], Any]  # () -> TierClassifier (fit / predict)
 MAX_ERRORS_LISTED = 50
@@ -264,10 +267,8 @@ def cross_validate(
         except (JixiaoError, ImportError, ValueError) as e:
             if len(approaches) == 1:
                 raise
-            print(f"jixiao: approach {name!r} failed: {e}", file=sys.stderr)
-            results.append(
-                ApproachResult(approach=name, folds=len(splits), error=f"failed: {type(e).__name__}: {e}")
-            )
+            log.warning("方法 %s 评估失败：%s", name, e)
+            results.append(ApproachResult(approach=name, folds=len(splits), error=f"评估失败：{type(e).__name__}: {e}"))
     return ClassifyEvalResult(
         mode="cv", merge_cost=merge_cost, tables=len(tables), approaches=results, unlabeled_rows=unlabeled
     )
@@ -288,7 +289,7 @@ def _cv_one(
     pooled_rows: list[_Row] = []
     pooled: dict[str, list[Any]] = {}
     fit_s = pred_s = 0.0
-    for fold in tqdm(splits, desc=f"cv {name}", unit="fold", file=sys.stderr, disable=not progress):
+    for fold in tqdm(splits, desc=f"交叉验证 {name}", unit="折", file=sys.stderr, disable=not progress):
         train_rows, _ = labeled_rows([train_tables[i] for i in fold.train])
         test_rows, _ = labeled_rows([tables[i] for i in fold.test])
         if not test_rows:

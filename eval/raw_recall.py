@@ -23,6 +23,7 @@ from jixiao.corpus.parsers.text import parse_text
 from jixiao.corpus.schema import Indicator, ParseResult
 from jixiao.corpus.taxonomy import resolve
 from jixiao.errors import JixiaoError
+from jixiao.models.drafting.text_match import bigram_dice  # the one Dice of the drafter and the evaluations
 
 DICE_MIN = 0.8
 FAIL_BELOW = 0.5
@@ -30,41 +31,23 @@ FAIL_BELOW = 0.5
 #: Why an excerpt fails (recall < 0.5), found by reading it. These describe the pages,
 #: not the parser: a fix belongs in a general rule, never in a per-file branch.
 FAILURE_REASONS: dict[str, str] = {
-    "p004": "OCR'd table run into one paragraph without separators; names that start with digits "
-    "('5000吨稻谷…') and several rows per category run together, so only some names are cut out",
-    "p011": "value columns lost and three name columns interleaved in PDF reading order: "
-    "each name is read as the value of the one before",
-    "p013": "spreadsheet export whose cells come out column-scrambled (labels, names and values out of row order)",
-    "p022": "categories printed as 产出值/数量值/质量值 (指标 replaced by 值) and header 三级|年度数值: "
-    "no category name is known",
-    "p031": "glued rows under an evaluation header (评价指标 评价内容 指标名称…) without 一级/二级/三级指标; "
-    "names run into their descriptions ('享受资助人数达到预计值')",
-    "p032": "headerless fragment, all rows on one line with scores glued to names ('足额保障率=100% 22.5 科目调整…')",
-    "p035": "Word table flattened in column order: the rows under 三级指标 keep their order, but the level "
-    "columns come after them, so no row has a category; names wrapped mid-name",
-    "p040": "two tables flattened in column order, names wrapped mid-word ('绩 效指 标'), values missing",
-    "p042": "no table: indicators written as prose sentences ('数量指标:★补助…(≥**株)>=17600株;…')",
-    "p044": "no table: traditional-character announcement listing the indicators in running prose",
-    "p046": "OCR'd PDF with garbled categories ('工程效 果指标济益标 经效指') and names glued to values; "
-    "no indicator header survives, so no reader takes it for a table",
-    "p062": "OCR'd scan with garbled header and categories ('度效标O0B年绩目', '出标产指'), rows glued",
-    "p063": "OCR'd page of a document-sharing mirror; rows glued with scores, categories split by OCR",
+    "p004": "OCR 识别的表格连成一段、没有分隔符；有的名称以数字开头（“5000吨稻谷…”），同一类别的多行连在一起，"
+    "只能切出部分名称",
+    "p011": "PDF 按阅读顺序读出时指标值列丢失、三列名称交错：每个名称被读成上一个名称的指标值",
+    "p013": "电子表格导出时单元格按列打乱（类别、名称、指标值不在同一行）",
+    "p022": "类别印作 产出值/数量值/质量值（以“值”代替“指标”），表头为 三级|年度数值：没有可识别的类别名",
+    "p031": "评价表头（评价指标 评价内容 指标名称…）下各行粘连，没有一级/二级/三级指标；"
+    "名称与说明连在一起（“享受资助人数达到预计值”）",
+    "p032": "没有表头的片段，所有行在同一行上，分值与名称粘连（“足额保障率=100% 22.5 科目调整…”）",
+    "p035": "Word 表格按列展开：三级指标下各行顺序保留，但类别列排在其后，没有一行带类别；名称在中间断行",
+    "p040": "两张表按列展开，名称在词中断开（“绩 效指 标”），指标值缺失",
+    "p042": "没有表格：指标写成文句（“数量指标:★补助…(≥**株)>=17600株;…”）",
+    "p044": "没有表格：繁体字公告，在正文中列出指标",
+    "p046": "OCR 识别的 PDF，类别乱码（“工程效 果指标济益标 经效指”），名称与指标值粘连；"
+    "没有留下指标表头，任何读取器都不把它当作表格",
+    "p062": "OCR 识别的扫描件，表头和类别乱码（“度效标O0B年绩目”“出标产指”），各行粘连",
+    "p063": "文档分享网站镜像页的 OCR 结果；各行与分值粘连，类别被 OCR 拆开",
 }
-
-
-def bigram_dice(a: str, b: str) -> float:
-    """Character-bigram Dice of two name keys (1.0 for equal strings)."""
-    if a == b:
-        return 1.0
-    ba = [a[i : i + 2] for i in range(len(a) - 1)] or [a]
-    bb = [b[i : i + 2] for i in range(len(b) - 1)] or [b]
-    pool = list(bb)
-    hits = 0
-    for g in ba:
-        if g in pool:
-            pool.remove(g)
-            hits += 1
-    return 2 * hits / (len(ba) + len(bb))
 
 
 @dataclass
@@ -173,46 +156,46 @@ def halves(scores: list[ExcerptScore]) -> dict[str, list[ExcerptScore]]:
     ordered = sorted(scores, key=lambda s: s.id)
     mid = len(ordered) // 2
     return {
-        "first half": ordered[:mid],
-        "second half": ordered[mid:],
-        "odd": ordered[0::2],
-        "even": ordered[1::2],
+        "前半": ordered[:mid],
+        "后半": ordered[mid:],
+        "奇数位": ordered[0::2],
+        "偶数位": ordered[1::2],
     }
 
 
 def report(scores: list[ExcerptScore], out=sys.stdout) -> None:
     recall, gold, rec, l2, val = overall(scores)
-    print(f"overall recall {recall:.3f} ({rec}/{gold} gold rows)", file=out)
+    print(f"总召回率 {recall:.3f}（{rec}/{gold} 个标准行）", file=out)
     untiered = sum(s.untiered for s in scores)
-    print(f"  of the recovered: right level 2 {l2}/{rec}, right value {val}/{rec}", file=out)
+    print(f"  召回行中：二级类别正确 {l2}/{rec}，指标值正确 {val}/{rec}", file=out)
     print(
-        f"  recovered without a tier (category lost, left to the classifier): {untiered}; "
-        f"right level 2 of those with a tier {l2}/{rec - untiered}",
+        f"  召回但无类别（类别丢失，交给分类器）：{untiered}；"
+        f"有类别者二级类别正确 {l2}/{rec - untiered}",
         file=out,
     )
     parsed = sum(s.parsed for s in scores)
     extra = sum(s.unmatched for s in scores)
-    print(f"  parsed rows {parsed}, of which {extra} match no gold row", file=out)
+    print(f"  解析出 {parsed} 行，其中 {extra} 行不对应任何标准行", file=out)
     for label, part in halves(scores).items():
         r, g, k, _l2, _v = overall(part)
         spurious = sum(s.unmatched for s in part)
         print(
-            f"  {label:11} ({part[0].id}…{part[-1].id}, {len(part)} excerpts): recall {r:.3f} ({k}/{g}), "
-            f"{spurious} parsed rows match no gold row",
+            f"  {label}（{part[0].id}…{part[-1].id}，{len(part)} 段摘录）：召回率 {r:.3f}（{k}/{g}），"
+            f"{spurious} 个解析行不对应标准行",
             file=out,
         )
-    print(f"{'id':6} {'gold':>4} {'rec':>4} {'l2':>4} {'val':>4} {'parsed':>6} {'extra':>5} recall", file=out)
+    print("编号   标准 召回 二级 取值 解析 多余 召回率", file=out)
     for s in scores:
         print(
             f"{s.id:6} {s.gold:4d} {s.recovered:4d} {s.right_level2:4d} {s.right_value:4d} {s.parsed:6d} "
             f"{s.unmatched:5d} "
-            f"{s.recall:.2f}{'  ERROR ' + s.error if s.error else ''}",
+            f"{s.recall:.2f}{'  出错 ' + s.error if s.error else ''}",
             file=out,
         )
     failing = [s for s in scores if s.recall < FAIL_BELOW]
-    print(f"\n{len(failing)} excerpts below recall {FAIL_BELOW}:", file=out)
+    print(f"\n召回率低于 {FAIL_BELOW} 的摘录 {len(failing)} 段：", file=out)
     for s in failing:
-        reason = FAILURE_REASONS.get(s.id, "not yet examined")
+        reason = FAILURE_REASONS.get(s.id, "尚未查看")
         print(f"  {s.id}: {reason}", file=out)
 
 

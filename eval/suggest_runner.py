@@ -163,7 +163,7 @@ def evaluate_fixtures(
     scores: list[TableSuggestionScore] = []
     if tables:
         suggester = make_suggester(list(corpus))
-        for t in tqdm(tables, desc="suggest fixtures", unit="table", file=sys.stderr, disable=not progress):
+        for t in tqdm(tables, desc="起草样例表", unit="张表", file=sys.stderr, disable=not progress):
             scores += _score_tables(suggester, [t], k, merge_cost)
     return SuggestEvalResult(
         mode="fixtures",
@@ -196,7 +196,7 @@ def cross_validate(
     scores: list[TableSuggestionScore] = []
     base_scores: list[TableSuggestionScore] = []
     unqueryable: list[ExcludedFixture] = []
-    for fold in tqdm(splits, desc="cv suggest", unit="fold", file=sys.stderr, disable=not progress):
+    for fold in tqdm(splits, desc="交叉验证 起草", unit="折", file=sys.stderr, disable=not progress):
         test, bad = _queryable([tables[i] for i in fold.test])
         unqueryable += bad
         if test:

@@ -46,8 +46,7 @@ class SentenceTransformerEmbedder:
     def __init__(self, model, model_name: str, *, batch_size: int = 32, progress: bool = True):  # noqa: ANN001
         self.model = model
         self.model_name = model_name
-        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        dim = get_dim()
+        dim = embedding_dimension(model)
         if not dim:
             dim = int(model.encode(["x"], convert_to_numpy=True).shape[1])
         self.dim = int(dim)
@@ -160,9 +159,25 @@ def _first_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {text.splitlines()[0][:200]}" if text else type(e).__name__
 
 
+def embedding_dimension(st_model) -> int | None:  # noqa: ANN001 - a SentenceTransformer
+    """The model's output dimension under either name (sentence-transformers renamed the method)."""
+    get_dim = getattr(st_model, "get_embedding_dimension", None) or st_model.get_sentence_embedding_dimension
+    return get_dim()
+
+
+def quiet_transformers() -> None:
+    """Hide transformers' English "Loading weights" bar: loading takes well under a second here,
+    and the commands show their own Chinese progress."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def _load_sentence_transformer(name: str, target: str, progress: bool) -> SentenceTransformerEmbedder:
     import torch
     from sentence_transformers import SentenceTransformer
+
+    quiet_transformers()
 
     is_local = Path(target).is_dir()
     try:
@@ -209,7 +224,7 @@ def _load_model(name: str, target: str, encoder: str, settings: Settings, progre
     if encoder == "torch":
         return _load_sentence_transformer(name, target, progress)
     if not Path(target).is_dir():
-        log.warning("%s encoder needs a local model folder, %r is a hub id; using torch", encoder, name)
+        log.warning("%s 编码器需要本地模型文件夹，%r 是模型仓库名；改用 torch", encoder, name)
         return _load_sentence_transformer(name, target, progress)
     loaded: list[SentenceTransformerEmbedder] = []
 
@@ -223,7 +238,7 @@ def _load_model(name: str, target: str, encoder: str, settings: Settings, progre
         folder = ensure_export(settings.models_dir, Path(target), load_st)
         return OnnxEmbedder(folder, name, int8=encoder == "onnx-int8", threads=model_threads())
     except Exception as e:  # noqa: BLE001 - an optional accelerator must never stop the service
-        log.warning("%s encoder unavailable (%s); falling back to torch", encoder, _first_line(e))
+        log.warning("%s 编码器不可用（%s）；改用 torch", encoder, _first_line(e))
         return loaded[-1] if loaded else _load_sentence_transformer(name, target, progress)
 
 

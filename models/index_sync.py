@@ -24,11 +24,21 @@ from jixiao.models.embedding_base import Embedder
 log = logging.getLogger("jixiao.models.index")
 
 
+# ``how`` stays a stable ASCII id (tests and callers compare it); logs show the title.
+HOW_TITLES = {"loaded": "已加载", "caught up": "已补齐", "rebuilt": "已重建"}
+
+
 @dataclass(frozen=True)
 class SyncResult:
     index: CorpusIndex
     how: str  # loaded | caught up | rebuilt
     detail: str = ""
+
+    @property
+    def title(self) -> str:
+        """``how`` in Chinese, with the detail: what the log and the CLI show."""
+        head = HOW_TITLES.get(self.how, self.how)
+        return f"{head}（{self.detail}）" if self.detail else head
 
 
 @contextmanager
@@ -70,9 +80,9 @@ def sync_index(
         store_ids = {t.id for t in snapshot.tables}
         held = set(index.tables.ids)
         if built_at is None or built_at < snapshot.base_version:
-            reason = f"built for corpus version {index.meta.corpus_version}, before the corpus was rebuilt"
+            reason = f"索引建于语料库版本 {index.meta.corpus_version}，早于语料库重建"
         elif not held <= store_ids:
-            reason = f"holds {len(held - store_ids)} tables the store no longer has"
+            reason = f"索引中有 {len(held - store_ids)} 张表已不在语料库中"
         else:
             missing = [t for t in snapshot.tables if t.id not in held]
             if not missing:
@@ -80,12 +90,12 @@ def sync_index(
                 return SyncResult(index, "loaded")
             index.add_tables(missing, embedder, corpus_version=version)
             save_index(index, index_dir)
-            return SyncResult(index, "caught up", f"{len(missing)} tables added since version {built_at}")
+            return SyncResult(index, "caught up", f"自版本 {built_at} 以来新增 {len(missing)} 张表")
     except JixiaoError as e:  # missing, another model, unreadable files
         reason = str(e)
     if not rebuild:
         raise JixiaoError(f"索引 {index_dir} 与语料库不一致：{reason}")
-    log.info("building the index (%s)", reason)
+    log.info("正在构建索引（%s）", reason)
     index = CorpusIndex.build(snapshot.tables, embedder, corpus_version=version, kind=kind, progress=progress)
     save_index(index, index_dir)
     return SyncResult(index, "rebuilt", reason)

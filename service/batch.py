@@ -243,7 +243,7 @@ def review_files(
         )
     counts = Counter(t.grade.grade for f in results for t in f.tables if t.grade)
     log.info(
-        "batch review: %d files, %d tables, %d files refused",
+        "批量审核：%d 个文件，%d 张表，%d 个文件被拒收",
         len(results),
         len(tables),
         sum(not f.ok for f in results),

@@ -51,7 +51,7 @@ class BootApp:
             self.app = self._build()
         except Exception as e:  # noqa: BLE001 - reported on /v1/health and in the log
             self.error = f"{type(e).__name__}: {e}"
-            log.error("start-up failed while importing the application: %s", self.error)
+            log.error("启动失败（导入应用时）：%s", self.error)
             if self.on_failure is not None:
                 self.on_failure()
 

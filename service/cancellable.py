@@ -186,7 +186,7 @@ class ParserPool:
         try:
             self._idle.put(_Worker())
         except Exception as e:  # noqa: BLE001 - the next request will try to start one
-            log.warning("could not start a parser process (%s)", e)
+            log.warning("无法启动解析进程（%s）", e)
             with self._lock:
                 self._started -= 1
 

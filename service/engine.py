@@ -139,7 +139,7 @@ class LibraryEngine:
             try:
                 state = self._store.state()
             except SQLAlchemyError as e:  # the database is away: serve what we have, say so
-                log.warning("corpus database unreachable, serving the index as it is: %s", e.__class__.__name__)
+                log.warning("无法连接语料库数据库，继续使用现有索引：%s", e.__class__.__name__)
                 self._checked = time.monotonic()
                 return 0
             self._checked = time.monotonic()
@@ -156,7 +156,7 @@ class LibraryEngine:
                 self._n_tables += len(new)
                 self._seen = snap.version
             if new:
-                log.info("caught up with the corpus: %d tables added up to version %d", len(new), snap.version)
+                log.info("已同步语料库：新增 %d 张表，现为版本 %d", len(new), snap.version)
                 if force:  # this worker wrote: keep the saved index reasonably fresh
                     self._maybe_persist()
             return len(new)
@@ -184,7 +184,7 @@ class LibraryEngine:
             self.suggester.index = result.index
             self._n_tables = len(snapshot.tables)
             self._seen = snapshot.version
-        log.info("corpus rebuilt at version %d: index %s", snapshot.version, result.how)
+        log.info("语料库已重建，版本 %d：索引%s", snapshot.version, result.title)
         return len(snapshot.tables)
 
     # ---- serving --------------------------------------------------------------------

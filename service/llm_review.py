@@ -29,7 +29,7 @@ def _similar(engine, r: UploadedTable) -> SuggestedTable | None:  # noqa: ANN001
     try:
         return engine.suggest(ProjectQuery(name=name, goal=t.goal, scheme=t.scheme), 20)
     except JixiaoError as e:
-        log.info("no similar projects for rewrites of %s: %s", t.id, e)
+        log.info("没有可供 %s 改写参考的相似项目：%s", t.id, e)
         return None
 
 

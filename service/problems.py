@@ -222,7 +222,7 @@ class CatchAll:
         except Exception:
             if started:
                 raise
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            log.exception("未处理的错误：%s %s", scope.get("method"), scope.get("path"))
             await problem_response(500, "服务内部错误，已记录日志；请稍后重试或联系管理员")(scope, receive, send)
 
 
@@ -260,7 +260,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         # The corpus database is down or unreachable: nothing was written, the client may retry.
-        log.warning("database error on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        log.warning("数据库出错：%s %s：%s", request.method, request.url.path, exc.__class__.__name__)
         return problem_response(503, "语料库数据库暂时无法访问，请稍后重试", kind="database-unavailable")
 
     @app.exception_handler(JixiaoError)
@@ -278,5 +278,5 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("未处理的错误：%s %s", request.method, request.url.path)
         return problem_response(500, "服务内部错误，已记录日志；请稍后重试或联系管理员")

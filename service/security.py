@@ -70,5 +70,5 @@ async def require_write_key(request: Request) -> str:
             f"写入语料库需要 API 密钥：请在请求头 {API_KEY_HEADER} 中提供有效密钥",
             headers={"WWW-Authenticate": "ApiKey"},
         )
-    log.info("write by key %r: %s %s", name, request.method, request.url.path)
+    log.info("密钥 %r 写入：%s %s", name, request.method, request.url.path)
     return name

@@ -51,7 +51,7 @@ class StartupProgress:
         with self._lock:
             if step not in self.running:
                 self.running.append(step)
-        log.info("starting: %s", STEPS.get(step, step))
+        log.info("启动中：%s", STEPS.get(step, step))
 
     def finish(self, step: str) -> None:
         with self._lock:
@@ -120,14 +120,14 @@ def load_engine(cls, settings: Settings, *, progress: bool = True, report: Repor
 
     def corpus():  # noqa: ANN202 - (CorpusStore, CorpusSnapshot)
         store = open_store(settings)
-        log.info("corpus store %s", store.engine.url.render_as_string(hide_password=True))
+        log.info("语料库 %s", store.engine.url.render_as_string(hide_password=True))
         return store, store.snapshot()
 
     def index(embedder, snapshot):  # noqa: ANN001, ANN202 - a Suggester
         result = sync_index(
             settings.index_dir, embedder, snapshot, kind=settings_index_kind(settings), progress=progress
         )
-        log.info("index %s%s", result.how, f" ({result.detail})" if result.detail else "")
+        log.info("索引%s", result.title)
         return Suggester(result.index, embedder, settings=settings)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jixiao-start") as pool:
@@ -137,7 +137,7 @@ def load_engine(cls, settings: Settings, *, progress: bool = True, report: Repor
             raise JixiaoError("语料库为空；请运行 `jixiao corpus build`")
         embedder = model.result()
         log.info(
-            "corpus: %d tables at version %d; embedding model ready (%s, dim %d)",
+            "语料库：%d 张表，版本 %d；嵌入模型就绪（%s，维度 %d）",
             len(snapshot.tables),
             snapshot.version,
             embedder.model_name,
@@ -148,7 +148,7 @@ def load_engine(cls, settings: Settings, *, progress: bool = True, report: Repor
         size = int(suggester.index.meta.n_indicators)
         if size == 0:
             raise JixiaoError(f"索引 {settings.index_dir} 为空；请运行 `jixiao index build`")
-        log.info("index ready (%s entries)", size)
+        log.info("索引就绪（%s 条）", size)
         engine = cls(
             settings,
             classifier.result(),
@@ -158,7 +158,7 @@ def load_engine(cls, settings: Settings, *, progress: bool = True, report: Repor
             store=store,
             version=snapshot.version,
         )
-    log.info("engine ready in %.1f s", time.perf_counter() - t0)
+    log.info("引擎就绪，用时 %.1f 秒", time.perf_counter() - t0)
     return engine
 
 
@@ -168,7 +168,7 @@ def _classifier(settings: Settings, embedder, progress: bool):  # noqa: ANN001, 
     try:
         return load_shipped(settings)
     except JixiaoError as e:
-        log.info("classifier not usable (%s); training it now", e)
+        log.info("分类器不可用（%s）；现在重新训练", e)
         train_shipped(settings, progress=progress, embedder=embedder)
         return load_shipped(settings)
 
@@ -191,7 +191,7 @@ def start_in_background(
             _warm_parsers()
         except Exception as e:  # noqa: BLE001 - reported, never raised into a dead thread
             message = str(e) if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
-            log.error("start-up failed: %s", message)
+            log.error("启动失败：%s", message)
             progress.fail(message)
             if on_failure is not None:
                 on_failure()
@@ -206,7 +206,7 @@ def _warm_parsers() -> None:
     try:
         parser_pool().warm()
     except Exception as e:  # noqa: BLE001 - uploads start workers on demand instead
-        log.warning("could not start the parser processes ahead of time (%s)", e)
+        log.warning("无法预先启动解析进程（%s）", e)
 
 
 def not_ready_problem(app: FastAPI) -> ApiProblem:

@@ -59,6 +59,30 @@ def test_serve_rejects_bad_arguments_with_one_line():
     assert r.returncode == 2 and r.stderr.strip().startswith("jixiao：错误：") and "Traceback" not in r.stderr
 
 
+def test_serve_refuses_a_taken_port_with_one_chinese_line():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from jixiao.service.cli import main; sys.exit(main())",
+                "serve",
+                "--port",
+                str(taken.getsockname()[1]),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("jixiao：错误：无法监听") and "Traceback" not in r.stderr
+
+
 def test_load_benchmark_runs_against_the_server(server):
     bench = TESTS_DIR.parent / "bench" / "load.py"
     args = ["--url", server, "--clients", "4", "--duration", "1.5", "--mix", "suggest=1,classify=1"]

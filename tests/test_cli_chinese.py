@@ -69,3 +69,23 @@ def test_usage_errors_are_one_chinese_line(capsys, argv, expected):
 def test_unknown_argparse_message_passes_unchanged():
     assert chinese_error("some new message") == "some new message"
     assert chinese_error("argument --x: expected one argument") == "参数 --x 需要一个值"
+
+
+def test_index_build_progress_is_chinese(tmp_path):
+    """The progress bars and the summary a maintainer watches during ``jixiao index build``."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "JIXIAO_HOME": str(tmp_path)}
+    r = subprocess.run(
+        [sys.executable, "-m", "jixiao.service.cli", "index", "build", "--embedder", "hash-32"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    for shown in ("读取表格", "分词", "编码指标名称", "编码项目文本", "已索引"):
+        assert shown in r.stderr
+    assert not re.search(r"read tables|tokenise|embed (indicator|project)", r.stderr), r.stderr

@@ -78,6 +78,6 @@ def test_a_reviewer_corrects_a_row_from_the_page(tmp_path):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-    assert "已更正" in dom and "alice" in dom, dom[-1500:]
+    assert "已更正 指标类别" in dom and "alice" in dom, dom[-1500:]
     made = open_store(settings).corrections(table_id=table.id)
     assert [(c.field, c.old, c.new, c.who) for c in made] == [("code", ind.code, code, "alice")]

@@ -126,7 +126,7 @@ def test_failed_onnx_export_falls_back_to_torch_with_one_log_line(
     with caplog.at_level(logging.WARNING, logger="jixiao.models"):
         got = embedding._load_model("m", str(tmp_path), "onnx-int8", Settings(home=tmp_path), progress=False)
     assert got is torch_model
-    lines = [r for r in caplog.records if "falling back to torch" in r.getMessage()]
+    lines = [r for r in caplog.records if "改用 torch" in r.getMessage()]
     assert len(lines) == 1 and "unsupported operator" in lines[0].getMessage()
 
 

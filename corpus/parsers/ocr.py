@@ -204,7 +204,7 @@ def ocr_pages(data: bytes, page_numbers: list[int], source: str) -> Grid:
             page_grid = grid_from_ruled(gray, clock)
             if page_grid is None:
                 page_grid = grid_from_boxes(gray, clock)
-            log.info("%s: OCR page %d: %d rows", source, number + 1, len(page_grid))
+            log.info("%s：OCR 第 %d 页：%d 行", source, number + 1, len(page_grid))
             grid.extend(page_grid)
     finally:
         doc.close()

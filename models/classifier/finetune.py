@@ -187,7 +187,7 @@ class FineTunedClassifier(EmbeddingApproach):
         if self.progress:
             from tqdm import tqdm
 
-            epochs = tqdm(epochs, desc="fine-tune", unit="epoch", file=sys.stderr)
+            epochs = tqdm(epochs, desc="微调", unit="轮", file=sys.stderr)
         for _ in epochs:
             order = rng.permutation(len(states))
             for start in range(0, len(order), self.batch_size):

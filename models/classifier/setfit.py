@@ -115,7 +115,9 @@ class SetFitClassifier(EmbeddingApproach):
 
         torch.set_num_threads(min(2, torch.get_num_threads()))
         if not X:
-            return np.zeros((0, self._encoder.get_sentence_embedding_dimension()), dtype=np.float32)
+            from jixiao.models.embedding import embedding_dimension
+
+            return np.zeros((0, embedding_dimension(self._encoder)), dtype=np.float32)
         texts = [self._prefix() + embedding_text(x) for x in X]
         vecs = self._encoder.encode(texts, batch_size=32, convert_to_numpy=True, normalize_embeddings=True)
         return np.asarray(vecs, dtype=np.float32)
@@ -146,7 +148,7 @@ class SetFitClassifier(EmbeddingApproach):
         if self.progress:
             from tqdm import tqdm
 
-            steps = tqdm(steps, desc="setfit fine-tune", unit="batch", file=sys.stderr)
+            steps = tqdm(steps, desc="SetFit 微调", unit="批", file=sys.stderr)
         device = model.device
         for start in steps:
             batch = pairs[start : start + self.batch_size]

@@ -142,7 +142,7 @@ class Suggester:
             progress=progress,
         )
         if result.how != "loaded":
-            log.warning("index %s (%s)", result.how, result.detail)
+            log.warning("索引%s", result.title)
         return cls(result.index, embedder, _config(cfg), settings)
 
     def add_tables(
@@ -208,11 +208,14 @@ class Suggester:
             )
             similar = [similar_project_view(ix, p) for p in projects]
         # Rows the self-check added are candidates too, so every chosen row has a citable id.
-        cands += [c for c in chosen if all(c is not x for x in cands)]
+        known = {id(c) for c in cands}
+        cands += [c for c in chosen if id(c) not in known]
         ids = _ids(cands)
+        # A chosen row appears twice (in its tier and among the candidates): one model serves both.
+        shown = {id(c): c.to_suggestion(ids[id(c)]) for c in chosen}
         tiers: dict[str, list] = {}
         for code in TIERS:
-            items = [c.to_suggestion(ids[id(c)]) for c in ranked([c for c in chosen if c.code == code])]
+            items = [shown[id(c)] for c in ranked([c for c in chosen if c.code == code])]
             if items:
                 tiers[code] = items
         if facts.generic:
@@ -233,7 +236,7 @@ class Suggester:
             year=facts.year,
             findings=findings,
             generic=facts.generic,
-            candidates=[c.to_suggestion(ids[id(c)]) for c in _cited(cands, chosen)],
+            candidates=[shown.get(id(c)) or c.to_suggestion(ids[id(c)]) for c in _cited(cands, chosen)],
         )
 
     def _fill(
@@ -247,9 +250,9 @@ class Suggester:
     ) -> Candidate | None:
         """A required level 1 the selection left empty: the best unused candidate, else a generic pattern."""
         for c in ranked(cands):
-            if c not in chosen and TIERS[c.code].level1_code == l1 and c.value is not None:
+            if TIERS[c.code].level1_code == l1 and c.value is not None and c not in chosen:
                 return c
-        top = max((p.support for ps in book.by_code.values() for p in ps), default=1)
+        top = book.top_support
         for code, patterns in book.by_code.items():
             for p in patterns:
                 mapped = in_scheme_code(code, scheme)
@@ -267,7 +270,7 @@ def _fill_tier(
 ) -> Candidate | None:
     """A required output tier the selection left empty: the best unused candidate, else a placeholder."""
     for c in ranked(cands):
-        if c not in chosen and c.code == code and c.value is not None:
+        if c.code == code and c.value is not None and c not in chosen:
             return c
     return fallback_tier(code, facts)
 
@@ -278,7 +281,8 @@ def in_scheme_code(code: str, scheme: Scheme) -> str:
 
 def _cited(cands: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
     """The chosen rows and the best of the rest, up to ``MAX_CANDIDATES``, most relevant first."""
-    rest = [c for c in ranked(cands) if all(c is not x for x in chosen)]
+    taken = {id(c) for c in chosen}
+    rest = [c for c in ranked(cands) if id(c) not in taken]
     return ranked(chosen + rest[: max(MAX_CANDIDATES - len(chosen), 0)])
 
 

@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,16 +22,18 @@ from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.taxonomy import TIERS, Scheme, merge_cost, to_scheme
 from jixiao.models.corpus_index import CorpusIndex, IndexRow
 from jixiao.models.drafting.candidates import Candidate
+from jixiao.models.drafting.index_views import row_evidence, table_view
 from jixiao.models.drafting.project_reading import ProjectFacts
 from jixiao.models.drafting.relevance import (
     CLOSE_PROJECT,
+    QueryWords,
     WordStats,
     fits,
     project_relevance,
     specific_words,
     table_authors,
-    word_overlap,
 )
+from jixiao.models.drafting.same_programme import same_programme, table_cores
 from jixiao.models.drafting.text_match import bigram_dice, key_of
 from jixiao.models.drafting.values import GroundedValue, borrowed_value
 from jixiao.models.hybrid import FusionConfig
@@ -89,11 +92,12 @@ def similar_projects(
         return []
     cosines = [h.dense or 0.0 for h in hits]
     typical, best = float(np.median(cosines)), max(cosines)
-    idf = {w: stats.idf(w) for w in facts.vocabulary}
+    words = QueryWords.of({w: stats.idf(w) for w in facts.vocabulary})
+    texts = ix.proj_texts
     scored = []
     for hit in hits:
         cos = float(hit.dense or 0.0)
-        scored.append((project_relevance(word_overlap(idf, ix.proj_texts[hit.id]), cos, typical, best), cos, hit.id))
+        scored.append((project_relevance(words.overlap(texts[hit.id]), cos, typical, best), cos, hit.id))
     # Only the best texts' tables are read: each text lends at most 3 tables, so the first
     # n_similar texts by relevance hold the n_similar most relevant tables.
     scored.sort(key=lambda x: (-x[0], -x[1]))
@@ -102,6 +106,13 @@ def similar_projects(
         for rel, cos, text_id in scored[: cfg.n_similar]
         for t in ix.tables_of_project_text(text_id, cap=3)
     ]
+    if facts.core:
+        cores = table_cores(ix)
+        for p in out:
+            if same_programme(facts.core, cores[p.table]):
+                # The same programme in another county (国家基本公共卫生服务 for 国家基本公共卫生
+                # 服务项目) is the same kind of project, however short or long either goal text is.
+                p.relevance = max(p.relevance, cfg.borrow_relevance)
     out.sort(key=lambda p: (-p.relevance, -p.cosine, p.table))
     return out[: cfg.n_similar]
 
@@ -127,20 +138,26 @@ def corpus_candidates(
             got = fit_memo[key] = not _DIGIT.search(name) and (level == 2 or fits(name, facts.text, rel))
         return got
 
+    #: Per (tier, name), not per row: a name recurs in many retrieved rows.
+    shapes: dict[tuple[str, str], _Shape | None] = {}
+
     def add(row: IndexRow, rel: float) -> None:
         if row.code is None or not fitting(row.name, rel):
             return
-        code = to_scheme(TIERS[row.code], scheme).code
-        if merge_cost(code) == "14":
+        got = shapes.get((row.code, row.name), False)
+        if got is False:
+            got = shapes[(row.code, row.name)] = _shape(row.code, row.name, scheme)
+        if got is None:
             return  # another project's money; cost comes from this project's budget
-        specific = bool(specific_words(row.name))
+        code, key, specific = got
         # A specific row needs a related source; a generic one is weaker evidence.
         if specific and rel < cfg.min_relevance and row.table not in relevance_of:
             rel = max(rel, 0.5)  # retrieved by its own name and about this project's object
         elif not specific:
             rel = min(rel, 0.45)
-        key = key_of(row.name) or row.name
-        g = groups.setdefault((code, key), _Group(code, key))
+        g = groups.get((code, key))
+        if g is None:  # not setdefault: that built a group (and its Counter) for every row
+            g = groups[(code, key)] = _Group(code, key)
         g.names[row.name] += 1
         g.rows.append((rel, row))
 
@@ -158,6 +175,20 @@ def corpus_candidates(
     return [
         c for c in (_candidate(ix, cl, facts, cfg, relevance_of) for cl in _merge(groups, cfg)) if c is not None
     ]
+
+
+class _Shape(NamedTuple):
+    code: str  # the row's tier in this draft's scheme
+    key: str  # near-duplicate names share it
+    specific: bool  # names some project's object
+
+
+def _shape(tier: str, name: str, scheme: Scheme) -> _Shape | None:
+    """What a row's tier and name say for this draft; None for a cost row."""
+    code = to_scheme(TIERS[tier], scheme).code
+    if merge_cost(code) == "14":
+        return None
+    return _Shape(code, key_of(name) or name, bool(specific_words(name)))
 
 
 def _merge(groups: dict[tuple[str, str], _Group], cfg: RetrievalConfig) -> list[list[_Group]]:
@@ -189,8 +220,9 @@ def _candidate(
     head = cluster[0].names.most_common(1)[0][0]
     code = cluster[0].code
     values = Counter(r.value for _, r in rows if r.value)
+    ranked_values = values.most_common()  # sorted once: most_common(n) is its first n
     value = None
-    for v, _ in values.most_common():
+    for v, _ in ranked_values:
         value = borrowed_value(v, head, code, facts.year)
         if value is not None:
             break
@@ -203,8 +235,9 @@ def _candidate(
     if value is None:
         return None
     tables = {r.table for _, r in rows}
-    authors = {_author(ix, t) for t in tables}
-    rel = max(r for r, _ in rows)
+    author_of = table_authors(ix)
+    authors = {author_of[t] for t in tables}
+    rel = rows[0][0]  # the highest: rows are sorted by relevance, highest first
     specific = bool(specific_words(head))
     lent = specific and rel >= CLOSE_PROJECT  # a related project's own deliverable
     # An unquantified wording is lent by one author only from the same kind of project: from
@@ -226,10 +259,7 @@ def _candidate(
             if r.table in seen:
                 continue
             seen.add(r.table)
-            t = ix.table(r.table)
-            out.append(
-                Evidence(table_id=t.id, project=t.project, indicator_name=r.name, value=r.value, relevance=rel)
-            )
+            out.append(row_evidence(ix, r, rel))
             if len(out) >= cfg.max_evidence:
                 break
         return out
@@ -244,16 +274,12 @@ def _candidate(
         support=len(tables),
         lazy_evidence=evidence,
         variants=[n for n, _ in names.most_common() if n != head][:5],
-        value_distribution=dict(values.most_common(5)),
+        value_distribution=dict(ranked_values[:5]),
     )
 
 
-def _author(ix: CorpusIndex, t: int) -> str:
-    return table_authors(ix)[t]
-
-
 def similar_project_view(ix: CorpusIndex, p: ScoredProject) -> SimilarProject:
-    t = ix.table(p.table)
+    t = table_view(ix, p.table)
     return SimilarProject(
         table_id=t.id,
         project=t.project,

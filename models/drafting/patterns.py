@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -52,6 +54,11 @@ class Pattern:
     def template(self) -> str:
         return ("{受益对象}" if self.code == "31" else "{对象}") + self.suffix
 
+    @cached_property
+    def ranked_values(self) -> list[tuple[str, int]]:
+        """``values.most_common()``, sorted once after mining (``most_common(n)`` is its first n)."""
+        return self.values.most_common()
+
 
 @dataclass
 class Convention:
@@ -81,13 +88,28 @@ class PatternBook:
     #: ``lasting`` (24) and ``income`` (21), when enough authors use them.
     conventions: dict[str, Convention] = field(default_factory=dict)
 
-    def fitting(self, code: str, fits) -> list[Pattern]:  # noqa: ANN001 - fits: str -> bool
-        """Patterns that take an object and whose own words (``救助`` in ``救助比例``) fit the project."""
-        return [
-            p
-            for p in self.by_code.get(code, [])
-            if OBJECT_HEADS.search(p.suffix) and all(fits(w) for w in p.modifiers)
-        ]
+    #: Per tier, the patterns that take an object, with their own words: fixed once mined,
+    #: so each query only tests the words against its project.
+    _object_patterns: dict[str, list[tuple[Pattern, frozenset[str]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def fitting(self, code: str, fits) -> Iterator[Pattern]:  # noqa: ANN001 - fits: str -> bool
+        """Patterns that take an object and whose own words (``救助`` in ``救助比例``) fit the project.
+
+        Lazily, best supported first: a caller takes the first few of a long list.
+        """
+        got = self._object_patterns.get(code)
+        if got is None:
+            got = self._object_patterns[code] = [
+                (p, p.modifiers) for p in self.by_code.get(code, []) if OBJECT_HEADS.search(p.suffix)
+            ]
+        return (p for p, modifiers in got if all(fits(w) for w in modifiers))
+
+    @cached_property
+    def top_support(self) -> int:
+        """The support of the most used pattern: a pattern far below it ranks as weak evidence."""
+        return max((p.support for ps in self.by_code.values() for p in ps), default=1)
 
 
 def mine_patterns(ix: CorpusIndex, min_support: int = MIN_SUPPORT) -> PatternBook:

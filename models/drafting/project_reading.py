@@ -15,6 +15,8 @@ from datetime import date
 
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.values import parse_amount
+from jixiao.models.drafting.beneficiaries import BENEFICIARIES, beneficiaries
+from jixiao.models.drafting.stated_figures import split_numbered, stated_figures
 from jixiao.models.drafting.text_match import content_words, words
 from jixiao.models.suggest_schema import ProjectQuery
 
@@ -99,6 +101,9 @@ _MEASURE = {
 _PERSON_UNITS = ("人", "名", "人次", "户")
 _LEAD = re.compile(r"^(?:全年|年度内|年内|计划|预计|力争|累计|共计|共|合计|约|完成|实现|新增|其中)+")
 _MEASURE_END = re.compile(r"(数量|数|量|面积|里程|长度|人次|规模)$")
+_DIGITS = re.compile(r"\d")
+_OBJECT_AFTER = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?=以及|及|和|、|完成|进行|实施|\d|$)")
+_CODE_PREFIX = re.compile(r"^(?:[0-9A-Za-z]{8,}\s*[-—_－]\s*|\d+(?![\d.年\-—~至到])(?:名|个|户|人|家)?(?=[\u4e00-\u9fff]{4,}))")
 _CLAUSES = re.compile(r"[，,。；;、！!？?\n]+")
 _YEAR_PREFIX = re.compile(r"^\s*(?:(?:19|20)\d{2}\s*[-—~至到]\s*)?((?:19|20)\d{2})\s*年度?")
 _NAME_SUFFIX = re.compile(
@@ -130,6 +135,11 @@ _TASK_LEAD = re.compile(
 )
 #: ``主要用于文物修缮、宣传、文创产品开发等支出``: each listed use is a deliverable.
 _USES = re.compile(r"用于(?P<items>[^，,。；;：:\n]{2,80})")
+#: ``做好安全生产、防灾减灾救灾工作``: a list of tasks under one verb.
+_TASK_LIST = re.compile(
+    r"(?:开展|做好|加强|组织|推进|落实)(?P<items>[^，,。；;：:\n、]{2,30}(?:、[^，,。；;：:\n、]{2,30})+?)"
+    r"等?(?:工作|任务|活动)"
+)
 _USES_END = re.compile(r"(?:等+)?(?:方面|相关)?(?:的)?(?:支出|开支|费用|工作)?$")
 #: Listed uses that are the budget's lines, not deliverables (人员经费, 办公经费).
 _NOT_A_DELIVERABLE = re.compile(r"(人员|经费|费用|费|支出|开支|工资|津贴|资金)$")
@@ -140,52 +150,6 @@ _DEADLINE = re.compile(
 _AMOUNT_IN_TEXT = re.compile(
     r"(?:预算|投资|资金|经费|金额)[^，。；\d]{0,6}(\d+(?:\.\d+)?\s*(?:亿元|万元|元))"
 )
-#: People a project serves; a word ending in one of these heads is a beneficiary too.
-_BENEFICIARIES = frozenset(
-    [
-        "群众",
-        "村民",
-        "居民",
-        "市民",
-        "农民",
-        "农户",
-        "师生",
-        "学生",
-        "教师",
-        "患者",
-        "病人",
-        "老人",
-        "老年人",
-        "儿童",
-        "游客",
-        "企业",
-        "职工",
-        "残疾人",
-        "困难群众",
-        "参保人",
-        "参保人员",
-        "驾乘人员",
-        "沿线群众",
-        "社区居民",
-        "用户",
-        "住户",
-        "家庭",
-        "商户",
-        "退役军人",
-        "脱贫户",
-        "贫困户",
-        "监测户",
-        "低保对象",
-        "特困人员",
-        "孕产妇",
-        "农村居民",
-        "城乡居民",
-        "种植户",
-        "养殖户",
-        "干部职工",
-    ]
-)
-_BENEFICIARY_HEAD = re.compile(r"(民|户|生|者|员|工|人)$")
 _ECOLOGY = re.compile(r"生态|环境|水质|绿化|排放|污染|水土|植被|空气|河湖|湿地")
 _ECONOMY = re.compile(r"收入|增收|产值|经济|效益|成本节约|营收|就业")
 
@@ -197,6 +161,8 @@ class Quantity:
     name: str
     value: str  # operator + number + unit
     phrase: str  # the clause it was read from
+    #: 11 for a count; a stated rate is 12, an effect stated with its size 21/22/23.
+    code: str = "11"
 
 
 @dataclass(frozen=True)
@@ -273,23 +239,31 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
     previous = facts.core or ""
     for item, phrase in _uses(goal)[:MAX_TASKS]:
         facts.tasks.append(Task(item, phrase))
-    for clause in (c.strip() for c in _CLAUSES.split(goal)):
+    for clause in (c.strip() for c in _CLAUSES.split(split_numbered(goal))):
         if not clause:
             continue
-        for qty in _quantities(clause, previous):
+        figures = [
+            Quantity(f.name, f.value, f.phrase, f.code) for f in stated_figures(clause, _ECONOMY, _ECOLOGY)
+        ]
+        for qty in figures or _quantities(clause, previous):
             facts.quantities.append(qty)
-            previous = qty.name
+            previous = qty.name if qty.code == "11" else previous
         # An effect may carry a count (保障全校1500名师生教学安全): the count is read above,
-        # the effect is what is left without it.
-        if m := _EFFECT.match(_QTY.sub("", clause)):
+        # the effect is what is left without it. A clause read as figures is done: its number
+        # is a row's value, and a name with a number in it (脱贫户收入10.9万元) is no indicator.
+        if figures:
+            pass
+        elif (m := _EFFECT.match(_effect_clause(clause))) and not _DIGITS.search(m.group(2)):
             facts.effects.append(_effect(m.group(1), m.group(2), clause))
+        elif _QTY.search(clause) and len(facts.tasks) < MAX_TASKS and (task := _task_after_count(clause)):
+            facts.tasks.append(Task(task, clause))
         elif not _QTY.search(clause) and len(facts.tasks) < MAX_TASKS:
             for task in _tasks(clause):
                 if len(facts.tasks) < MAX_TASKS and all(task != t.name for t in facts.tasks):
                     facts.tasks.append(Task(task, clause))
         if facts.deadline is None and (m := _DEADLINE.search(clause)):
             facts.deadline, facts.deadline_phrase = m.group(0), clause
-        facts.beneficiaries += [b for b in _beneficiaries(clause) if b not in facts.beneficiaries]
+        facts.beneficiaries += [b for b in beneficiaries(clause) if b not in facts.beneficiaries]
     if not facts.core and facts.quantities:
         facts.core = _object_of(facts.quantities[0].name)
     return facts
@@ -300,7 +274,10 @@ def project_core(name: str) -> str | None:
 
     None when nothing specific is left (``2026年专项资金``): the draft is then generic.
     """
-    core = _YEAR_PREFIX.sub("", normalize_text(name)).strip()
+    # A budget code (51000021R000000019951-), a hotline (12350) or a head count (19名) leads
+    # some names: no object, and a number in every pattern row's name.
+    core = _CODE_PREFIX.sub("", normalize_text(name)).strip()
+    core = _YEAR_PREFIX.sub("", core).strip()
     core = re.sub(r"[（(][^）)]*[）)]", "", core).strip()
     # Where and by whom, not what: 隆阳区2021年中央… → …, 支持西青区国有企业… → 国有企业…
     for _ in range(3):
@@ -338,12 +315,14 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
             continue  # a sentence, not the name of a deliverable
         if unit in _PERSON_UNITS:
             who = next(
-                (w for w in words(after)[:1] if len(w) >= 2 and w in _BENEFICIARIES | content_words(w)), None
+                (w for w in words(after)[:1] if len(w) >= 2 and w in BENEFICIARIES | content_words(w)), None
             )
             if who:
                 measure = "户数" if unit == "户" else ("人次" if unit == "人次" else "人数")
                 out.append(Quantity(f"受益{who}{measure}", f"{op}{number}{unit}", clause))
                 continue
+        if (not phrase or phrase.endswith("的") or not content_words(phrase)) and (obj := _object_after(after)):
+            phrase = obj  # 2台服务器托管服务, 符合要求的12个住宅小区: the object follows the count
         if not phrase:
             phrase = previous
         if not phrase or not content_words(phrase):
@@ -352,6 +331,19 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
         name = phrase if _MEASURE_END.search(phrase) else phrase + measure
         out.append(Quantity(name, f"{op}{number}{unit}", clause))
     return out
+
+
+def _object_after(after: str) -> str | None:
+    m = _OBJECT_AFTER.match(after)
+    return m.group(1) if m and content_words(m.group(1)) else None
+
+
+def _task_after_count(clause: str) -> str | None:
+    """``…12个住宅小区以及城中村完成天然气管道改造``: the task stated after the count."""
+    tail = clause[[m.end() for m in _QTY.finditer(clause)][-1] :]
+    m = re.search(r"(?:完成|实施|开展|进行)(.{2,16})$", tail)
+    task = _task_name(m.group(1)) if m else None
+    return task if task and content_words(task) and not _DIGITS.search(task) else None
 
 
 def _tasks(clause: str) -> list[str]:
@@ -367,13 +359,17 @@ def _tasks(clause: str) -> list[str]:
             return []  # 资助智力、精神… : the head of a list, not a deliverable
     else:
         return []
-    return [task] if task and content_words(task) else []
+    return [task] if task and content_words(task) and not _DIGITS.search(task) else []
 
 
 def _uses(goal: str) -> list[tuple[str, str]]:
-    """``主要用于文物修缮、宣传、文创产品开发等支出`` → 文物修缮, 宣传, 文创产品开发 (with the phrase)."""
+    """``主要用于文物修缮、宣传、文创产品开发等支出`` → 文物修缮, 宣传, 文创产品开发 (with the phrase).
+
+    A list of tasks after their verb (``开展…业务评估、法律服务、…宣传等工作``) is read the same way.
+    """
     out = []
-    for m in _USES.finditer(goal):
+    matches = [*_USES.finditer(goal), *_TASK_LIST.finditer(goal)]
+    for m in sorted(matches, key=lambda m: m.start()):
         items = _USES_END.sub("", m.group("items"))
         for item in re.split(r"[、及和与]", items):
             item = item.strip()
@@ -394,22 +390,15 @@ def _task_name(rest: str) -> str | None:
     return rest if len(rest) >= 2 else None
 
 
+def _effect_clause(clause: str) -> str:
+    """The clause as an effect reads: without counts, numbering (目标1:, 1.) or a paired verb (保持和稳定)."""
+    c = _TASK_LEAD.sub("", _QTY.sub("", clause)).strip()
+    return re.sub(r"^(?:通过[^，,]{0,20}?(?=提高|提升|改善)|保持和|巩固和|维护和)", "", c)
+
+
 def _effect(verb: str, what: str, clause: str) -> Effect:
     code = "23" if _ECOLOGY.search(what) else "21" if _ECONOMY.search(what) else "22"
     return Effect(name=what, verb=verb, code=code, phrase=clause)
-
-
-def _beneficiaries(clause: str) -> list[str]:
-    out = []
-    for w in words(clause):
-        if w in _BENEFICIARIES or (
-            len(w) >= 2
-            and w in content_words(w)
-            and _BENEFICIARY_HEAD.search(w)
-            and w.endswith(("村民", "居民", "农户", "师生", "学生"))
-        ):
-            out.append(w)
-    return out
 
 
 def _object_of(name: str) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 
 from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.drafting.text_match import GENERIC_WORDS, content_words
@@ -39,12 +40,33 @@ def word_stats(ix: CorpusIndex) -> WordStats:
     return WordStats(df, len(ix.proj_texts))
 
 
+@dataclass(frozen=True)
+class QueryWords:
+    """The query's content words and their IDF weights, fixed once per query.
+
+    Similar-project scoring tests them against a hundred retrieved texts; the weights and
+    their total are gathered once instead of per text.
+    """
+
+    words: tuple[str, ...]
+    weights: tuple[float, ...]
+    total: float
+
+    @classmethod
+    def of(cls, idf: dict[str, float]) -> QueryWords:
+        return cls(tuple(idf), tuple(idf.values()), sum(idf.values()))
+
+    def overlap(self, other_text: str) -> float:
+        """IDF-weighted share of the words found in the other text (0..1)."""
+        if not self.total:
+            return 0.0
+        # The membership tests run in C; the same weights are summed in the same order.
+        return sum(compress(self.weights, map(other_text.__contains__, self.words))) / self.total
+
+
 def word_overlap(idf: dict[str, float], other_text: str) -> float:
     """IDF-weighted share of the query's content words (word → idf) found in the other text (0..1)."""
-    total = sum(idf.values())
-    if not total:
-        return 0.0
-    return sum(v for w, v in idf.items() if w in other_text) / total
+    return QueryWords.of(idf).overlap(other_text)
 
 
 def project_relevance(overlap: float, cosine: float, typical: float, best: float) -> float:

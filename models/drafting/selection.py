@@ -39,7 +39,9 @@ def select(cands: list[Candidate], scheme: Scheme, k: int) -> list[Candidate]:
     per_tier: Counter[str] = Counter()
 
     def take(c: Candidate) -> bool:
-        if len(chosen) >= k or per_tier[c.code] >= PER_TIER or c in chosen:
+        # ``is``, not ``in``: a candidate equal to a chosen one has its name, refused just below,
+        # and comparing dataclasses field by field was most of this loop's time.
+        if len(chosen) >= k or per_tier[c.code] >= PER_TIER or any(x is c for x in chosen):
             return False
         if any(x.code == c.code and _same_indicator(x.name, c.name) for x in chosen):
             return False

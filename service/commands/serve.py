@@ -12,7 +12,9 @@ with an empty index.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import socket
 import sys
 from collections.abc import Callable
 
@@ -41,6 +43,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_serve)
 
 
+QUIET_LIBRARIES = ("faiss", "alembic")
+
+
+BIND_REASONS = {
+    errno.EADDRINUSE: "端口已被占用",
+    errno.EACCES: "无权使用该端口（1024 以下的端口需要管理员权限）",
+    errno.EADDRNOTAVAIL: "本机没有这个地址",
+}
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a taken port before anything loads, as one Chinese line (exit 2): uvicorn would
+    print an English bind error and exit 3 once the app had started. Bound the way uvicorn
+    binds (SO_REUSEADDR), so a port in TIME_WAIT is not mistaken for a taken one."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as e:
+        raise JixiaoError(f"无法解析监听地址 {host!r}：请填写本机的 IP 地址或主机名（--host）") from e
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as e:
+            reason = BIND_REASONS.get(e.errno, f"错误码 {e.errno}")
+            raise JixiaoError(
+                f"无法监听 {host}:{port}：{reason}；请用 --port 换一个端口或 --host 换一个地址，或先停止占用它的程序"
+            ) from e
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -48,17 +80,23 @@ def _serve(args: argparse.Namespace) -> int:
         raise JixiaoError("--workers 至少为 1")
     if not 0 < args.port < 65536:
         raise JixiaoError(f"--port {args.port} 不是有效的 TCP 端口")
+    check_port_free(args.host, args.port)
     logging.basicConfig(
         level=getattr(logging, args.log_level.upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.log_level.lower() != "debug":
+        # Libraries that narrate their own loading in English (FAISS's CPU probing, Alembic's
+        # plugins) speak only when something is wrong; the service's own steps stay at INFO.
+        for name in QUIET_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.WARNING)
     settings = get_settings()
     if args.factory == DEFAULT_FACTORY and args.workers > 1:
         from jixiao.service.deps import LibraryEngine
 
-        logging.getLogger("jixiao.service").info("preparing artifacts in %s", settings.home)
+        logging.getLogger("jixiao.service").info("正在 %s 中准备模型与索引", settings.home)
         LibraryEngine.load(settings, progress=True)  # builds what is missing; JixiaoError if unusable
-    print(f"jixiao: serving on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr, flush=True)
+    print(f"jixiao：服务地址 http://{args.host}:{args.port}（接口文档 /docs）", file=sys.stderr, flush=True)
     if args.factory != DEFAULT_FACTORY or args.workers > 1:
         uvicorn.run(
             args.factory,

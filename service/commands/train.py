@@ -10,10 +10,10 @@ artifact folder on stdout, so scripts can pick it up.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from jixiao.models.classifier import APPROACHES, SHIPPED_APPROACH, train_shipped
+from jixiao.service.commands.progress_log import show_progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,11 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     corrected = open_store().corrected_rows()
     if not args.quiet:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[训练] %(message)s"))
-        train_log = logging.getLogger("jixiao.models.classifier.train")
-        train_log.addHandler(handler)
-        train_log.setLevel(logging.INFO)
+        show_progress("训练", "jixiao.models.classifier.train")
         # The store returns corrected labels, so training learns from reviewers' corrections.
         print(f"[训练] {corrected} 个指标行带有审核人员的更正", file=sys.stderr)
     path = train_shipped(progress=not args.quiet, approach=args.approach, holdout=args.holdout)

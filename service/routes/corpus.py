@@ -142,7 +142,7 @@ async def correct_indicator(
         raise ApiProblem(404, str(e), kind="not-found") from e
     except CorrectionError as e:
         raise ApiProblem(422, str(e), kind="invalid-correction") from e
-    log.info("correction by %r: %s row %d: %s", who, table_id, n, ", ".join(c.field for c in made))
+    log.info("%r 更正：%s 第 %d 行：%s", who, table_id, n, ", ".join(c.field for c in made))
     return CorrectionResponse(
         table_id=table_id,
         position=n,

@@ -14,6 +14,9 @@ function correctionBody(values, current) {
   return body;
 }
 
+// The API names fields by stable ids; the page shows their Chinese titles.
+const FIELD_TITLES = { code: "指标类别", name: "指标名称", period_value: "期间指标值", annual_value: "年度指标值" };
+
 async function patchIndicator(tableId, index, body) {
   const url = `/v1/corpus/tables/${encodeURIComponent(tableId)}/indicators/${Number(index)}`;
   return fetch(url, {
@@ -62,7 +65,7 @@ async function openCorrection(row) {
       if (!resp.ok) { result.innerHTML = `<span class="error">${esc(await problem(resp))}</span>`; return; }
       const r = await resp.json();
       const who = r.corrections[0]?.who ?? "";
-      result.textContent = `已更正 ${r.corrections.map((c) => c.field).join("、")}（${who}，语料库版本 ${r.corpus_version}）`;
+      result.textContent = `已更正 ${r.corrections.map((c) => FIELD_TITLES[c.field] ?? c.field).join("、")}（${who}，语料库版本 ${r.corpus_version}）`;
       row.classList.add("corrected");
     } catch (e) { result.innerHTML = `<span class="error">请求失败：${esc(e)}</span>`; }
   });
