@@ -21,16 +21,13 @@ from typing import Protocol
 
 from jixiao.corpus.records import finalize
 from jixiao.corpus.review_feasibility import (
-    check_dates,
-    check_duplicates,
     check_quantified,
-    check_rates,
     parsed,
     value_field,
 )
-from jixiao.corpus.review_goal import check_goal, check_goal_coverage, check_indicator_relevance
+from jixiao.corpus.review_goal import check_indicator_relevance
 from jixiao.corpus.review_grade import TableGrade, grade_table
-from jixiao.corpus.review_norms import PeerNorms, check_annual_vs_period, check_cost, check_targets
+from jixiao.corpus.review_norms import PeerNorms, check_cost, check_targets
 from jixiao.corpus.review_rules import (
     Criterion,
     Finding,
@@ -40,6 +37,7 @@ from jixiao.corpus.review_rules import (
     row_finding,
     table_finding,
 )
+from jixiao.corpus.review_table_only import TableOnlyFindings, table_only_findings
 from jixiao.corpus.schema import GoalTable, Indicator, ValueKind
 from jixiao.corpus.taxonomy import (
     LEVEL1_NAMES,
@@ -319,26 +317,30 @@ def review_table(
     predictions: Sequence[PredictionLike | None] = (),
     threshold: float = DEFAULT_DISAGREEMENT_THRESHOLD,
     norms: PeerNorms | None = None,
+    table_only: TableOnlyFindings | None = None,
 ) -> list[Finding]:
     """Every finding for one table under the four criteria, table-level ones first, then by row.
 
     ``predictions`` (one per row, or none) feed the tier checks; ``norms`` (the corpus's
-    peer targets) feed the 适当性 comparison, which is skipped without them.
+    peer targets) feed the 适当性 comparison, which is skipped without them. ``table_only``
+    is what ``table_only_findings`` found for this same table elsewhere (an upload's parser
+    process); without it those checks run here.
     """
     codes = effective_codes(table, predictions)
+    alone = table_only if table_only is not None else table_only_findings(table)
     findings = (
         check_categories(table, predictions)
-        + check_goal(table)
-        + check_goal_coverage(table)
+        + alone.goal
+        + alone.goal_coverage
         + check_indicator_relevance(table, codes)
         + check_disagreements(table, predictions, threshold)
         + check_targets(table, codes, norms)
         + check_cost(table, codes)
-        + check_annual_vs_period(table)
+        + alone.annual_vs_period
         + value_findings(table, codes)
-        + check_rates(table)
-        + check_dates(table)
-        + check_duplicates(table)
+        + alone.rates
+        + alone.dates
+        + alone.duplicates
     )
     return sorted(findings, key=lambda f: -1 if f.indicator_index is None else f.indicator_index)
 

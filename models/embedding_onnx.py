@@ -298,10 +298,7 @@ class OnnxEmbedder:
             return out
         prefix = self.prompts.get(kind, "")
         encodings = self.tokenizer.encode_batch([prefix + t for t in texts])
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        # A few texts (one table of an upload) still fill every core: split into one pass per thread.
-        size = max(1, min(BATCH_SIZE, -(-len(order) // self.threads)))
-        batches = [order[start : start + size] for start in range(0, len(order), size)]
+        batches = plan_batches([len(e.ids) for e in encodings], BATCH_SIZE, self.threads)
         if len(batches) == 1 and self.threads > 1 and self._enter_alone():
             try:
                 out[batches[0]] = self._forward([encodings[i] for i in batches[0]], self._solo_session())
@@ -351,6 +348,30 @@ class OnnxEmbedder:
             mask[r, :n] = 1
         (vecs,) = session.run(None, {"input_ids": ids, "attention_mask": mask})
         return vecs
+
+
+def plan_batches(lengths: list[int], batch_size: int, threads: int) -> list[list[int]]:
+    """Indices of the texts for each forward pass, longest pass first.
+
+    Texts are sorted by token count, so a pass pads little. The passes are as many as
+    ``batch_size`` asks for, rounded up to a multiple of ``threads``, and equal in size,
+    so the threads finish together: 70 texts on two threads made 16+16+16+16+6, one
+    thread running three passes while the other waited. The longest texts go first,
+    so the passes still queued at the end are the quick ones.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    if not order:
+        return []
+    threads = max(1, threads)
+    count = -(-len(order) // max(1, batch_size))
+    count = min(len(order), -(-count // threads) * threads)
+    base, extra = divmod(len(order), count)
+    batches, start = [], 0
+    for k in range(count):
+        size = base + (1 if k < extra else 0)
+        batches.append(order[start : start + size])
+        start += size
+    return batches[::-1]
 
 
 def _session(path: str, threads: int):  # noqa: ANN202 - an InferenceSession

@@ -30,6 +30,7 @@ from jixiao.corpus.review import (
     grade_table,
     review_table,
 )
+from jixiao.corpus.review_table_only import TableOnlyFindings
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import LEVEL1_NAMES, TIERS, Scheme, agrees, level1_code, resolve
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
@@ -142,7 +143,7 @@ def _compare(
     for i, (x, pred, (code, l1)) in enumerate(zip(inputs, preds, declared, strict=True)):
         p = pred.in_scheme(scheme)
         out.append(
-            RowClassification(
+            RowClassification.model_construct(  # every field made here with its exact type: no re-validation
                 index=i,
                 name=x.name,
                 prediction=p,
@@ -179,14 +180,18 @@ def classify_rows(
 
 
 def _reviewed(
-    table: GoalTable, preds: Sequence[TierPrediction] | None, threshold: float, norms: PeerNorms | None
+    table: GoalTable,
+    preds: Sequence[TierPrediction] | None,
+    threshold: float,
+    norms: PeerNorms | None,
+    table_only: TableOnlyFindings | None = None,
 ) -> TableReview:
     classifications: list[RowClassification] = []
     if preds:
         declared = [(declared_code(i), declared_level1(i)) for i in table.indicators]
         classifications = _compare(inputs_from_table(table), preds, declared, table.scheme or Scheme.A)
-    findings = review_table(table, [c.prediction for c in classifications], threshold, norms)
-    return TableReview(
+    findings = review_table(table, [c.prediction for c in classifications], threshold, norms, table_only)
+    return TableReview.model_construct(  # made here from validated parts: no re-validation
         table=table,
         classifications=classifications,
         findings=findings,
@@ -201,14 +206,23 @@ def review_tables(
     threshold: float = DEFAULT_DISAGREEMENT_THRESHOLD,
     norms: PeerNorms | None = None,
     progress: Progress | None = None,
+    completed: bool = False,
+    table_only: Sequence[TableOnlyFindings] | None = None,
 ) -> list[TableReview]:
     """Every table classified (in its scheme), reviewed and graded; rows classified in large
     batches, each table's rows decoded together when the classifier reads whole tables.
 
     ``classifier=None`` reviews without the model (no tier-disagreement findings).
-    ``progress(done, total)`` is called as tables finish.
+    ``progress(done, total)`` is called as tables finish. ``completed=True`` says the tables
+    went through ``complete_table`` already and are the caller's to give away: an upload's
+    parser process completes them, so the server does not deep-copy them again under the GIL.
+    ``table_only`` (one per table, with ``completed``) are the findings of the table-only
+    checks, made there too.
     """
-    done = [complete_table(t) for t in tables]
+    alone = list(table_only) if table_only is not None else None
+    if alone is not None and len(alone) != len(tables):
+        raise ValueError("table_only needs one entry per table")
+    done = list(tables) if completed else [complete_table(t) for t in tables]
     total = len(done)
     out: list[TableReview] = []
     pending: list[GoalTable] = []
@@ -218,7 +232,7 @@ def review_tables(
         schemes = [t.scheme for t in pending]
         preds = _classify_tables(classifier, schemes, inputs) if classifier else [[] for _ in pending]
         for t, p in zip(pending, preds, strict=True):
-            out.append(_reviewed(t, p, threshold, norms))
+            out.append(_reviewed(t, p, threshold, norms, alone[len(out)] if alone is not None else None))
             if progress:
                 progress(len(out), total)
         pending.clear()

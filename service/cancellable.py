@@ -24,7 +24,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from jixiao import errors
-from jixiao.corpus.schema import ParseResult
 from jixiao.errors import ArchiveTooLarge, JixiaoError, ParseError
 from jixiao.models.deadline import DeadlineExceeded, current_deadline, deadline_after
 from jixiao.service.memory import own_rss_mb, release_free_memory
@@ -62,7 +61,14 @@ def _mp_context():  # noqa: ANN202 - a multiprocessing context
             # The readers the parsers import lazily are loaded here once, so a worker does not
             # grow by them on its first PDF or Word file (and get replaced for it).
             ctx.set_forkserver_preload(
-                ["jixiao.service.routes.tables", "jixiao.corpus.parsers", "pdfplumber", "docx", "pypdfium2"]
+                [
+                    "jixiao.service.routes.tables",
+                    "jixiao.corpus.parsers",
+                    "jixiao.corpus.review",  # parse_upload completes the tables it parsed
+                    "pdfplumber",
+                    "docx",
+                    "pypdfium2",
+                ]
             )
             _context = ctx
         return _context
@@ -104,7 +110,7 @@ def _worker_loop(conn) -> None:  # noqa: ANN001 - a Connection
             return
 
 
-def _raise_or_return(kind: str, value: object) -> ParseResult:
+def _raise_or_return(kind: str, value: object) -> Any:
     if kind == "ok":
         return value  # type: ignore[return-value]
     if kind == "problem":
@@ -191,7 +197,7 @@ class ParserPool:
         timeout: float | None,
         parse: Callable | None = None,
         refuse_after: float | None = None,
-    ) -> ParseResult:
+    ) -> Any:
         """Parse in a worker; ``DeadlineExceeded`` at ``timeout``, or 413 (``ArchiveTooLarge``)
         when ``refuse_after`` comes first: the file, not the request, is what is too slow."""
         end = None if timeout is None else time.monotonic() + timeout
@@ -259,8 +265,9 @@ def parser_pool() -> ParserPool:
 
 def parse_in_subprocess(
     data: bytes, filename: str, timeout: float | None = None, parse: Callable | None = None
-) -> ParseResult:
-    """``parse_upload`` (or ``parse``, a module-level function) in a worker process.
+) -> Any:
+    """``parse_upload`` (or ``parse``, a module-level function) in a worker process; returns
+    what it returns (``parse_upload``: a ``ParsedUpload``).
 
     ``timeout`` defaults to the time left before the current deadline (no limit without
     one). Raises what the parser raises; ``ArchiveTooLarge`` (413) when the parse alone

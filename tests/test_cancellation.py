@@ -52,7 +52,7 @@ def test_a_parse_past_its_deadline_is_terminated(tmp_path, monkeypatch: pytest.M
         pid = int((tmp_path / "pid").read_text())
         assert not _alive(pid)
         # a fresh worker took its place, and parses the next upload
-        assert pool.parse(path.read_bytes(), path.name, timeout=60).tables
+        assert pool.parse(path.read_bytes(), path.name, timeout=60).result.tables
     finally:
         pool.close()
 

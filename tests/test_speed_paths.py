@@ -145,3 +145,130 @@ def test_parallel_onnx_passes_return_rows_in_input_order(monkeypatch) -> None:  
     # a lone text on an idle embedder runs in the caller on the every-core session
     assert emb.encode_queries(["河道清淤"])[0, 0] == 4 + 3
     assert emb._solo.threads == {threading.current_thread().name} and emb._in_flight == 0
+
+
+def test_onnx_passes_are_balanced_over_the_threads_longest_first(monkeypatch) -> None:  # noqa: ANN001
+    """70 texts on two threads: six equal passes (not 16+16+16+16+6, one thread idle at the end),
+    each of texts of similar length, the longest pass queued first; rows still in input order."""
+    monkeypatch.setattr(embedding_onnx, "BATCH_SIZE", 16)
+    sizes: list[tuple[int, int]] = []
+
+    class _Recording(_Session):
+        def run(self, names, feeds: dict) -> list[np.ndarray]:  # noqa: ANN001
+            sizes.append(feeds["input_ids"].shape)
+            return super().run(names, feeds)
+
+    emb = embedding_onnx.OnnxEmbedder.__new__(embedding_onnx.OnnxEmbedder)
+    emb.dim, emb.prompts, emb.pad_id = 4, {}, 1
+    emb.tokenizer, emb.session = _Tokenizer(), _Recording()
+    emb.threads = 2
+    emb._passes = embedding_onnx.ThreadPoolExecutor(1)  # one worker: passes run in queue order
+    emb._solo, emb._solo_lock, emb._in_flight, emb._count_lock = _Session(), threading.Lock(), 0, threading.Lock()
+    texts = [chr(0x4E00 + i) * (1 + (i * 13) % 29) for i in range(70)]
+    out = emb.encode_queries(texts)
+    assert out[:, 0].tolist() == [len(t) + 2 for t in texts]
+    rows = [n for n, _ in sizes]
+    assert len(rows) == 6 and sum(rows) == 70 and max(rows) - min(rows) <= 1
+    widths = [w for _, w in sizes]
+    assert widths == sorted(widths, reverse=True)  # the longest texts first
+
+
+def test_plan_batches_covers_every_text_once() -> None:
+    lengths = [5, 1, 9, 3, 3, 7, 2, 8, 6, 4, 1]
+    for batch_size, threads in ((16, 2), (3, 2), (2, 3), (1, 1), (4, 1)):
+        batches = embedding_onnx.plan_batches(lengths, batch_size, threads)
+        assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+        assert all(len(b) <= max(batch_size, -(-len(lengths) // threads)) for b in batches)
+        flat = [lengths[i] for b in reversed(batches) for i in b]
+        assert flat == sorted(flat)  # sorted by length across and within passes
+    assert embedding_onnx.plan_batches([], 16, 2) == []
+    assert [len(b) for b in embedding_onnx.plan_batches([1], 16, 2)] == [1]
+
+
+def test_upload_tables_are_completed_by_the_parser_and_reviewed_without_a_copy() -> None:
+    from jixiao.corpus.data_paths import seed_files
+    from jixiao.corpus.review import complete_table
+    from jixiao.service.analysis import review_tables
+    from jixiao.service.routes.tables import parse_upload
+
+    path = seed_files()[1]  # seed 001: rows that print only a level 1
+    upload = parse_upload(path.read_bytes(), path.name)
+    parsed = upload.result
+    assert [complete_table(t) for t in parsed.tables] == parsed.tables  # already complete
+    given = review_tables(None, parsed.tables, completed=True, table_only=upload.table_only)
+    assert all(r.table is t for r, t in zip(given, parsed.tables, strict=True))
+    copied = review_tables(None, parsed.tables)
+    assert all(r.table is not t and r.table == t for r, t in zip(copied, parsed.tables, strict=True))
+    assert [r.findings for r in given] == [r.findings for r in copied]
+    assert any(r.findings for r in given)
+
+
+def test_table_only_findings_from_elsewhere_land_in_the_same_places(monkeypatch) -> None:  # noqa: ANN001
+    """Findings of the table-only checks made in the parser process: the same review, and none recomputed."""
+    from jixiao.corpus import review, review_table_only
+    from jixiao.corpus.data_paths import seed_files
+    from jixiao.service.routes.tables import parse_upload
+
+    for path in seed_files():
+        upload = parse_upload(path.read_bytes(), path.name)
+        for table, alone in zip(upload.result.tables, upload.table_only, strict=True):
+            here = review.review_table(table)
+            with monkeypatch.context() as m:
+                m.setattr(review, "table_only_findings", None)  # would raise if called
+                assert review.review_table(table, table_only=alone) == here
+            assert alone == review_table_only.table_only_findings(table)
+
+
+def test_batched_predictions_equal_row_by_row_ones() -> None:
+    from jixiao.models.classifier.labels import make_predictions
+
+    rng = np.random.default_rng(0)
+    probs = rng.random((40, len(LABELS))) ** 3
+    probs[rng.random(probs.shape) < 0.3] = 0.0
+    probs[0] = 0.0  # no evidence at all: uniform
+    probs[1, 2] = -0.5  # clipped at 0
+    one = [make_prediction(LABELS, row) for row in probs]
+    assert [p.model_dump() for p in make_predictions(LABELS, probs)] == [p.model_dump() for p in one]
+    assert make_predictions(LABELS, np.zeros((0, len(LABELS)))) == []
+
+
+def test_in_scheme_shortcut_agrees_with_re_expressing_every_code(monkeypatch) -> None:  # noqa: ANN001
+    """``_same_in`` (set lookups) is true exactly when re-expressing every code changes nothing."""
+    from jixiao.corpus.taxonomy import TIERS
+    from jixiao.models.classifier.contract import TierPrediction
+
+    shortcut = TierPrediction._same_in
+    cases = []
+    for code in TIERS:
+        for other in (None, "11", "41", "14"):
+            for neighbour in ("11", "43", "14"):
+                probs = dict.fromkeys(LABELS, 0.0) | ({other: 0.1} if other else {})
+                probs[code] = probs.get(code, 0.0) + 0.5
+                explanation = Explanation(neighbors=[Neighbor(name="x", code=neighbour, similarity=0.9)])
+                cases.append(
+                    TierPrediction(
+                        code=code,
+                        level1=TIERS[code].level1,
+                        level2=TIERS[code].level2,
+                        confidence=probs[code],
+                        probabilities=probs,
+                        explanation=explanation,
+                    )
+                )
+    monkeypatch.setattr(TierPrediction, "_same_in", lambda self, scheme: False)  # always the full path
+    for pred in cases:
+        for scheme in Scheme:
+            unchanged = pred.in_scheme(scheme).model_dump() == pred.model_dump()
+            assert shortcut(pred, scheme) == unchanged, (pred.code, scheme)
+
+
+def test_read_routes_resolve_their_dependencies_without_a_worker_thread() -> None:
+    """A plain ``def`` dependency runs in FastAPI's thread pool: two hand-offs per request."""
+    import inspect
+    import typing
+
+    from jixiao.service.deps import EngineDep, SettingsDep
+    from jixiao.service.security import require_read_access, require_write_key
+
+    deps = [typing.get_args(a)[1].dependency for a in (EngineDep, SettingsDep)]
+    assert all(inspect.iscoroutinefunction(f) for f in [*deps, require_read_access, require_write_key])

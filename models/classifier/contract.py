@@ -98,18 +98,25 @@ class TierPrediction(BaseModel):
         )
 
     def _same_in(self, scheme: Scheme) -> bool:
-        """Whether every code here already reads the same in ``scheme`` (scheme A, the usual case)."""
+        """Whether every code here already reads the same in ``scheme`` (scheme A, the usual case).
 
-        def same(code: str | None) -> bool:
-            return code not in TIERS or to_scheme(TIERS[code], scheme).code == code
-
+        Set lookups against codes precomputed per scheme: this runs for every row of every
+        answer, and calling ``to_scheme`` per probability was 5 % of a loaded server's GIL time.
+        """
+        moved = _MOVED[scheme]
         return (
-            same(self.code)
-            and same(self.row_code)
-            and all(same(c) for c in self.probabilities)
-            and all(same(n.code) for n in self.explanation.neighbors)
+            self.code not in moved
+            and self.row_code not in moved
+            and moved.isdisjoint(self.probabilities)
+            and all(n.code not in moved for n in self.explanation.neighbors)
             and self.probabilities.get(self.code, self.confidence) == self.confidence
         )
+
+
+#: Per scheme, the tier codes that read differently in it (cost: 41-43 in A, 14 in B).
+_MOVED: dict[Scheme, frozenset[str]] = {
+    s: frozenset(c for c, t in TIERS.items() if to_scheme(t, s).code != c) for s in Scheme
+}
 
 
 @runtime_checkable

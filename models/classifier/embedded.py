@@ -18,7 +18,7 @@ from threadpoolctl import ThreadpoolController
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, Neighbor, TierPrediction
 from jixiao.models.classifier.examples import embedding_text, group_of
-from jixiao.models.classifier.labels import LABELS, make_prediction
+from jixiao.models.classifier.labels import LABELS, make_predictions
 from jixiao.models.embedding_base import hash_embedder_for
 
 
@@ -110,14 +110,10 @@ class EmbeddingApproach:
         with _threadpools().limit(limits=1):
             probs = self.predict_proba_emb(X, emb)
             sims = self.similarities(emb)
-        return [
-            make_prediction(
-                self.classes,
-                probs[n],
-                Explanation(neighbors=self.neighbors(sims[n]), rules=self.explain_rules(x)),
-            )
-            for n, x in enumerate(X)
+        explanations = [
+            Explanation(neighbors=self.neighbors(sims[n]), rules=self.explain_rules(x)) for n, x in enumerate(X)
         ]
+        return make_predictions(self.classes, probs, explanations)
 
     def classify_table(
         self, X: list[ClassifyInput], scheme: Scheme | str | None = None

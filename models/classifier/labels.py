@@ -50,3 +50,38 @@ def make_prediction(
         probabilities=dict(zip(classes, p.tolist(), strict=True)),
         explanation=explanation or Explanation(),
     )
+
+
+def make_predictions(
+    classes: Sequence[str], probs: np.ndarray, explanations: Sequence[Explanation] | None = None
+) -> list[TierPrediction]:
+    """``make_prediction`` for every row of ``probs`` at once, with the same values.
+
+    Clipping, normalising and the argmax run over the whole matrix: per row they cost more
+    than the prediction itself, and an upload decodes hundreds of rows.
+    """
+    p = np.clip(np.asarray(probs, dtype=np.float64), 0.0, None)
+    if p.ndim != 2 or p.shape[0] == 0:
+        return []
+    totals = p.sum(axis=1)
+    empty = ~(totals > 0)
+    p = p / np.where(empty, 1.0, totals)[:, None]
+    if empty.any():
+        p[empty] = 1.0 / len(classes)
+    best = p.argmax(axis=1).tolist()
+    rows = p.tolist()
+    out = []
+    for r, (b, row) in enumerate(zip(best, rows, strict=True)):
+        code = classes[b]
+        tier = TIERS[code]
+        out.append(
+            TierPrediction.model_construct(
+                code=code,
+                level1=tier.level1,
+                level2=tier.level2,
+                confidence=row[b],
+                probabilities=dict(zip(classes, row, strict=True)),
+                explanation=explanations[r] if explanations is not None else Explanation(),
+            )
+        )
+    return out

@@ -39,7 +39,7 @@ import numpy as np
 from jixiao.corpus.taxonomy import TIERS, Scheme, agrees
 from jixiao.models.classifier.calibration import fit_platt, fit_temperature, nll, platt_scaled, tempered
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
-from jixiao.models.classifier.labels import make_prediction, training_label
+from jixiao.models.classifier.labels import make_predictions, training_label
 
 #: How much a printed level 1 discounts the tiers outside it (per row, multiplicative).
 OUTSIDE_DECLARED = 1e-3
@@ -342,9 +342,8 @@ def decode_predictions(
     sch = scheme_of(rows, scheme)
     probs = np.array([[p.probabilities.get(c, 0.0) for c in decoder.classes] for p in row_preds])
     post = decoder.posteriors(probs, [x.declared_level1 for x in rows], sch)
-    out = []
-    for x, p, row in zip(rows, post, row_preds, strict=True):
-        pred = make_prediction(decoder.classes, p)
+    out = make_predictions(decoder.classes, post)
+    for x, row, pred in zip(rows, row_preds, out, strict=True):
         rules = list(row.explanation.rules)
         if pred.code != row.code and row.code in TIERS:
             rules.append(
@@ -353,12 +352,13 @@ def decode_predictions(
         outside = bool(x.declared_level1) and not agrees(pred.code, None, x.declared_level1, sch)
         if outside:
             rules.append("逐行证据压倒表中所列一级指标：与申报的一级指标不一致，请核对")
-        explanation = Explanation(neighbors=row.explanation.neighbors, rules=rules)
-        out.append(
-            pred.model_copy(
-                update={"explanation": explanation, "row_code": row.code, "outside_declared": outside}
-            )
+        # Set on the fresh object (no second copy per row), marked as set as ``model_copy(update=…)`` did.
+        pred.__dict__.update(
+            explanation=Explanation(neighbors=row.explanation.neighbors, rules=rules),
+            row_code=row.code,
+            outside_declared=outside,
         )
+        pred.__pydantic_fields_set__.update(("row_code", "outside_declared"))
     return out
 
 

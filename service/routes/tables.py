@@ -7,24 +7,26 @@ own problem documents instead of FastAPI's generic body error.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from jixiao.corpus.problem_text import zh_problem
 from jixiao.corpus.review import PeerNorms
+from jixiao.corpus.review_table_only import TableOnlyFindings
 from jixiao.corpus.schema import ParseResult
 from jixiao.models.deadline import check_deadline
-from jixiao.service.analysis import review_tables, severity_counts
+from jixiao.service.analysis import corpus_norms, review_tables, severity_counts
 from jixiao.service.annotate import XLSX_MEDIA_TYPE, annotated_workbook
 from jixiao.service.api_models import DEFAULT_THRESHOLD, UploadedTable, UploadResponse
 from jixiao.service.cancellable import parse_in_subprocess
 from jixiao.service.deps import Engine, EngineDep, SettingsDep, require_read_access, run_blocking
 from jixiao.service.problems import PROBLEM_RESPONSES, ApiProblem
-from jixiao.service.routes.review import get_norms
+from jixiao.settings import Settings
 
 UPLOAD_PATH = "/v1/tables/upload"
 router = APIRouter(tags=["review"], dependencies=[Depends(require_read_access)], responses=PROBLEM_RESPONSES)
@@ -45,28 +47,55 @@ _UPLOAD_BODY = {
 }
 
 
-def parse_upload(data: bytes, filename: str) -> ParseResult:
+class ParsedUpload(BaseModel):
+    """What the parser process sends back: the parsed file, its tables completed
+    (``complete_table``), and each table's table-only review findings, in table order."""
+
+    result: ParseResult
+    table_only: list[TableOnlyFindings]
+
+
+def parse_upload(data: bytes, filename: str) -> ParsedUpload:
     """Sniff and parse (``parse_bytes``); its typed refusals become problems in ``problems.py``.
 
     The parsed tables meet the same limits as tables sent as JSON (``check_tables``),
     here in the parser worker: a 60,000-row sheet is refused with 413 before its
     tables cross to the server process, where classifying and answering them took
-    +840 MB.
+    +840 MB. The tables come back completed, with the findings of the review checks
+    that read a table alone (``corpus.review_table_only``).
     """
     from jixiao.corpus.parsers import parse_bytes
+    from jixiao.corpus.review import complete_table
+    from jixiao.corpus.review_table_only import table_only_findings
     from jixiao.service.input_limits import check_tables
 
     parsed = parse_bytes(data, filename)
     check_tables(parsed.tables)
-    return parsed
+    # Completed and partly reviewed here, in the worker process: this work (and the copy
+    # ``complete_table`` makes) took the server's GIL on every upload.
+    parsed.tables = [complete_table(t) for t in parsed.tables]
+    return ParsedUpload.model_construct(result=parsed, table_only=[table_only_findings(t) for t in parsed.tables])
 
 
 def analyze_upload(
     engine: Engine, data: bytes, filename: str, threshold: float, norms: PeerNorms | None = None
 ) -> tuple[ParseResult, list[UploadedTable]]:
-    parsed = parse_in_subprocess(data, filename)  # terminated at the request's deadline
+    upload = parse_in_subprocess(data, filename)  # terminated at the request's deadline
     check_deadline("review")
-    return parsed, [UploadedTable(**dict(r)) for r in review_tables(engine, parsed.tables, threshold, norms)]
+    parsed = upload.result
+    reviews = review_tables(engine, parsed.tables, threshold, norms, completed=True, table_only=upload.table_only)
+    return parsed, [UploadedTable.model_construct(**dict(r)) for r in reviews]  # validated fields, as they are
+
+
+def analyze_upload_for(
+    settings: Settings, engine: Engine, data: bytes, filename: str, threshold: float
+) -> tuple[ParseResult, list[UploadedTable]]:
+    """``analyze_upload`` with the corpus's peer norms looked up in the same worker thread.
+
+    As a route dependency the lookup (a database version query) took a worker-thread
+    hand-off of its own on every upload.
+    """
+    return analyze_upload(engine, data, filename, threshold, corpus_norms(settings))
 
 
 def annotated_disposition(filename: str) -> str:
@@ -107,7 +136,6 @@ async def _read_file(request: Request) -> tuple[bytes, str]:
 )
 async def upload(
     request: Request,
-    norms: Annotated[PeerNorms, Depends(get_norms)],
     engine: EngineDep,
     settings: SettingsDep,
     format: Literal["json", "xlsx"] = Query("json", description="xlsx：返回带标注的工作簿"),
@@ -115,7 +143,7 @@ async def upload(
     llm: bool = Query(False, description="为含糊或归类不当的指标附上大模型的改写建议（经校验，不自动采用）"),
 ):
     data, filename = await _read_file(request)
-    parsed, results = await run_blocking(request, analyze_upload, engine, data, filename, threshold, norms)
+    parsed, results = await run_blocking(request, analyze_upload_for, settings, engine, data, filename, threshold)
     if llm and format == "json":
         from jixiao.service.llm_review import propose_for_results
 
