@@ -8,9 +8,9 @@ import pytest
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.records import read_records
 from jixiao.models.classifier import ClassifyInput, examples_from_tables, inputs_from_table
+from jixiao.models.classifier import table as table_module
 from jixiao.models.classifier.ensemble import EnsembleClassifier
 from jixiao.models.classifier.labels import LABELS, make_prediction
-from jixiao.models.classifier import table as table_module
 from jixiao.models.classifier.table import (
     KINDS,
     TableDecoder,
