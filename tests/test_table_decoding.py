@@ -114,6 +114,24 @@ def test_no_tunable_prior_turns_a_table_into_a_rare_tier_its_rows_do_not_favour(
             assert "23" not in [LABELS[i] for i in post.argmax(axis=1)], (prior, weight)
 
 
+def test_entry_lift_stops_charging_a_rare_tier_for_its_rarity_twice():
+    # 14 is mostly followed by 22 here, and 24 is rare: the row model already knows 24 is
+    # rare, so counting pairs alone drags a fairly sure 24 row (0.6) to 22.
+    seqs = [["11", "12", "13", "14", "22", "22", "31"]] * 8 + [["11", "12", "13", "14", "21", "22", "31"]] * 3
+    d = TableDecoder.from_sequences(LABELS, [*seqs, ["11", "12", "13", "22", "24", "31"]])
+    probs = _probs({"13": 0.9}, {"14": 0.9}, {"24": 0.6, "22": 0.3}, {"31": 0.95})
+
+    def decoded(lift: float) -> list[str]:
+        d.set_pair_strength(2.0, None, lift)
+        assert np.allclose(np.exp(d.log_trans).sum(axis=1), 1.0)
+        post = d.posteriors(probs, prior=0.0, weight=1.0, temperature=1.0)
+        return [LABELS[i] for i in post.argmax(axis=1)]
+
+    assert decoded(0.0)[2] == "22"
+    assert decoded(1.0) == ["13", "14", "24", "31"]
+    assert 1.0 in table_module._ENTRY_LIFTS and 0.0 in table_module._ENTRY_LIFTS
+
+
 def test_printed_level1_bounds_the_level2_unless_evidence_is_overwhelming():
     d = TableDecoder.from_sequences(LABELS, ORDERED)
     rows = [

@@ -13,7 +13,8 @@ rows are learned from the training tables: how often a block continues (one figu
 all tiers, since block lengths vary by domain, optionally each tier's own figure strongly
 smoothed towards it), and where a block goes next, counted per
 pair of tiers and smoothed towards four kinds of move (stay, forward within a level 1,
-forward to a later level 1, back). A printed level 1 multiplies every tier outside it
+forward to a later level 1, back), with part of the next tier's frequency divided out
+(the row probabilities carry it already). A printed level 1 multiplies every tier outside it
 by ``OUTSIDE_DECLARED``. Forward-backward gives each row's posterior over tiers given
 the whole table. The smoothing, how much the transitions count, how far the class prior
 is divided out of the row probabilities, and the final calibration (a temperature, then
@@ -69,6 +70,11 @@ _STRENGTHS = (2.0, 5.0, 10.0, 30.0, 100.0)
 #: weakly smoothed per-tier stays (3-30) raised grouped-CV macro-F1 by 0.03 but cut the
 #: seeds' held-out level-2 accuracy from 0.83 to 0.77.
 _STAY_STRENGTHS: tuple[float | None, ...] = (None, 100.0)
+#: How far a tier's frequency is divided out of the moves into it (0: not at all). The row
+#: probabilities already carry each tier's frequency, and pair counts carry it again
+#: (14 → 24 is rare mostly because 24 is rare), so a rare tier is paid for twice. Dividing
+#: it out of the moves makes a tier's rarity count once per block, at its entry, not per row.
+_ENTRY_LIFTS = (0.0, 0.5, 1.0)
 
 
 def _kind(a: str, b: str) -> int:
@@ -98,6 +104,7 @@ class TableDecoder:
     pair_strength: float = PAIR_STRENGTH
     stay_counts: np.ndarray | None = None  # per tier: (rows followed by the same tier, rows followed by any)
     stay_strength: float | None = None  # pseudo-counts pulling a tier's stay towards the global one
+    entry_lift: float = 0.0  # how far a tier's frequency is divided out of the moves into it
     weight: float = 1.0  # how much the table's structure counts against a row's own evidence
     prior: float = 0.0  # how far the class prior is divided out of row probabilities
     temperature: float = 1.0
@@ -157,14 +164,19 @@ class TableDecoder:
         decoder.set_pair_strength(pair_strength)
         return decoder
 
-    def set_pair_strength(self, strength: float, stay_strength: float | None = None) -> None:
+    def set_pair_strength(
+        self, strength: float, stay_strength: float | None = None, entry_lift: float = 0.0
+    ) -> None:
         """Where a block goes next: pair counts smoothed towards the kind structure by
         ``strength`` pseudo-counts per tier. How long a block stays is one figure for all
         tiers (``kind_probs['stay']``): block lengths differ between domains (one 社会效益
         row in most corpus tables, eight in a medical-aid table) far more than block order."""
         self.pair_strength = strength
         self.stay_strength = stay_strength
+        self.entry_lift = entry_lift
         moves = self.pair_counts + strength * self.kind_trans
+        if entry_lift:
+            moves = moves * np.exp(-entry_lift * self.log_prior)[None, :]
         np.fill_diagonal(moves, 0.0)
         moves /= np.clip(moves.sum(axis=1, keepdims=True), 1e-12, None)
         stay = np.full(len(self.classes), self.kind_probs.get("stay", 0.5))
@@ -274,8 +286,8 @@ class TableDecoder:
             return self
         s = self._stacked(tables)
         best = None
-        for strength, stay in itertools.product(_STRENGTHS, _STAY_STRENGTHS):
-            self.set_pair_strength(strength, stay)
+        for strength, stay, lift in itertools.product(_STRENGTHS, _STAY_STRENGTHS, _ENTRY_LIFTS):
+            self.set_pair_strength(strength, stay, lift)
             for w in _WEIGHTS:
                 for b in _PRIOR:
                     post = [self._decoded(s, w, b, flag) for flag in (False, True)]
@@ -283,9 +295,9 @@ class TableDecoder:
                     loss = sum(nll(p, s.gold) for p in post)
                     key = (round(acc, 6), -loss, -w)
                     if best is None or key > best[0]:
-                        best = (key, w, b, strength, stay)
-        _, self.weight, self.prior, strength, stay = best
-        self.set_pair_strength(strength, stay)
+                        best = (key, w, b, strength, stay, lift)
+        _, self.weight, self.prior, strength, stay, lift = best
+        self.set_pair_strength(strength, stay, lift)
         if calibrate:
             self.calibrate(self.decode_for_calibration(tables))
         return self
