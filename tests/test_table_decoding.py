@@ -8,6 +8,7 @@ import pytest
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.records import read_records
 from jixiao.models.classifier import ClassifyInput, examples_from_tables, inputs_from_table
+from jixiao.models.classifier import table as table_module
 from jixiao.models.classifier.ensemble import EnsembleClassifier
 from jixiao.models.classifier.labels import LABELS, make_prediction
 from jixiao.models.classifier.table import (
@@ -88,6 +89,47 @@ def test_an_ambiguous_row_follows_its_block():
     assert np.allclose(post.sum(axis=1), 1.0)
     d.weight = 0.0  # no structure: each row alone again
     assert LABELS[d.posteriors(probs)[1].argmax()] == "22"
+
+
+def test_no_tunable_prior_turns_a_table_into_a_rare_tier_its_rows_do_not_favour():
+    # The row model already divides out the class prior; dividing it out again in full made
+    # whole tables of 经费/食品安全 rows decode as 23 生态效益 (each row's bonus adds up along
+    # a block). Every prior the tuner may choose keeps these rows out of 23.
+    seqs = [
+        ["11", "11", "12", "13", "14", "21", "22", "22", "31"],
+        ["11", "12", "12", "13", "14", "22", "22", "24", "31"],
+        ["11", "11", "11", "12", "13", "21", "22", "31"],
+    ] * 6 + [["11", "12", "13", "22", "23", "31"]]
+    d = TableDecoder.from_sequences(LABELS, seqs)
+    probs = _probs(
+        {"11": 0.35, "12": 0.17, "21": 0.2},
+        {"11": 0.21, "13": 0.3, "21": 0.16, "23": 0.06},
+        {"13": 0.93},
+        {"21": 0.39, "11": 0.14, "13": 0.13, "23": 0.05},
+        {"31": 0.99},
+    )
+    for prior in table_module._PRIOR:
+        for weight in table_module._WEIGHTS:
+            post = d.posteriors(probs, prior=prior, weight=weight, temperature=1.0)
+            assert "23" not in [LABELS[i] for i in post.argmax(axis=1)], (prior, weight)
+
+
+def test_entry_lift_stops_charging_a_rare_tier_for_its_rarity_twice():
+    # 14 is mostly followed by 22 here, and 24 is rare: the row model already knows 24 is
+    # rare, so counting pairs alone drags a fairly sure 24 row (0.6) to 22.
+    seqs = [["11", "12", "13", "14", "22", "22", "31"]] * 8 + [["11", "12", "13", "14", "21", "22", "31"]] * 3
+    d = TableDecoder.from_sequences(LABELS, [*seqs, ["11", "12", "13", "22", "24", "31"]])
+    probs = _probs({"13": 0.9}, {"14": 0.9}, {"24": 0.6, "22": 0.3}, {"31": 0.95})
+
+    def decoded(lift: float) -> list[str]:
+        d.set_pair_strength(2.0, None, lift)
+        assert np.allclose(np.exp(d.log_trans).sum(axis=1), 1.0)
+        post = d.posteriors(probs, prior=0.0, weight=1.0, temperature=1.0)
+        return [LABELS[i] for i in post.argmax(axis=1)]
+
+    assert decoded(0.0)[2] == "22"
+    assert decoded(1.0) == ["13", "14", "24", "31"]
+    assert 1.0 in table_module._ENTRY_LIFTS and 0.0 in table_module._ENTRY_LIFTS
 
 
 def test_printed_level1_bounds_the_level2_unless_evidence_is_overwhelming():

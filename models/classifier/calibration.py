@@ -9,6 +9,7 @@ without changing which tier wins, so accuracy is untouched.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,8 +28,11 @@ def tempered(log_probs: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _log(probs: np.ndarray) -> np.ndarray:
+def log_probs(probs: np.ndarray) -> np.ndarray:
     return np.log(np.clip(probs, 1e-12, 1.0))
+
+
+_log = log_probs
 
 
 def retempered(probs: np.ndarray, temperature: float) -> np.ndarray:
@@ -142,3 +146,23 @@ def platt_scaled(probs: np.ndarray, slope: float, intercept: float) -> np.ndarra
     out *= ((1.0 - new) / rest)[:, None]
     out[rows, top] = new
     return out
+
+
+class Decoded(NamedTuple):
+    """Decoded posteriors to calibrate on: all rows without printed level 1s (``plain``), and
+    the rows of tables that print one, decoded with them (``declared``)."""
+
+    plain: np.ndarray
+    gold: np.ndarray
+    declared: np.ndarray
+    gold_declared: np.ndarray
+
+    @staticmethod
+    def joined(parts: Sequence[Decoded], k: int) -> Decoded:
+        def cat(i: int, width: int | None) -> np.ndarray:
+            arrays = [p[i] for p in parts if len(p[i])]
+            if arrays:
+                return np.concatenate(arrays)
+            return np.zeros((0, width)) if width else np.zeros(0, dtype=int)
+
+        return Decoded(cat(0, k), cat(1, None), cat(2, k), cat(3, None))

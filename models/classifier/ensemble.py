@@ -26,7 +26,7 @@ from jixiao.models.classifier.labels import LABELS, training_labels
 from jixiao.models.classifier.linear import LinearClassifier
 from jixiao.models.classifier.ngram import NgramClassifier
 from jixiao.models.classifier.rules import RulesClassifier
-from jixiao.models.classifier.table import fit_decoder
+from jixiao.models.classifier.table_fit import fit_decoder
 
 _WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 _BALANCE = (0.0, 0.25, 0.5, 0.75, 1.0)

@@ -33,7 +33,7 @@ from jixiao.models.classifier.embedded import EmbeddingApproach
 from jixiao.models.classifier.examples import embedding_text
 from jixiao.models.classifier.labels import LABELS, training_labels
 from jixiao.models.classifier.setfit import sentence_transformer_of
-from jixiao.models.classifier.table import fit_decoder
+from jixiao.models.classifier.table_fit import fit_decoder
 
 WEIGHTS_FILE = "finetuned_top.pt"
 

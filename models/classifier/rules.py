@@ -61,9 +61,17 @@ _TIME_NAME = _has("及时 按时 按期 时限 时间 期限 时效 进度 审�
 _COST_NAME = _has("成本 单价 费用 预算控制 投资额 造价")
 _STANDARD_NAME = _has("标准 补助额 补贴额 均公用经费 人均 生均 户均")
 _QUALITY_RATE = _has("合格 达标 准确 覆盖 完好 验收 通过 合规 规范 正确 执行率 完成率 处置率")
-_ECONOMIC = _has("收入 增收 经济 产值 节约 利润 税收 效益 营收 旅游综合")
-_ECOLOGY = _has("生态 环境 绿化 排放 污染 能耗 节能 水质 空气 森林 植被 农药 环保")
+#: 经济效益: money the project brings or saves (income, output, profit, tax, interest, assets,
+#: surpluses, sales). General domain vocabulary, not copied from rows.
+_ECONOMIC = _has("收入 增收 经济 产值 节约 利润 税收 效益 营收 旅游综合 利息 资产 结余 创收 销售额 营业额")
+#: 生态效益 in the official taxonomy: the environment and natural resources (emissions, pollution,
+#: greening, energy, water and soil). General domain vocabulary, not copied from rows.
+_ECOLOGY = _has(
+    "生态 环境 绿化 排放 污染 能耗 节能 水质 空气 森林 植被 农药 环保 环评 减排 低碳 碳汇 水土 废水 废气 扬尘 湿地"
+)
 _SUSTAIN = _has("可持续 长效 持续 长期 机制 体系 制度建设")
+#: A value that states a duration (持续保障, 长期, 长效) is how drafters fill a 可持续影响 row.
+_LASTING_VALUE = _has("持续 长期 长效 永久")
 _SOCIAL = _has("知晓 意识 素养 认知 社会 群众 公众 受益 就业 保障 提升 提高 改善")
 _COUNT_UNITS = _has(
     "人 次 个 家 户 项 场 所 台 件 处 条 份 篇 册 批 期 辆 株 亩 平方米 公里 千米 米 吨 粒 套 座 名 只 头 间 本 例 万"
@@ -110,6 +118,11 @@ RULES: tuple[Rule, ...] = (
     Rule("名称含生态/环境/排放/节能… → 23 生态效益", "23", lambda f: _ECOLOGY(f.name)),
     Rule("名称含收入/增收/经济/产值… → 21 经济效益", "21", lambda f: _ECONOMIC(f.name)),
     Rule("名称含可持续/长效/机制/长期 → 24 可持续影响", "24", lambda f: _SUSTAIN(f.name)),
+    Rule(
+        "指标值是持续/长期/长效等期限描述 → 24 可持续影响",
+        "24",
+        lambda f: f.value.kind is not ValueKind.NUMERIC and _LASTING_VALUE(f.value.text),
+    ),
     Rule("名称含合格/达标/覆盖/验收…（率）→ 12 质量", "12", lambda f: _QUALITY_RATE(f.name)),
     Rule("名称含知晓/意识/受益/就业/提升… → 22 社会效益", "22", lambda f: _SOCIAL(f.name)),
     Rule("指标值是金额 → 14 成本", "14", _money),
