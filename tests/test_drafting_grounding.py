@@ -266,3 +266,24 @@ def test_a_benefit_row_of_one_author_needs_a_close_project(monkeypatch, row, rel
     )
     names = {x.name for x in s.suggest(SCHOOL).suggestions}
     assert (row[2] in names) is lent, names
+
+
+def test_a_patterns_examples_come_from_the_most_related_projects(monkeypatch):
+    # 验收合格率 is used by the medical-aid tables first (corpus order); a school repair's
+    # {对象}验收合格率 should cite the related 安全隐患维修 table, not medical aid.
+    from jixiao.models.drafting import composer
+    from jixiao.models.drafting.corpus_candidates import ScoredProject
+
+    repair = _table(
+        "repair",
+        "安全隐患维修",
+        [("产出指标", "数量指标", "维修点位", "≥12处"), ("产出指标", "质量指标", "维修验收合格率", "100%")],
+        department="后勤中心",
+    )
+    s = Suggester.from_tables([*_corpus(2), repair], HashEmbedder(128))
+    ids = s.index.tables.ids
+    monkeypatch.setattr(
+        composer, "similar_projects", lambda *a, **k: [ScoredProject(ids.index("repair"), 0.4, 0.4)]
+    )
+    row = next(x for x in s.suggest(SCHOOL).suggestions if x.origin == "pattern" and x.name.endswith("验收合格率"))
+    assert row.evidence[0].table_id == "repair", [e.table_id for e in row.evidence]
