@@ -248,9 +248,13 @@ def _candidate(
         # A generic or unquantified wording only one author uses (one department's nine
         # tables are one author) is that drafter's habit, not a convention.
         return None
-    if len(authors) < cfg.min_generic_support and max(relevance_of.get(t, 0.0) for t in tables) < cfg.min_relevance:
-        # One table of an unrelated project (安全率 as 经济效益 in a heating retrofit): its
-        # wording and its tier are that drafter's choice, whatever words it shares.
+    # One table of an unrelated project lends nothing: its wording and its tier are that
+    # drafter's choice, whatever words it shares. For a benefit (效益) row the source must be
+    # close: which effect a drafter files where is the least shared convention (安全率 as
+    # 经济效益 in a heating retrofit, relevance 0.21 to a school repair; 学生受益情况 as
+    # 可持续影响), while output rows of related work (业务经费拨付及时率) carry over.
+    needed = CLOSE_PROJECT if code.startswith("2") else cfg.min_relevance
+    if len(authors) < cfg.min_generic_support and max(relevance_of.get(t, 0.0) for t in tables) < needed:
         return None
 
     def evidence() -> list[Evidence]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -27,6 +27,8 @@ from jixiao.models.drafting.text_match import content_words, words
 
 #: A pattern needs at least this many tables using it after some object.
 MIN_SUPPORT = 3
+#: Example rows kept per pattern, one per table, to choose a draft's two from.
+MAX_EXAMPLES = 64
 #: Tiers whose patterns take the project's object or beneficiaries as their slot. Counts
 #: (11) and costs (14) need this project's numbers, which only the project text has.
 SLOT_TIERS = ("12", "13", "21", "22", "23", "24", "31")
@@ -43,6 +45,8 @@ class Pattern:
     suffix: str  # 验收合格率
     support: int
     values: Counter[str] = field(default_factory=Counter)
+    #: One row per table using it (corpus order, up to ``MAX_EXAMPLES``); a draft shows the
+    #: two from the projects most related to it (``pick_examples``).
     examples: list[IndexRow] = field(default_factory=list)
 
     @property
@@ -73,7 +77,7 @@ class Convention:
     code: str
     support: int
     values: Counter[str] = field(default_factory=Counter)
-    examples: list[IndexRow] = field(default_factory=list)
+    examples: list[IndexRow] = field(default_factory=list)  # one row per author, as Pattern's
 
 
 #: 24 rows valued as lasting, and 21 rows about income: the two benefit conventions.
@@ -131,6 +135,7 @@ def mine_patterns(ix: CorpusIndex, min_support: int = MIN_SUPPORT) -> PatternBoo
             tables[(merge_cost(code), suffix)].add(t)
     kept = {k: len(v) for k, v in tables.items() if len(v) >= min_support}
     patterns = {k: Pattern(k[0], k[1], n) for k, n in kept.items()}
+    example_tables: dict[tuple[str, str], set[int]] = defaultdict(set)
     for r in range(len(rows.table)):
         code = ix.code(r)
         if code is None:
@@ -143,7 +148,8 @@ def mine_patterns(ix: CorpusIndex, min_support: int = MIN_SUPPORT) -> PatternBoo
             row = row or ix.row(r)
             if row.value:
                 p.values[row.value] += 1
-            if len(p.examples) < 2 and all(e.table != row.table for e in p.examples):
+            if len(p.examples) < MAX_EXAMPLES and row.table not in example_tables[p.suffix, p.code]:
+                example_tables[p.suffix, p.code].add(row.table)
                 p.examples.append(row)
     by_code: dict[str, list[Pattern]] = defaultdict(list)
     for p in patterns.values():
@@ -167,11 +173,23 @@ def mine_conventions(ix: CorpusIndex, min_support: int = MIN_CONVENTION_SUPPORT)
         if len(authors) < min_support:
             continue
         conv = Convention(code, len(authors), Counter(r.value for r in rows if r.value))
+        seen: set[str] = set()
         for r in rows:
-            if len(conv.examples) < 2 and all(_author(ix, e.table) != _author(ix, r.table) for e in conv.examples):
+            if len(conv.examples) < MAX_EXAMPLES and _author(ix, r.table) not in seen:
+                seen.add(_author(ix, r.table))
                 conv.examples.append(r)
         out[key] = conv
     return out
+
+
+def pick_examples(pool: list[IndexRow], relevance_of: Mapping[int, float] | None, n: int = 2) -> list[IndexRow]:
+    """The ``n`` example rows a draft shows: from the projects most related to this one, so a
+    school repair's ``{对象}验收合格率`` cites 安全隐患维修 rather than the first medical table that
+    uses it; corpus order breaks ties (and is all there is without a query's projects)."""
+    if not relevance_of:
+        return pool[:n]
+    order = sorted(range(len(pool)), key=lambda i: (-relevance_of.get(pool[i].table, 0.0), i))
+    return [pool[i] for i in order[:n]]
 
 
 def _author(ix: CorpusIndex, t: int) -> str:

@@ -8,13 +8,13 @@ beneficiaries into a head many tables use, with the head's typical rate or date.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.corpus_index import CorpusIndex
 from jixiao.models.drafting.candidates import Candidate
 from jixiao.models.drafting.index_views import row_evidence
-from jixiao.models.drafting.patterns import SLOT_TIERS, Convention, Pattern, PatternBook
+from jixiao.models.drafting.patterns import SLOT_TIERS, Convention, Pattern, PatternBook, pick_examples
 from jixiao.models.drafting.project_reading import ProjectFacts
 from jixiao.models.drafting.values import (
     GroundedValue,
@@ -117,7 +117,11 @@ def _unit_cost(facts: ProjectFacts) -> Candidate | None:
 
 
 def pattern_candidates(
-    ix: CorpusIndex, facts: ProjectFacts, book: PatternBook, fits: Callable[[str], bool]
+    ix: CorpusIndex,
+    facts: ProjectFacts,
+    book: PatternBook,
+    fits: Callable[[str], bool],
+    relevance_of: Mapping[int, float] | None = None,
 ) -> list[Candidate]:
     out: list[Candidate] = []
     top = book.top_support
@@ -132,7 +136,7 @@ def pattern_candidates(
             if any(p.suffix in t or t in p.suffix for t in taken):
                 continue  # 合格率 after 验收合格率 says the same thing
             taken.append(p.suffix)
-            c = instantiate(ix, p, facts, top, rank=rank)
+            c = instantiate(ix, p, facts, top, rank=rank, relevance_of=relevance_of)
             if c is not None:
                 out.append(c)
                 n -= 1
@@ -140,7 +144,8 @@ def pattern_candidates(
         # A subsidy is paid out: 补贴发放及时率, 补助发放准确率, with the heads tables use for it.
         for code in ("12", "13"):
             p = next((p for p in book.by_code.get(code, []) if p.suffix in _PAYOUT_HEADS), None)
-            if p is not None and (c := instantiate(ix, p, facts, top, slot=facts.grant)) is not None:
+            c = instantiate(ix, p, facts, top, slot=facts.grant, relevance_of=relevance_of) if p else None
+            if c is not None:
                 out.append(c)
     return out
 
@@ -153,7 +158,9 @@ _LASTING_VERBS = ("提升", "提高", "改善", "保障", "增强", "优化", "�
 CONVENTION_RELEVANCE = 0.6
 
 
-def convention_candidates(ix: CorpusIndex, facts: ProjectFacts, book: PatternBook) -> list[Candidate]:
+def convention_candidates(
+    ix: CorpusIndex, facts: ProjectFacts, book: PatternBook, relevance_of: Mapping[int, float] | None = None
+) -> list[Candidate]:
     """可持续影响 (24) and, for productive projects, 经济效益 (21), each put in this project's words.
 
     24 restates the project's first promised effect as lasting (``提升路况水平`` →
@@ -171,19 +178,27 @@ def convention_candidates(ix: CorpusIndex, facts: ProjectFacts, book: PatternBoo
             name, phrase, slot = f"持续{effect.verb}{effect.name}", effect.phrase, effect.name
         else:
             name, phrase, slot = f"{facts.core}持续发挥效益", None, facts.core
-        out.append(_convention(ix, lasting, name, slot, "长期", "项目效果长期保持（同类表可持续影响的写法）", phrase))
+        basis = "项目效果长期保持（同类表可持续影响的写法）"
+        out.append(_convention(ix, lasting, name, slot, "长期", basis, phrase, relevance_of))
     income = book.conventions.get("income")
     if income is not None and _PRODUCTIVE.search(facts.text) and not any(e.code == "21" for e in facts.effects):
         who = next((b for b in facts.beneficiaries if b != "企业"), None) or "群众"
         basis = "项目文本涉及生产经营（同类表经济效益的写法）"
-        out.append(_convention(ix, income, f"带动{who}增收", who, "有效带动", basis, None))
+        out.append(_convention(ix, income, f"带动{who}增收", who, "有效带动", basis, None, relevance_of))
     return out
 
 
 def _convention(
-    ix: CorpusIndex, conv: Convention, name: str, slot: str | None, value: str, basis: str, phrase: str | None
+    ix: CorpusIndex,
+    conv: Convention,
+    name: str,
+    slot: str | None,
+    value: str,
+    basis: str,
+    phrase: str | None,
+    relevance_of: Mapping[int, float] | None,
 ) -> Candidate:
-    evidence = [row_evidence(ix, e) for e in conv.examples]
+    evidence = [row_evidence(ix, e) for e in pick_examples(conv.examples, relevance_of)]
     template = "持续{效果}" if conv.code == "24" else "带动{受益对象}增收"
     return Candidate(
         "pattern",
@@ -209,6 +224,7 @@ def instantiate(
     weak: bool = False,
     rank: int = 0,
     slot: str | None = None,
+    relevance_of: Mapping[int, float] | None = None,
 ) -> Candidate | None:
     slot = slot or _slot(p, facts)
     name = slot + p.suffix if slot else _generic_name(p)
@@ -219,7 +235,7 @@ def instantiate(
             break
     if value is None:
         return None
-    evidence = [row_evidence(ix, e) for e in p.examples]
+    evidence = [row_evidence(ix, e) for e in pick_examples(p.examples, relevance_of)]
     return Candidate(
         "pattern",
         p.code,
