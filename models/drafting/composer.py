@@ -189,9 +189,9 @@ class Suggester:
             qtokens = ix.tokenize_query(text)
             projects = similar_projects(ix, qvec, qtokens, facts, stats, cfg)
             cands = project_candidates(facts, scheme)
-            relevance_of = {p.table: p.relevance for p in projects}  # picks the patterns' examples
-            cands += pattern_candidates(ix, facts, book, lambda w: _in_text(w, facts.text), relevance_of)
-            cands += convention_candidates(ix, facts, book, relevance_of)
+            related = [p.table for p in sorted(projects, key=lambda p: -p.relevance)]  # patterns' examples
+            cands += pattern_candidates(ix, facts, book, lambda w: _in_text(w, facts.text), related)
+            cands += convention_candidates(ix, facts, book, related)
             cands += corpus_candidates(ix, qvec, qtokens, facts, projects, scheme, cfg)
             if not any(c.code == "22" for c in cands) and (social := fallback("2", facts, scheme)):
                 # 社会效益 is the benefit tier most tables use: a plainly generic row, marked weak.

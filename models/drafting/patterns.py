@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -49,6 +49,10 @@ class Pattern:
     #: two from the projects most related to it (``pick_examples``).
     examples: list[IndexRow] = field(default_factory=list)
 
+    @cached_property
+    def example_of_table(self) -> dict[int, IndexRow]:
+        return {r.table: r for r in self.examples}
+
     @property
     def modifiers(self) -> frozenset[str]:
         """Content words of the suffix itself (``救助`` in ``救助比例``): they must fit the project."""
@@ -78,6 +82,10 @@ class Convention:
     support: int
     values: Counter[str] = field(default_factory=Counter)
     examples: list[IndexRow] = field(default_factory=list)  # one row per author, as Pattern's
+
+    @cached_property
+    def example_of_table(self) -> dict[int, IndexRow]:
+        return {r.table: r for r in self.examples}
 
 
 #: 24 rows valued as lasting, and 21 rows about income: the two benefit conventions.
@@ -182,14 +190,19 @@ def mine_conventions(ix: CorpusIndex, min_support: int = MIN_CONVENTION_SUPPORT)
     return out
 
 
-def pick_examples(pool: list[IndexRow], relevance_of: Mapping[int, float] | None, n: int = 2) -> list[IndexRow]:
-    """The ``n`` example rows a draft shows: from the projects most related to this one, so a
-    school repair's ``{对象}验收合格率`` cites 安全隐患维修 rather than the first medical table that
-    uses it; corpus order breaks ties (and is all there is without a query's projects)."""
-    if not relevance_of:
-        return pool[:n]
-    order = sorted(range(len(pool)), key=lambda i: (-relevance_of.get(pool[i].table, 0.0), i))
-    return [pool[i] for i in order[:n]]
+def pick_examples(source: Pattern | Convention, related: Sequence[int], n: int = 2) -> list[IndexRow]:
+    """The ``n`` example rows a draft shows: from the projects most related to this one
+    (``related``: table positions, most related first), so a school repair's
+    ``{对象}验收合格率`` cites 安全隐患维修 rather than the first medical table that uses it;
+    then in corpus order. Looks up at most ``len(related)`` tables, not the whole pool."""
+    by_table = source.example_of_table
+    picked = [by_table[t] for t in related if t in by_table][:n]
+    for row in source.examples:
+        if len(picked) >= n:
+            break
+        if all(row is not p for p in picked):
+            picked.append(row)
+    return picked
 
 
 def _author(ix: CorpusIndex, t: int) -> str:

@@ -8,7 +8,7 @@ beneficiaries into a head many tables use, with the head's typical rate or date.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 
 from jixiao.corpus.taxonomy import Scheme
 from jixiao.models.corpus_index import CorpusIndex
@@ -121,7 +121,7 @@ def pattern_candidates(
     facts: ProjectFacts,
     book: PatternBook,
     fits: Callable[[str], bool],
-    relevance_of: Mapping[int, float] | None = None,
+    related: Sequence[int] = (),
 ) -> list[Candidate]:
     out: list[Candidate] = []
     top = book.top_support
@@ -136,7 +136,7 @@ def pattern_candidates(
             if any(p.suffix in t or t in p.suffix for t in taken):
                 continue  # 合格率 after 验收合格率 says the same thing
             taken.append(p.suffix)
-            c = instantiate(ix, p, facts, top, rank=rank, relevance_of=relevance_of)
+            c = instantiate(ix, p, facts, top, rank=rank, related=related)
             if c is not None:
                 out.append(c)
                 n -= 1
@@ -144,7 +144,7 @@ def pattern_candidates(
         # A subsidy is paid out: 补贴发放及时率, 补助发放准确率, with the heads tables use for it.
         for code in ("12", "13"):
             p = next((p for p in book.by_code.get(code, []) if p.suffix in _PAYOUT_HEADS), None)
-            c = instantiate(ix, p, facts, top, slot=facts.grant, relevance_of=relevance_of) if p else None
+            c = instantiate(ix, p, facts, top, slot=facts.grant, related=related) if p else None
             if c is not None:
                 out.append(c)
     return out
@@ -159,7 +159,7 @@ CONVENTION_RELEVANCE = 0.6
 
 
 def convention_candidates(
-    ix: CorpusIndex, facts: ProjectFacts, book: PatternBook, relevance_of: Mapping[int, float] | None = None
+    ix: CorpusIndex, facts: ProjectFacts, book: PatternBook, related: Sequence[int] = ()
 ) -> list[Candidate]:
     """可持续影响 (24) and, for productive projects, 经济效益 (21), each put in this project's words.
 
@@ -179,12 +179,12 @@ def convention_candidates(
         else:
             name, phrase, slot = f"{facts.core}持续发挥效益", None, facts.core
         basis = "项目效果长期保持（同类表可持续影响的写法）"
-        out.append(_convention(ix, lasting, name, slot, "长期", basis, phrase, relevance_of))
+        out.append(_convention(ix, lasting, name, slot, "长期", basis, phrase, related))
     income = book.conventions.get("income")
     if income is not None and _PRODUCTIVE.search(facts.text) and not any(e.code == "21" for e in facts.effects):
         who = next((b for b in facts.beneficiaries if b != "企业"), None) or "群众"
         basis = "项目文本涉及生产经营（同类表经济效益的写法）"
-        out.append(_convention(ix, income, f"带动{who}增收", who, "有效带动", basis, None, relevance_of))
+        out.append(_convention(ix, income, f"带动{who}增收", who, "有效带动", basis, None, related))
     return out
 
 
@@ -196,9 +196,9 @@ def _convention(
     value: str,
     basis: str,
     phrase: str | None,
-    relevance_of: Mapping[int, float] | None,
+    related: Sequence[int],
 ) -> Candidate:
-    evidence = [row_evidence(ix, e) for e in pick_examples(conv.examples, relevance_of)]
+    evidence = [row_evidence(ix, e) for e in pick_examples(conv, related)]
     template = "持续{效果}" if conv.code == "24" else "带动{受益对象}增收"
     return Candidate(
         "pattern",
@@ -224,7 +224,7 @@ def instantiate(
     weak: bool = False,
     rank: int = 0,
     slot: str | None = None,
-    relevance_of: Mapping[int, float] | None = None,
+    related: Sequence[int] = (),
 ) -> Candidate | None:
     slot = slot or _slot(p, facts)
     name = slot + p.suffix if slot else _generic_name(p)
@@ -235,7 +235,7 @@ def instantiate(
             break
     if value is None:
         return None
-    evidence = [row_evidence(ix, e) for e in pick_examples(p.examples, relevance_of)]
+    evidence = [row_evidence(ix, e) for e in pick_examples(p, related)]
     return Candidate(
         "pattern",
         p.code,
