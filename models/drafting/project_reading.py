@@ -330,10 +330,10 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
                 out.append(Quantity(f"受益{who}{measure}", f"{op}{number}{unit}", clause))
                 continue
             phrase = people_count_name(phrase) or phrase
-        if unit in CLASSIFIERS and (obj := counted_object(after)):
-            phrase = obj  # 市档案馆5个标准档案库房: a classifier counts the noun after it
-        elif (not phrase or phrase.endswith("的") or not content_words(phrase)) and (obj := _object_after(after)):
+        if (not phrase or phrase.endswith("的") or not content_words(phrase)) and (obj := _object_after(after)):
             phrase = obj  # 2台服务器托管服务, 符合要求的12个住宅小区: the object follows the count
+        elif unit in CLASSIFIERS and (obj := counted_object(after)):
+            phrase = obj  # 市档案馆5个标准档案库房: a classifier counts the noun after it, not the place
         if not phrase:
             phrase = previous
         if not phrase or not content_words(phrase):
