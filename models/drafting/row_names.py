@@ -43,6 +43,7 @@ _FOR_WHOM = re.compile(r"^(?:对|为|向)(?P<who>.{2,16}?)(?:进行|给予|开�
 #: A counted object is a noun compound: a short one, as tables name it.
 _MAX_OBJECT = 8
 _NOUNISH = ("n", "vn", "a", "b", "j", "l")
+_MODIFIER_TAGS = ("v", "d", "a", "t", "z", "p", "c", "u")
 
 
 @lru_cache(maxsize=20_000)
@@ -76,9 +77,10 @@ def without_modifier(phrase: str) -> str:
     owner, _, rest = phrase.partition("的")
     if not owner or len(rest) < 2:
         return phrase
-    tags = _tagged(owner)
-    nouns = all(flag.startswith(("n", "r")) for _, flag in tags)
-    if nouns and not _CLAUSE_VERB.match(owner):
+    # A verb, adverb, adjective or time word makes the words before 的 a modifier
+    # (完备的, 必须的, 当年新创业的); nouns, pronouns, idioms and verbal nouns name an owner.
+    modifier = any(flag.startswith(_MODIFIER_TAGS) and flag != "vn" for _, flag in _tagged(owner))
+    if not modifier and not _CLAUSE_VERB.match(owner):
         return owner + rest
     return rest
 
