@@ -48,7 +48,10 @@ def test_a_task_name_never_starts_mid_word():
 def test_a_modifier_ending_in_de_is_dropped_and_an_owner_keeps_its_noun():
     assert _tasks("购置必要的办公设备") == ["办公设备"]
     assert _tasks("做好辖区群众的健康体检") == ["辖区群众健康体检"]
-    assert _tasks("做好上年度新入学的困难学生资助") == ["困难学生资助"]
+    assert _tasks("落实必要的安全防护") == ["安全防护"]
+    # A time word goes; an adjective narrowing a noun stays with it.
+    assert _tasks("做好上年度新入学的困难学生资助") == ["新入学困难学生资助"]
+    assert _tasks("落实当年新入职的乡村教师培训") == ["新入职乡村教师培训"]
 
 
 def test_a_classifier_counts_the_noun_that_follows_it():

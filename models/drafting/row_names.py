@@ -43,7 +43,8 @@ _FOR_WHOM = re.compile(r"^(?:对|为|向)(?P<who>.{2,16}?)(?:进行|给予|开�
 #: A counted object is a noun compound: a short one, as tables name it.
 _MAX_OBJECT = 8
 _NOUNISH = ("n", "vn", "a", "b", "j", "l")
-_MODIFIER_TAGS = ("v", "d", "a", "t", "z", "p", "c", "u")
+_TIME_LEAD = re.compile(r"^(?:上|本|当|今|明|下)(?:一)?(?:年度|学年|学期|季度|年)")
+_MODIFIER_TAGS = ("v", "d", "z", "p", "c", "u")
 
 
 @lru_cache(maxsize=20_000)
@@ -77,10 +78,14 @@ def without_modifier(phrase: str) -> str:
     owner, _, rest = phrase.partition("的")
     if not owner or len(rest) < 2:
         return phrase
-    # A verb, adverb, adjective or time word makes the words before 的 a modifier
-    # (完备的, 必须的, 当年新创业的); nouns, pronouns, idioms and verbal nouns name an owner.
-    modifier = any(flag.startswith(_MODIFIER_TAGS) and flag != "vn" for _, flag in _tagged(owner))
-    if not modifier and not _CLAUSE_VERB.match(owner):
+    # A time word before 的 is no part of the name (当年新创业的 → 新创业). A verb or adverb
+    # makes the rest a modifier (完备的, 必须的), and so do adjectives alone (必要的);
+    # nouns, with the adjectives that narrow them (新创业), name an owner.
+    tags = [(w, f) for w, f in _tagged(_TIME_LEAD.sub("", owner)) if not f.startswith("t")]
+    owner = "".join(w for w, _ in tags)
+    clause = any(f.startswith(_MODIFIER_TAGS) and f != "vn" for _, f in tags)
+    nouns = any(f.startswith(("n", "r", "l", "i", "j")) or f == "vn" for _, f in tags)
+    if nouns and not clause and not _CLAUSE_VERB.match(owner):
         return owner + rest
     return rest
 
