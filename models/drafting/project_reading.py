@@ -16,6 +16,14 @@ from datetime import date
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.values import parse_amount
 from jixiao.models.drafting.beneficiaries import BENEFICIARIES, beneficiaries
+from jixiao.models.drafting.row_names import (
+    CLASSIFIERS,
+    clean_name,
+    counted_object,
+    people_count_name,
+    split_qualifier,
+    task_object,
+)
 from jixiao.models.drafting.stated_figures import split_numbered, stated_figures
 from jixiao.models.drafting.text_match import content_words, words
 from jixiao.models.suggest_schema import ProjectQuery
@@ -308,9 +316,9 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
         start = m.end()
         unit = m.group("unit")
         number = m.group("num") + (m.group("mult") or "")
-        op = "≤" if re.search(r"不超过|以内|控制在", clause) else "≥"
-        after = clause[m.end() :]
-        phrase = _LEAD.sub("", _TASK_LEAD.sub("", before.strip())).strip()
+        after, qualified = split_qualifier(clause[m.end() :])  # 900人以上: 以上 is the value's
+        op = qualified or ("≤" if re.search(r"不超过|以内|控制在", clause) else "≥")
+        phrase = clean_name(_LEAD.sub("", _TASK_LEAD.sub("", before.strip())).strip())
         if len(phrase) > 20:
             continue  # a sentence, not the name of a deliverable
         if unit in _PERSON_UNITS:
@@ -321,8 +329,11 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
                 measure = "户数" if unit == "户" else ("人次" if unit == "人次" else "人数")
                 out.append(Quantity(f"受益{who}{measure}", f"{op}{number}{unit}", clause))
                 continue
+            phrase = people_count_name(phrase) or phrase
         if (not phrase or phrase.endswith("的") or not content_words(phrase)) and (obj := _object_after(after)):
             phrase = obj  # 2台服务器托管服务, 符合要求的12个住宅小区: the object follows the count
+        elif unit in CLASSIFIERS and (obj := counted_object(after)):
+            phrase = obj  # 市档案馆5个标准档案库房: a classifier counts the noun after it, not the place
         if not phrase:
             phrase = previous
         if not phrase or not content_words(phrase):
@@ -386,8 +397,7 @@ def _task_name(rest: str) -> str | None:
     """The object of a task clause, cut at a purpose (``，以…``/``为…``) and trailing particles."""
     rest = re.split(r"(?:工作|任务|等|的)$", rest)[0]
     rest = re.sub(r"(?:力度|水平|一批|一套|若干)$", "", rest)
-    rest = re.sub(r"^(?:好|了|完|对)", "", rest)
-    return rest if len(rest) >= 2 else None
+    return task_object(rest)
 
 
 def _effect_clause(clause: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from jixiao.models.drafting.row_names import CLASSIFIERS, clean_name, counted_object, split_qualifier
 from jixiao.models.drafting.text_match import content_words
 
 _NUM = r"(?P<num>\d+(?:\.\d+)?)\s*"
@@ -43,6 +44,7 @@ _COUNTED_TASK = re.compile(
     r"(?P<unit>粒|头|只|羽|公斤|千克|斤|株|棵|个|所|座|处|项|台|套|批|场|次|期|户|人次|人|名)"
     r"(?P<after>[\u4e00-\u9fff]{0,16})$"
 )
+_BARE_MEASURE = re.compile(r"次数|人数|人次|户数|数量|场次|期数")
 _VERB_KEEPS = (
     "采购",
     "购置",
@@ -108,15 +110,18 @@ def stated_figures(clause: str, economy: re.Pattern[str], ecology: re.Pattern[st
             out.append(Figure(name, f"{op}{m.group('num')}{m.group('unit')}", code, clause))
         return out
     if m := _COUNTED_TASK.match(c):
-        obj = m.group("before") or m.group("after")
-        if m.group("before") and m.group("after"):
-            obj = m.group("before") + m.group("after")
-        obj = re.sub(r"(工作|任务)$", "", obj)
+        # 200人以下: the qualifier is the value's operator; 3间手术室: the classifier's noun is counted.
+        after, qualified = split_qualifier(m.group("after"))
+        obj = m.group("before") + after
+        if m.group("unit") in CLASSIFIERS and (counted := counted_object(after)):
+            obj = counted
+        obj = clean_name(re.sub(r"(工作|任务)$", "", obj))
         if len(obj) >= 2 and content_words(obj):
             verb = m.group("verb")
-            name = f"{verb}{obj}" if verb in _VERB_KEEPS and verb not in obj else obj
+            keep = verb in _VERB_KEEPS or _BARE_MEASURE.fullmatch(obj)  # 补助次数, not 次数
+            name = f"{verb}{obj}" if keep and verb not in obj else obj
             if not name.endswith(("数", "数量", "量")):
                 name += "人数" if m.group("unit") in ("人", "名") else "数量"
-            value = f"≥{m.group('num')}{m.group('mult') or ''}{m.group('unit')}"
+            value = f"{qualified or '≥'}{m.group('num')}{m.group('mult') or ''}{m.group('unit')}"
             out.append(Figure(name, value, "11", clause))
     return out
