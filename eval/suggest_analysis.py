@@ -156,6 +156,30 @@ def analyse(tables: Sequence[GoalTable], make_suggester, folds: int = 5, k: int 
     }
 
 
+#: The buckets' stable ids stay in the JSON; the report shows these titles, in this order.
+_TITLES = {
+    "hit": "草稿命中",
+    "no content word": "没有实词（关键词召回无法计入）",
+    "segmentation": "未命中，但其词在草稿名称中（分词不同）",
+    "query": "未命中，其词见于项目名称或目标",
+}
+_ORDER = {"hit": 0, "no content word": 1, "segmentation": 2, "query": 3, "borrowable": 4, "nowhere": 5}
+
+
+def _report_order(item: tuple[str, float]) -> tuple[int, float]:
+    head, _, cut = item[0].partition("@")
+    return _ORDER.get(head, 9), -float(cut or 0)
+
+
+def bucket_title(bucket: str) -> str:
+    """A bucket id in Chinese: ``borrowable@0.3`` → 相关度 ≥ 0.3 的训练项目有共词指标."""
+    if bucket.startswith("borrowable@"):
+        return f"未命中，相关度 ≥ {bucket.split('@')[1]} 的训练项目有共词指标"
+    if bucket == "nowhere":
+        return "任何训练表都没有共词指标"
+    return _TITLES.get(bucket, bucket)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true")
@@ -168,13 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
         return 0
-    print(f"gold rows: {out['gold_rows']}")
-    for b, v in out["buckets"].items():
-        print(f"  {b:20s} {v:.3f}  ({out['bucket_counts'][b]})")
-    print("adding every row of the n most relevant training projects:")
+    print(f"标注指标：{out['gold_rows']} 行")
+    for b, v in sorted(out["buckets"].items(), key=_report_order):
+        print(f"  {bucket_title(b):<34}{v:.3f}（{out['bucket_counts'][b]}）")
+    print("把最相关的 n 个训练项目的所有指标都加入草稿：")
     for n, f in out["frontier"].items():
-        print(f"  n={n}: keyword recall {f['keyword_recall']:.3f}, on-topic {f['on_topic']:.3f}")
-    print("most frequent words of missed rows:", " ".join(f"{w}×{c}" for w, c in out["missed_words"]))
+        print(f"  n={n}：关键词召回 {f['keyword_recall']:.3f}，切题率 {f['on_topic']:.3f}")
+    print("未命中指标中最常见的词：", " ".join(f"{w}×{c}" for w, c in out["missed_words"]))
     return 0
 
 

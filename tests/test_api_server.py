@@ -42,20 +42,14 @@ def test_real_server_answers_over_http(server):
     assert httpx.get(f"{server}/docs").status_code == 200
 
 
+def _serve_cli(*args: str, timeout: int, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``jixiao serve ARGS`` in a fresh interpreter, as a user runs it."""
+    cmd = [sys.executable, "-c", "import sys; from jixiao.service.cli import main; sys.exit(main())", "serve"]
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
 def test_serve_rejects_bad_arguments_with_one_line():
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from jixiao.service.cli import main; sys.exit(main())",
-            "serve",
-            "--workers",
-            "0",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    r = _serve_cli("--workers", "0", timeout=60)
     assert r.returncode == 2 and r.stderr.strip().startswith("jixiao：错误：") and "Traceback" not in r.stderr
 
 
@@ -65,19 +59,7 @@ def test_serve_refuses_a_taken_port_with_one_chinese_line():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        r = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from jixiao.service.cli import main; sys.exit(main())",
-                "serve",
-                "--port",
-                str(taken.getsockname()[1]),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        r = _serve_cli("--port", str(taken.getsockname()[1]), timeout=60)
     assert r.returncode == 2, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("jixiao：错误：无法监听") and "Traceback" not in r.stderr
@@ -116,20 +98,7 @@ def test_serve_fails_with_one_line_when_the_model_is_unusable(tmp_path):
         "JIXIAO_HOME": str(tmp_path / "home"),
         "JIXIAO_EMBEDDING_MODEL": str(tmp_path / "no-such-model"),
     }
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from jixiao.service.cli import main; sys.exit(main())",
-            "serve",
-            "--port",
-            str(free_port()),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
+    r = _serve_cli("--port", str(free_port()), timeout=300, env=env)
     assert r.returncode == 2, r.stderr
     last = r.stderr.strip().splitlines()[-1]
     assert last.startswith("jixiao：错误：") and "no-such-model" in last and "Traceback" not in r.stderr

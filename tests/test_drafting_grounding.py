@@ -96,6 +96,17 @@ def _corpus(lasting_authors: int) -> list[GoalTable]:
     ]
     return tables
 
+def _school_draft_beside(monkeypatch, extra: GoalTable, relevance: float):
+    """Draft SCHOOL over the small corpus plus ``extra``, ``extra`` being its only related project."""
+    from jixiao.models.drafting import composer
+    from jixiao.models.drafting.corpus_candidates import ScoredProject
+
+    s = Suggester.from_tables([*_corpus(2), extra], HashEmbedder(128))
+    at = s.index.tables.ids.index(extra.id)
+    monkeypatch.setattr(composer, "similar_projects", lambda *a, **k: [ScoredProject(at, relevance, relevance)])
+    return s.suggest(SCHOOL).suggestions
+
+
 
 def _suggester(lasting_authors: int = 2) -> Suggester:
     return Suggester.from_tables(_corpus(lasting_authors), HashEmbedder(128))
@@ -213,9 +224,6 @@ def test_a_date_named_row_takes_a_date_never_a_rate():
 def test_an_unquantified_row_of_one_author_is_lent_only_by_the_same_kind_of_project(monkeypatch, relevance, lent):
     # 小学教育公用经费 is related to a school repair (relevance 0.32), but its "安全情况 有效"
     # under 生态效益 is its drafter's wording: only the same kind of project lends it.
-    from jixiao.models.drafting import composer
-    from jixiao.models.drafting.corpus_candidates import ScoredProject
-
     school_fund = _table(
         "school-fund",
         "小学教育公用经费",
@@ -225,14 +233,7 @@ def test_an_unquantified_row_of_one_author_is_lent_only_by_the_same_kind_of_proj
         ],
         department="教育局",
     )
-    s = Suggester.from_tables([*_corpus(2), school_fund], HashEmbedder(128))
-    ids = s.index.tables.ids
-    monkeypatch.setattr(
-        composer,
-        "similar_projects",
-        lambda *a, **k: [ScoredProject(ids.index("school-fund"), relevance, relevance)],
-    )
-    names = {x.name for x in s.suggest(SCHOOL).suggestions}
+    names = {x.name for x in _school_draft_beside(monkeypatch, school_fund, relevance)}
     assert ("校园安全情况" in names) is lent, names
 
 
@@ -248,42 +249,24 @@ def test_a_benefit_row_of_one_author_needs_a_close_project(monkeypatch, row, rel
     # 暖通改造 (relevance 0.21 to a school repair) files 安全率 under 经济效益: which effect a
     # drafter files where is the least shared convention, so one author's benefit row is lent
     # only by a close project, while its quantified output rows still are.
-    from jixiao.models.drafting import composer
-    from jixiao.models.drafting.corpus_candidates import ScoredProject
-
     retrofit = _table(
         "retrofit",
         "办公宿舍楼校舍暖通改造经费",
         [("产出指标", "数量指标", "改造面积", "≥800平方米"), row],
         department="后勤中心",
     )
-    s = Suggester.from_tables([*_corpus(2), retrofit], HashEmbedder(128))
-    ids = s.index.tables.ids
-    monkeypatch.setattr(
-        composer,
-        "similar_projects",
-        lambda *a, **k: [ScoredProject(ids.index("retrofit"), relevance, relevance)],
-    )
-    names = {x.name for x in s.suggest(SCHOOL).suggestions}
+    names = {x.name for x in _school_draft_beside(monkeypatch, retrofit, relevance)}
     assert (row[2] in names) is lent, names
 
 
 def test_a_patterns_examples_come_from_the_most_related_projects(monkeypatch):
     # 验收合格率 is used by the medical-aid tables first (corpus order); a school repair's
     # {对象}验收合格率 should cite the related 安全隐患维修 table, not medical aid.
-    from jixiao.models.drafting import composer
-    from jixiao.models.drafting.corpus_candidates import ScoredProject
-
     repair = _table(
         "repair",
         "安全隐患维修",
         [("产出指标", "数量指标", "维修点位", "≥12处"), ("产出指标", "质量指标", "维修验收合格率", "100%")],
         department="后勤中心",
     )
-    s = Suggester.from_tables([*_corpus(2), repair], HashEmbedder(128))
-    ids = s.index.tables.ids
-    monkeypatch.setattr(
-        composer, "similar_projects", lambda *a, **k: [ScoredProject(ids.index("repair"), 0.4, 0.4)]
-    )
-    row = next(x for x in s.suggest(SCHOOL).suggestions if x.origin == "pattern" and x.name.endswith("验收合格率"))
+    row = next(x for x in _school_draft_beside(monkeypatch, repair, 0.4) if x.origin == "pattern" and x.name.endswith("验收合格率"))
     assert row.evidence[0].table_id == "repair", [e.table_id for e in row.evidence]

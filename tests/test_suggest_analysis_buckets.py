@@ -28,3 +28,13 @@ def test_hits_and_rows_without_content_words():
     assert _bucket("农村公路养护里程", ["农村公路日常养护里程"], "农村公路养护") == "hit"
     assert _bucket("资金支付及时率", ["项目完成时间"], "农村公路养护") == "no content word"
     assert _bucket("车辆购置数量", ["项目完成时间"], "农村公路养护", best=0.17) == "borrowable@0.1"
+
+
+def test_every_bucket_is_reported_in_chinese():
+    import re
+
+    from jixiao.eval.suggest_analysis import bucket_title
+
+    for bucket in ("hit", "no content word", "segmentation", "query", "nowhere", "borrowable@0.3"):
+        title = bucket_title(bucket)
+        assert re.search(r"[\u4e00-\u9fff]", title) and not re.search(r"[A-Za-z]{3,}", title), title
