@@ -373,3 +373,15 @@ def test_bad_hash_embedder_name_is_a_user_error(name):
     with pytest.raises(JixiaoError, match="hash-<维数>"):
         embedder_by_name(name)
     assert suggest_mod.resolve_embedder("hash-64").dim == embedder_by_name("hash-64").dim == 64
+
+
+def test_the_query_vector_reads_the_start_of_a_long_project_text(suggester, monkeypatch):
+    # Encoding time grows with length; the name and the goal's start say what a project is,
+    # and BM25 and the project reading still see the whole text.
+    seen: list[str] = []
+    real = suggester.embedder.encode_queries
+    monkeypatch.setattr(suggester.embedder, "encode_queries", lambda texts: seen.extend(texts) or real(texts))
+    goal = "完成农村公路日常养护120公里，" + "提升路况水平，保障群众安全出行，" * 12 + "改造危桥3座"
+    r = suggester.suggest(ProjectQuery(name="2026年农村公路养护工程", goal=goal))
+    assert seen and all(len(t) <= composer.QUERY_VECTOR_CHARS for t in seen)
+    assert any("3座" in (s.suggested_value or "") or "危桥" in s.name for s in r.suggestions)

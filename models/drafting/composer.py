@@ -49,6 +49,11 @@ log = logging.getLogger("jixiao.drafting")
 
 #: Candidates returned beside the draft for a later step to cite.
 MAX_CANDIDATES = 60
+#: Characters of the project text the dense query vector reads: the name and the start of
+#: the goal, where projects say what they are. Encoding time grows with length (about 30 ms
+#: for 210 characters, 17 ms for 128, on two cores); BM25 and the project reading still see
+#: the whole text.
+QUERY_VECTOR_CHARS = 128
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,7 @@ class Suggester:
         facts = read_project(q)
         text = normalize_text(" ".join(x for x in (q.name, q.goal) if x))
         # Encoding is the slow part and touches no index state: outside the lock.
-        qvec = self.embedder.encode_queries([text])
+        qvec = self.embedder.encode_queries([text[:QUERY_VECTOR_CHARS]])
         cfg = self.config.retrieval
         with self._lock:
             ix = self.index
