@@ -96,6 +96,7 @@ def _corpus(lasting_authors: int) -> list[GoalTable]:
     ]
     return tables
 
+
 def _school_draft_beside(monkeypatch, extra: GoalTable, relevance: float):
     """Draft SCHOOL over the small corpus plus ``extra``, ``extra`` being its only related project."""
     from jixiao.models.drafting import composer

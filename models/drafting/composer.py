@@ -194,7 +194,7 @@ class Suggester:
             qtokens = ix.tokenize_query(text)
             projects = similar_projects(ix, qvec, qtokens, facts, stats, cfg)
             cands = project_candidates(facts, scheme)
-            related = [p.table for p in sorted(projects, key=lambda p: -p.relevance)]  # patterns' examples
+            related = [p.table for p in projects]  # most relevant first: the patterns' examples
             cands += pattern_candidates(ix, facts, book, lambda w: _in_text(w, facts.text), related)
             cands += convention_candidates(ix, facts, book, related)
             cands += corpus_candidates(ix, qvec, qtokens, facts, projects, scheme, cfg)
