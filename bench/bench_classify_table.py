@@ -27,7 +27,7 @@ import torch
 
 from jixiao.corpus.parsers import parse_file
 from jixiao.models.classifier import ClassifyInput, inputs_from_table, load_shipped
-from jixiao.models.classifier.table import classify_table
+from jixiao.models.classifier.table_predict import classify_table
 
 DEFAULT_FILE = Path(__file__).resolve().parents[1] / "corpus/data/seeds/004_80ded19973e52693.txt"
 

@@ -18,7 +18,7 @@ import numpy as np
 from jixiao.eval import classify_runner
 from jixiao.eval.fixture_sets import project_corpus
 from jixiao.models.classifier import examples_from_tables, inputs_from_table
-from jixiao.models.classifier.table import classify_table
+from jixiao.models.classifier.table_predict import classify_table
 
 
 def main() -> int:

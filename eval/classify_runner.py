@@ -140,7 +140,7 @@ def predict_decodings(model: Any, rows: list[_Row]) -> dict[str, list[Any]]:
     time with the model's fitted decoder (rows of a table are consecutive in ``rows``).
     A model whose predictions carry no probabilities is scored row by row only.
     """
-    from jixiao.models.classifier.table import decode_predictions, decoder_of
+    from jixiao.models.classifier.table_predict import decode_predictions, decoder_of
 
     plain = [_input(r) for r in rows]
     row_preds = list(model.predict(plain)) if rows else []

@@ -203,7 +203,7 @@ class LibraryEngine:
     def classify_tables(
         self, tables: list[list[ClassifyInput]], schemes: list[Scheme | None]
     ) -> list[list[TierPrediction]]:
-        from jixiao.models.classifier.table import classify_tables
+        from jixiao.models.classifier.table_predict import classify_tables
 
         return classify_tables(self.classifier, tables, schemes, predict=self.classify)
 

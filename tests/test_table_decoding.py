@@ -7,17 +7,11 @@ import pytest
 
 from jixiao.corpus.data_paths import EXTERNAL_TABLES
 from jixiao.corpus.records import read_records
-from jixiao.models.classifier import ClassifyInput, examples_from_tables, inputs_from_table
-from jixiao.models.classifier import table as table_module
+from jixiao.models.classifier import ClassifyInput, examples_from_tables, inputs_from_table, table_tune
 from jixiao.models.classifier.ensemble import EnsembleClassifier
 from jixiao.models.classifier.labels import LABELS, make_prediction
-from jixiao.models.classifier.table import (
-    KINDS,
-    TableDecoder,
-    classify_table,
-    classify_tables,
-    decode_predictions,
-)
+from jixiao.models.classifier.table import KINDS, TableDecoder
+from jixiao.models.classifier.table_predict import classify_table, classify_tables, decode_predictions
 from jixiao.models.embedding_base import HashEmbedder
 
 ORDERED = [
@@ -72,7 +66,7 @@ def test_batched_tuning_decodes_exactly_as_one_table_at_a_time():
     emit = np.zeros((3, 9, len(LABELS)))
     for t, p in enumerate(tables):
         emit[t, : len(p)] = np.log(p) - 0.5 * d.log_prior
-    batch = d._batch_log_posteriors(emit, np.array([1, 4, 9]), 0.75)
+    batch = table_tune.batch_log_posteriors(d, emit, np.array([1, 4, 9]), 0.75)
     for t, p in enumerate(tables):
         one = d.posteriors(p, weight=0.75, prior=0.5, temperature=1.0)
         z = batch[t, : len(p)]
@@ -108,8 +102,8 @@ def test_no_tunable_prior_turns_a_table_into_a_rare_tier_its_rows_do_not_favour(
         {"21": 0.39, "11": 0.14, "13": 0.13, "23": 0.05},
         {"31": 0.99},
     )
-    for prior in table_module._PRIOR:
-        for weight in table_module._WEIGHTS:
+    for prior in table_tune._PRIOR:
+        for weight in table_tune._WEIGHTS:
             post = d.posteriors(probs, prior=prior, weight=weight, temperature=1.0)
             assert "23" not in [LABELS[i] for i in post.argmax(axis=1)], (prior, weight)
 
@@ -129,7 +123,7 @@ def test_entry_lift_stops_charging_a_rare_tier_for_its_rarity_twice():
 
     assert decoded(0.0)[2] == "22"
     assert decoded(1.0) == ["13", "14", "24", "31"]
-    assert 1.0 in table_module._ENTRY_LIFTS and 0.0 in table_module._ENTRY_LIFTS
+    assert 1.0 in table_tune._ENTRY_LIFTS and 0.0 in table_tune._ENTRY_LIFTS
 
 
 def test_printed_level1_bounds_the_level2_unless_evidence_is_overwhelming():
@@ -253,7 +247,7 @@ def test_review_cli_decodes_whole_tables(ensemble, monkeypatch, tmp_path, capsys
     from jixiao.service.commands import review
 
     model, held = ensemble
-    from jixiao.models.classifier.table import TableAwareClassifier
+    from jixiao.models.classifier.table_predict import TableAwareClassifier
 
     monkeypatch.setattr(review, "_classifier", lambda no_model: TableAwareClassifier(model))
     path = tmp_path / "held.jsonl"

@@ -119,7 +119,7 @@ class EmbeddingApproach:
         self, X: list[ClassifyInput], scheme: Scheme | str | None = None
     ) -> list[TierPrediction]:
         """The rows of one table, in order, decoded together (see ``table.py``)."""
-        from jixiao.models.classifier.table import classify_table
+        from jixiao.models.classifier.table_predict import classify_table
 
         return classify_table(self, X, scheme)
 

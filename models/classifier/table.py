@@ -30,25 +30,24 @@ A printed level 1 is a strong prior, not a wall: when a row's own evidence outwe
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
 
 import numpy as np
 
-from jixiao.corpus.taxonomy import TIERS, Scheme, agrees
+from jixiao.corpus.taxonomy import Scheme, agrees
+from jixiao.models.classifier import table_tune
 from jixiao.models.classifier.calibration import (
     Decoded,
     fit_platt,
     fit_temperature,
     log_probs,
-    nll,
     platt_scaled,
     tempered,
 )
-from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
-from jixiao.models.classifier.labels import make_predictions, training_label
+from jixiao.models.classifier.labels import training_label
+from jixiao.models.classifier.table_tune import TuningTable
+from jixiao.models.classifier.table_tune import logsumexp as _logsumexp
 
 #: How much a printed level 1 discounts the tiers outside it (per row, multiplicative).
 OUTSIDE_DECLARED = 1e-3
@@ -56,25 +55,6 @@ OUTSIDE_DECLARED = 1e-3
 KINDS = ("stay", "forward", "next-level1", "back")
 #: Pseudo-counts per tier pulling pair transitions towards their kind's share.
 PAIR_STRENGTH = 10.0
-_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
-#: How far the class prior may be divided out of row probabilities. The row model has already
-#: divided out part of it (the ensemble's ``balance_``), and a bonus for a rare tier adds up
-#: along a block, so dividing it out in full again (1.0) turned whole tables of 经费 or 食品安全
-#: rows into 23 生态效益: grouped CV, capping at 0.5, table L1 acc 0.945 → 0.953, table+L1
-#: L2 acc 0.830 → 0.851 and macro-F1 0.703 → 0.716.
-_PRIOR = (0.0, 0.5)
-_STRENGTHS = (2.0, 5.0, 10.0, 30.0, 100.0)
-#: Pseudo-counts pulling each tier's own stay probability towards the global one (None: global
-#: only). Only strong smoothing is offered: block lengths are a habit of the drafting office
-#: (one 社会效益 row in most corpus tables, eight in the seeds' medical-aid tables), and
-#: weakly smoothed per-tier stays (3-30) raised grouped-CV macro-F1 by 0.03 but cut the
-#: seeds' held-out level-2 accuracy from 0.83 to 0.77.
-_STAY_STRENGTHS: tuple[float | None, ...] = (None, 100.0)
-#: How far a tier's frequency is divided out of the moves into it (0: not at all). The row
-#: probabilities already carry each tier's frequency, and pair counts carry it again
-#: (14 → 24 is rare mostly because 24 is rare), so a rare tier is paid for twice. Dividing
-#: it out of the moves makes a tier's rarity count once per block, at its entry, not per row.
-_ENTRY_LIFTS = (0.0, 0.5, 1.0)
 
 
 def _kind(a: str, b: str) -> int:
@@ -83,11 +63,6 @@ def _kind(a: str, b: str) -> int:
     if b < a:  # codes sort in the canonical order (11 < 12 < … < 24 < 31), cost merged into 14
         return 3
     return 1 if a[0] == b[0] else 2
-
-
-def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
-    m = a.max(axis=axis, keepdims=True)
-    return (m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))).squeeze(axis)
 
 
 @dataclass
@@ -230,47 +205,22 @@ class TableDecoder:
         post = tempered(alpha + beta, t)
         return post if temperature else platt_scaled(post, *platt)
 
-    # -- tuning on out-of-fold row probabilities ------------------------------------------
-    def _batch_log_posteriors(self, emit: np.ndarray, lengths: np.ndarray, weight: float) -> np.ndarray:
-        """Unnormalised log posteriors of many tables at once (``emit``: tables × rows × tiers,
-        zero-padded past each table's ``lengths``): the same forward-backward as ``posteriors``,
-        vectorised over tables so that tuning tries hundreds of settings in seconds."""
-        _, n, _ = emit.shape
-        trans = weight * self.log_trans
-        alpha = np.empty_like(emit)
-        beta = np.zeros_like(emit)
-        alpha[:, 0] = weight * self.log_start + emit[:, 0]
-        for i in range(1, n):
-            alpha[:, i] = _logsumexp(alpha[:, i - 1, :, None] + trans[None], axis=1) + emit[:, i]
-        for i in range(n - 2, -1, -1):
-            step = _logsumexp(trans[None] + (emit[:, i + 1] + beta[:, i + 1])[:, None, :], axis=2)
-            beta[:, i] = np.where((i < lengths - 1)[:, None], step, 0.0)
-        return alpha + beta
+    def calibrate(self, decoded: Decoded) -> TableDecoder:
+        """Temperatures by NLL, then Platt scaling of the shown confidence, each separately for
+        tables without and with a printed level 1 (which makes the posteriors sharper)."""
+        self.temperature = fit_temperature(decoded.plain, decoded.gold)
+        self.platt = _platt_on(tempered(log_probs(decoded.plain), self.temperature), decoded.gold)
+        if len(decoded.gold_declared):
+            self.temperature_declared = fit_temperature(decoded.declared, decoded.gold_declared)
+            logp = tempered(log_probs(decoded.declared), self.temperature_declared)
+            self.platt_declared = _platt_on(logp, decoded.gold_declared)
+        return self
 
-    def _stacked(self, tables: Sequence[TuningTable]) -> _Stacked:
-        """Tables zero-padded into one array, so that many can be decoded at once."""
-        lengths = np.array([len(p) for p, _, _ in tables])
-        logp = np.zeros((len(tables), int(lengths.max()), len(self.classes)))
-        fence = np.zeros_like(logp)
-        for t, (p, _, d) in enumerate(tables):
-            logp[t, : len(p)] = np.log(np.clip(p, 1e-12, 1.0))
-            fence[t, : len(p)] = self.allowed(d, None)
-        valid = np.arange(logp.shape[1])[None, :] < lengths[:, None]
-        gold = np.concatenate([g for _, g, _ in tables])
-        printed = np.repeat([any(d) for _, _, d in tables], lengths)
-        return _Stacked(logp, fence, valid, lengths, gold, printed)
-
-    def _decoded(self, s: _Stacked, weight: float, prior: float, with_declared: bool) -> np.ndarray:
-        emit = s.logp - prior * self.log_prior + (s.fence if with_declared else 0.0)
-        emit = np.where(s.valid[..., None], emit, 0.0)
-        return tempered(self._batch_log_posteriors(emit, s.lengths, weight)[s.valid], 1.0)
-
+    # -- tuning on out-of-fold row probabilities (``table_tune``) ------------------------
     def decode_for_calibration(self, tables: Sequence[TuningTable]) -> Decoded:
         """Uncalibrated posteriors of ``tables`` under the current settings: every row without
         the printed level 1s, and the rows of tables that print one with them."""
-        s = self._stacked(tables)
-        with_l1 = self._decoded(s, self.weight, self.prior, True)[s.printed]
-        return Decoded(self._decoded(s, self.weight, self.prior, False), s.gold, with_l1, s.gold[s.printed])
+        return table_tune.decode_for_calibration(self, tables)
 
     def tune(self, tables: Sequence[TuningTable], calibrate: bool = True) -> TableDecoder:
         """Choose pair smoothing, per-tier stay smoothing, weight and prior by decoded
@@ -284,153 +234,14 @@ class TableDecoder:
         """
         if not tables:
             return self
-        s = self._stacked(tables)
-        best = None
-        for strength, stay, lift in itertools.product(_STRENGTHS, _STAY_STRENGTHS, _ENTRY_LIFTS):
-            self.set_pair_strength(strength, stay, lift)
-            for w in _WEIGHTS:
-                for b in _PRIOR:
-                    post = [self._decoded(s, w, b, flag) for flag in (False, True)]
-                    acc = sum(_accuracy_and_macro_f1(p.argmax(axis=1), s.gold) for p in post)
-                    loss = sum(nll(p, s.gold) for p in post)
-                    key = (round(acc, 6), -loss, -w)
-                    if best is None or key > best[0]:
-                        best = (key, w, b, strength, stay, lift)
-        _, self.weight, self.prior, strength, stay, lift = best
-        self.set_pair_strength(strength, stay, lift)
+        table_tune.tune(self, tables)
         if calibrate:
             self.calibrate(self.decode_for_calibration(tables))
         return self
-
-    def calibrate(self, decoded: Decoded) -> TableDecoder:
-        """Temperatures by NLL, then Platt scaling of the shown confidence, each separately for
-        tables without and with a printed level 1 (which makes the posteriors sharper)."""
-        self.temperature = fit_temperature(decoded.plain, decoded.gold)
-        self.platt = _platt_on(tempered(log_probs(decoded.plain), self.temperature), decoded.gold)
-        if len(decoded.gold_declared):
-            self.temperature_declared = fit_temperature(decoded.declared, decoded.gold_declared)
-            logp = tempered(log_probs(decoded.declared), self.temperature_declared)
-            self.platt_declared = _platt_on(logp, decoded.gold_declared)
-        return self
-
-
-#: One training table for tuning: out-of-fold row probabilities, gold class indices, printed level 1s.
-TuningTable = tuple[np.ndarray, np.ndarray, Sequence[str | None]]
-
-
-class _Stacked(NamedTuple):
-    logp: np.ndarray
-    fence: np.ndarray
-    valid: np.ndarray
-    lengths: np.ndarray
-    gold: np.ndarray
-    printed: np.ndarray
-
-
-def _accuracy_and_macro_f1(pred: np.ndarray, gold: np.ndarray) -> float:
-    """Accuracy plus macro-F1 over the gold classes and the predicted ones (as scikit-learn's
-    ``f1_score(average="macro")``, in numpy: tuning calls it hundreds of times)."""
-    k = int(max(pred.max(), gold.max())) + 1
-    tp = np.bincount(gold[pred == gold], minlength=k)
-    support = np.bincount(gold, minlength=k)
-    predicted = np.bincount(pred, minlength=k)
-    present = (support + predicted) > 0
-    f1 = np.divide(2 * tp, support + predicted, out=np.zeros(k), where=present)
-    return float((pred == gold).mean()) + float(f1[present].mean())
 
 
 def _platt_on(post: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
     return fit_platt(post.max(axis=1), post.argmax(axis=1) == gold)
 
 
-def scheme_of(rows: Sequence[ClassifyInput], scheme: Scheme | str | None) -> Scheme | None:
-    """The table's scheme: as given, else B when a row prints 成本指标 as its level 1."""
-    if scheme:
-        return Scheme(scheme)
-    return Scheme.B if any(x.declared_level1 == "4" for x in rows) else None
-
-
-def decode_predictions(
-    decoder: TableDecoder,
-    rows: Sequence[ClassifyInput],
-    row_preds: Sequence[TierPrediction],
-    scheme: Scheme | str | None = None,
-) -> list[TierPrediction]:
-    """Row predictions re-decoded with the whole table; each keeps its own explanation and
-    records what the row alone said (``row_code``) and whether it left the printed level 1."""
-    if not row_preds:
-        return []
-    sch = scheme_of(rows, scheme)
-    probs = np.array([[p.probabilities.get(c, 0.0) for c in decoder.classes] for p in row_preds])
-    post = decoder.posteriors(probs, [x.declared_level1 for x in rows], sch)
-    out = make_predictions(decoder.classes, post)
-    for x, row, pred in zip(rows, row_preds, out, strict=True):
-        rules = list(row.explanation.rules)
-        if pred.code != row.code and row.code in TIERS:
-            rules.append(
-                f"结合表格结构（同类指标成块、按产出→效益→满意度排列）调整；逐行判断为“{TIERS[row.code].label}”"
-            )
-        outside = bool(x.declared_level1) and not agrees(pred.code, None, x.declared_level1, sch)
-        if outside:
-            rules.append("逐行证据压倒表中所列一级指标：与申报的一级指标不一致，请核对")
-        # Set on the fresh object (no second copy per row), marked as set as ``model_copy(update=…)`` did.
-        pred.__dict__.update(
-            explanation=Explanation(neighbors=row.explanation.neighbors, rules=rules),
-            row_code=row.code,
-            outside_declared=outside,
-        )
-        pred.__pydantic_fields_set__.update(("row_code", "outside_declared"))
-    return out
-
-
-def decoder_of(model: Any, row_preds: Sequence[TierPrediction]) -> TableDecoder:
-    """The model's fitted ``table_decoder_``; an approach without one gets an untrained chain
-    (every transition kind equally likely), which still favours staying in a block over
-    any single jump."""
-    decoder = getattr(model, "table_decoder_", None)
-    if decoder is None:
-        decoder = TableDecoder.from_sequences(list(row_preds[0].probabilities) if row_preds else [], [])
-    return decoder
-
-
-def classify_tables(
-    model: Any,
-    tables: Sequence[Sequence[ClassifyInput]],
-    schemes: Sequence[Scheme | str | None],
-    predict: Callable[[list[ClassifyInput]], Sequence[TierPrediction]] | None = None,
-) -> list[list[TierPrediction]]:
-    """Many tables in one ``predict`` call (the encoder is far quicker on a batch than row
-    by row), each table's rows then decoded together as the table they are. ``predict``
-    stands in for ``model.predict`` (the service's memo of repeated rows, with deadlines)."""
-    flat = [x for rows in tables for x in rows]
-    row_preds = list((predict or model.predict)(flat)) if flat else []
-    decoder = decoder_of(model, row_preds)
-    out, start = [], 0
-    for rows, scheme in zip(tables, schemes, strict=True):
-        n = len(rows)
-        out.append(decode_predictions(decoder, list(rows), row_preds[start : start + n], scheme))
-        start += n
-    return out
-
-
-def classify_table(
-    model: Any, rows: Sequence[ClassifyInput], scheme: Scheme | str | None = None
-) -> list[TierPrediction]:
-    """Predict a whole table, rows in order: any approach's row predictions, decoded together."""
-    return classify_tables(model, [list(rows)], [scheme])[0]
-
-
-class TableAwareClassifier:
-    """A fitted model seen through the review's classifier interface (``classify`` and
-    ``classify_tables``), so the CLI decodes tables exactly as the service engine does."""
-
-    def __init__(self, model: Any):
-        self.model = model
-
-    def classify(self, inputs: list[ClassifyInput]) -> list[TierPrediction]:
-        return list(self.model.predict(inputs)) if inputs else []
-
-    def classify_tables(
-        self, tables: list[list[ClassifyInput]], schemes: list[Scheme | None]
-    ) -> list[list[TierPrediction]]:
-        return classify_tables(self.model, tables, schemes)
+__all__ = ["KINDS", "OUTSIDE_DECLARED", "PAIR_STRENGTH", "TableDecoder", "TuningTable"]

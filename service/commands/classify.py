@@ -21,7 +21,7 @@ from jixiao.corpus.review import declared_code, declared_level1
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import TIERS, Scheme, agrees, to_scheme
 from jixiao.models.classifier import TierPrediction, inputs_from_table, load_shipped
-from jixiao.models.classifier.table import classify_table
+from jixiao.models.classifier.table_predict import classify_table
 from jixiao.service.commands.parse import display_width, format_warning, pad
 
 

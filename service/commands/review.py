@@ -82,7 +82,7 @@ def _classifier(no_model: bool):  # noqa: ANN202 - a RowClassifier or None
     if no_model:
         return None
     from jixiao.models.classifier import load_shipped
-    from jixiao.models.classifier.table import TableAwareClassifier
+    from jixiao.models.classifier.table_predict import TableAwareClassifier
 
     return TableAwareClassifier(load_shipped())
 
