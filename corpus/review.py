@@ -50,7 +50,7 @@ from jixiao.corpus.taxonomy import (
     merge_cost,
     resolve,
 )
-from jixiao.corpus.values import parse_value
+from jixiao.corpus.values import RATIO_UNITS, parse_value
 from jixiao.errors import UnknownCategoryError
 
 __all__ = [
@@ -83,7 +83,6 @@ REQUIRED_OUTPUT_LEVEL2: dict[Scheme, tuple[str, ...]] = {
 
 # A percentage under cost is fine when the name says what it is a share of.
 _COST_RATIO_NAME = re.compile(r"率|比例|比率|占比|控制|节约|降低|执行|偏差|增长|下降|不超")
-_RATE_UNITS = ("%", "百分比", "‰")
 
 
 class PredictionLike(Protocol):
@@ -249,7 +248,7 @@ def check_values(table: GoalTable, codes: Sequence[str | None]) -> list[Finding]
         mismatch = None
         if code == "11" and pv.kind is ValueKind.DATE and pv.deadline:
             mismatch = "数量指标的指标值是日期或时限，应为数量；完成时限应列在时效指标下", "tier"
-        elif merge_cost(code) == "14" and pv.unit in _RATE_UNITS and not _COST_RATIO_NAME.search(ind.name):
+        elif merge_cost(code) == "14" and pv.unit in RATIO_UNITS and not _COST_RATIO_NAME.search(ind.name):
             mismatch = (
                 "成本指标的指标值是百分比但未说明基数，建议写明金额（元、万元）或“…控制率”的口径",
                 "value",

@@ -11,7 +11,7 @@ import re
 from jixiao.corpus.normalize import name_key, normalize_text
 from jixiao.corpus.review_rules import Finding, Rule, Severity, row_finding
 from jixiao.corpus.schema import GoalTable, Indicator, ParsedValue, ValueKind
-from jixiao.corpus.values import parse_value
+from jixiao.corpus.values import PERCENT_UNITS, parse_value
 
 #: Wording that says "better" without saying by how much. One pattern, so 有效降低 and
 #: 有效提升 are judged alike.
@@ -23,7 +23,6 @@ VAGUE_RE = re.compile(
 #: Percentages that may exceed 100: growth, ratios against a base, multiples.
 _MAY_EXCEED_100 = re.compile(r"增长|增幅|增速|提高|提升|同比|环比|倍|比上年|较上年|上涨|带动|拉动|杠杆")
 _RATE_NAME = re.compile(r"率|比例|比率|占比|覆盖|满意度|知晓度|达标")
-_RATE_UNITS = ("%", "百分比")
 #: A year printed in a project name, period or goal ("2024年").
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 
@@ -93,7 +92,7 @@ def check_rates(table: GoalTable) -> list[Finding]:
             pv = parse_value(text)
             if pv.kind is not ValueKind.NUMERIC or pv.number is None or pv.number <= 100:
                 continue
-            if (pv.unit or "") not in _RATE_UNITS or not _RATE_NAME.search(ind.name):
+            if (pv.unit or "") not in PERCENT_UNITS or not _RATE_NAME.search(ind.name):
                 continue
             if _MAY_EXCEED_100.search(ind.name):
                 continue

@@ -10,6 +10,7 @@ but transparent: the message quotes the words that found no match.
 from __future__ import annotations
 
 import re
+from itertools import combinations
 
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.review_rules import Finding, Rule, Severity, row_finding, table_finding
@@ -71,6 +72,13 @@ _DELIVER = re.compile(
 _NUMBER = re.compile(
     r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>万人次|万人|人次|人|户|次|个|所|公里|千米|米|平方米|亩|吨|台|套|家|项|场|期|册|份|间|座|辆|处|条|%)"
 )
+#: A goal's number may be split over rows (屋面3,200 = 屋面2,000 + 外墙1,200): sums of this many
+#: rows in the same unit count as covering it. Percentages never add up. Only the first
+#: ``MAX_PARTS`` values in that unit are combined, which bounds the work on a 500-row table.
+MAX_SUMMANDS = 3
+MAX_PARTS = 30
+#: Characters of the goal's clause quoted before its number; longer clauses start with “…”.
+QUOTE_CHARS = 16
 #: Quantity words that may follow a verb before its object (救助不少于…).
 _LEAD = re.compile(r"^(不少于|不低于|不超过|达到|约|共|累计|全部|各类|了)+")
 _NUM_IN = re.compile(r"\d+(?:\.\d+)?")
@@ -133,10 +141,10 @@ def check_goal_coverage(table: GoalTable) -> list[Finding]:
     out: list[Finding] = []
     reported: set[str] = set()
     for m in _NUMBER.finditer(goal):
-        if float(m.group("num")) in ind_numbers:
+        number = float(m.group("num"))
+        if number in ind_numbers or _sums_to(number, m.group("unit"), table):
             continue
-        start = max(0, m.start() - 8)
-        phrase = re.split(r"[，,；;。、]", goal[start : m.end()])[-1].strip()
+        phrase = _quote(goal, m)
         if phrase in reported:
             continue
         reported.add(phrase)
@@ -165,6 +173,29 @@ def check_goal_coverage(table: GoalTable) -> list[Finding]:
             )
         )
     return out[:6]
+
+
+def _quote(goal: str, m: re.Match[str]) -> str:
+    """The goal's clause up to the number, cut on the left so the message stays short."""
+    clause = re.split(r"[，,；;。、]", goal[: m.end()])[-1].strip()
+    head = len(clause) - len(m.group(0))
+    return clause if head <= QUOTE_CHARS else "…" + clause[head - QUOTE_CHARS :]
+
+
+def _sums_to(number: float, unit: str, table: GoalTable) -> bool:
+    """Whether two or three rows' values in the goal's unit add up to its number."""
+    if unit == "%":
+        return False
+    parts: list[float] = []
+    for ind in table.indicators:
+        value = ind.annual_value or ind.period_value or ""
+        parts.extend(float(m.group("num")) for m in _NUMBER.finditer(value) if m.group("unit") == unit)
+    parts = parts[:MAX_PARTS]
+    return any(
+        abs(sum(c) - number) < 1e-6 * max(1.0, number)
+        for k in range(2, min(MAX_SUMMANDS, len(parts)) + 1)
+        for c in combinations(parts, k)
+    )
 
 
 def check_indicator_relevance(table: GoalTable, codes: list[str | None]) -> list[Finding]:

@@ -20,7 +20,7 @@ from jixiao.corpus.review_feasibility import parsed
 from jixiao.corpus.review_rules import Finding, Rule, Severity, row_finding
 from jixiao.corpus.schema import GoalTable, Indicator, ValueKind
 from jixiao.corpus.taxonomy import merge_cost
-from jixiao.corpus.values import parse_value
+from jixiao.corpus.values import PERCENT_UNITS, RATIO_UNITS, parse_value
 
 #: The rate or degree a name ends in, which makes targets comparable across projects.
 _PATTERN = re.compile(r"([\u4e00-\u9fff]{2}(?:率|度))$")
@@ -28,7 +28,6 @@ _PATTERN = re.compile(r"([\u4e00-\u9fff]{2}(?:率|度))$")
 _LOWER_BETTER = re.compile(
     r"发生|差错|错误|投诉|事故|失误|逾期|超支|偏差|降低|下降|减少|流失|辍学|返贫|不合格|违规"
 )
-_RATE_UNITS = ("%", "百分比")
 #: Peers needed before a comparison is made, and the share of them that must be stricter.
 MIN_PEERS = 5
 STRICTER_SHARE = 0.8
@@ -45,7 +44,7 @@ def pattern(name: str) -> str | None:
 
 def _percent(text: str | None) -> float | None:
     pv = parse_value(text)
-    if pv.kind is not ValueKind.NUMERIC or pv.number is None or (pv.unit or "") not in _RATE_UNITS:
+    if pv.kind is not ValueKind.NUMERIC or pv.number is None or (pv.unit or "") not in PERCENT_UNITS:
         return None
     if pv.operator in ("≤", "<"):
         return None
@@ -218,7 +217,7 @@ def check_annual_vs_period(table: GoalTable) -> list[Finding]:
             continue
         if a.number is None or p.number is None or (a.unit or "") != (p.unit or ""):
             continue
-        if (a.unit or "") in (*_RATE_UNITS, "‰") or "率" in ind.name:
+        if (a.unit or "") in RATIO_UNITS or "率" in ind.name:
             continue
         if a.number > p.number:
             out.append(

@@ -13,6 +13,10 @@ from functools import lru_cache
 from jixiao.corpus.normalize import normalize_value
 from jixiao.corpus.schema import ParsedValue, ValueKind
 
+#: Units of a value stated in per cent, which the rate checks (over 100%, peers' targets) compare;
+#: a value in ``‰`` is a ratio too (a bare ratio under 成本 is flagged) but is not per cent.
+PERCENT_UNITS = ("%", "百分比")
+RATIO_UNITS = (*PERCENT_UNITS, "‰")
 _OPS = {"≥": "≥", "≤": "≤", ">": ">", "<": "<", "=": "=", "≈": "≈", "约": "≈", "≠": "≠"}
 _NUM_RE = re.compile(
     r"^(?P<op>[≥≤><=≈≠]|约)?\s*(?P<num>[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*(?P<unit>[^\d\s,，;；。]{0,12}?)\s*[。.]?$"

@@ -77,6 +77,31 @@ def test_goal_numbers_and_deliverables_need_indicators():
     assert found(covered, Rule.GOAL_NOT_COVERED) == []
 
 
+def test_goal_number_split_over_rows_is_covered():
+    """A reviewer adds up rows that split the goal's figure; a sum that misses is still reported."""
+    goal = GOAL + "，完成城关小学教学楼屋面防水及外墙维修3200平方米"
+    split = table(
+        make_indicator("屋面防水维修面积", "产出指标", "数量指标", annual_value="≥2000平方米"),
+        make_indicator("外墙维修面积", "产出指标", "数量指标", annual_value="≥1200平方米"),
+        goal=goal,
+    )
+    assert found(split, Rule.GOAL_NOT_COVERED) == []
+    short = table(
+        make_indicator("屋面防水维修面积", "产出指标", "数量指标", annual_value="≥2000平方米"),
+        make_indicator("外墙维修面积", "产出指标", "数量指标", annual_value="≥1000平方米"),
+        goal=goal,
+    )
+    [f] = found(short, Rule.GOAL_NOT_COVERED)
+    # the whole clause is too long to quote: it is cut on the left, never inside the number
+    assert "“…城关小学教学楼屋面防水及外墙维修3200平方米”" in f.message
+    rates = table(
+        make_indicator("维修合格率", "产出指标", "质量指标", annual_value="≥60%"),
+        make_indicator("安全隐患消除率", "效益指标", "社会效益指标", annual_value="≥35%"),
+        goal="2024年完成校舍维修，隐患整改率达到95%",
+    )
+    assert len(found(rates, Rule.GOAL_NOT_COVERED)) == 1  # per cents do not add up
+
+
 def test_boilerplate_and_off_goal_indicators():
     t = table(
         make_indicator("保障单位工作正常运转", "效益指标", "社会效益指标", annual_value="正常运转"),

@@ -16,6 +16,7 @@ from datetime import date
 from jixiao.corpus.normalize import normalize_text
 from jixiao.corpus.values import parse_amount
 from jixiao.models.drafting.beneficiaries import BENEFICIARIES, beneficiaries
+from jixiao.models.drafting.counting_units import MEASURE, PERSON_UNITS, QTY
 from jixiao.models.drafting.row_names import (
     CLASSIFIERS,
     clean_name,
@@ -28,85 +29,6 @@ from jixiao.models.drafting.stated_figures import split_numbered, stated_figures
 from jixiao.models.drafting.text_match import content_words, words
 from jixiao.models.suggest_schema import ProjectQuery
 
-#: Counting units a deliverable is stated in, longest first so ``万平方米`` wins over ``米``.
-_UNITS = sorted(
-    [
-        "公里",
-        "千米",
-        "延米",
-        "平方米",
-        "平米",
-        "立方米",
-        "方",
-        "亩",
-        "公顷",
-        "米",
-        "吨",
-        "人次",
-        "人",
-        "名",
-        "户",
-        "家",
-        "个",
-        "栋",
-        "幢",
-        "座",
-        "所",
-        "间",
-        "处",
-        "条",
-        "项",
-        "台",
-        "套",
-        "辆",
-        "艘",
-        "次",
-        "场",
-        "期",
-        "批",
-        "件",
-        "份",
-        "册",
-        "株",
-        "棵",
-        "口",
-        "眼",
-        "盏",
-        "块",
-        "张",
-        "km",
-    ],
-    key=len,
-    reverse=True,
-)
-_QTY = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?)\s*(?P<mult>万|千|百|亿)?(?P<unit>"
-    + "|".join(_UNITS)
-    + r")(?![\u4e00-\u9fff]*率)(?!月|工作日|小时)"
-)
-_MEASURE = {
-    "公里": "里程",
-    "千米": "里程",
-    "km": "里程",
-    "米": "长度",
-    "延米": "长度",
-    "平方米": "面积",
-    "平米": "面积",
-    "亩": "面积",
-    "公顷": "面积",
-    "立方米": "量",
-    "方": "量",
-    "吨": "量",
-    "人": "人数",
-    "名": "人数",
-    "人次": "人次",
-    "户": "户数",
-    "家": "数量",
-    "次": "次数",
-    "场": "场次",
-    "期": "期数",
-}
-_PERSON_UNITS = ("人", "名", "人次", "户")
 _LEAD = re.compile(r"^(?:全年|年度内|年内|计划|预计|力争|累计|共计|共|合计|约|完成|实现|新增|其中)+")
 _MEASURE_END = re.compile(r"(数量|数|量|面积|里程|长度|人次|规模)$")
 _DIGITS = re.compile(r"\d")
@@ -222,7 +144,7 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
     name = normalize_text(q.name or "")
     goal = normalize_text(q.goal or "")
     # With the counts taken out too, so 全校师生 (from 全校1500名师生) is the project's wording.
-    text = f"{name}。{goal}。{_QTY.sub('', goal)}" if goal else name
+    text = f"{name}。{goal}。{QTY.sub('', goal)}" if goal else name
     stated_year = q.year or _stated_year(name) or _stated_year(goal)
     year = stated_year or today.year
     amount, amount_phrase = q.amount, None
@@ -263,9 +185,9 @@ def read_project(q: ProjectQuery, today: date | None = None) -> ProjectFacts:
             pass
         elif (m := _EFFECT.match(_effect_clause(clause))) and not _DIGITS.search(m.group(2)):
             facts.effects.append(_effect(m.group(1), m.group(2), clause))
-        elif _QTY.search(clause) and len(facts.tasks) < MAX_TASKS and (task := _task_after_count(clause)):
+        elif QTY.search(clause) and len(facts.tasks) < MAX_TASKS and (task := _task_after_count(clause)):
             facts.tasks.append(Task(task, clause))
-        elif not _QTY.search(clause) and len(facts.tasks) < MAX_TASKS:
+        elif not QTY.search(clause) and len(facts.tasks) < MAX_TASKS:
             for task in _tasks(clause):
                 if len(facts.tasks) < MAX_TASKS and all(task != t.name for t in facts.tasks):
                     facts.tasks.append(Task(task, clause))
@@ -311,7 +233,7 @@ def _stated_year(text: str) -> int | None:
 def _quantities(clause: str, previous: str) -> list[Quantity]:
     out = []
     start = 0
-    for m in _QTY.finditer(clause):
+    for m in QTY.finditer(clause):
         before = clause[start : m.start()]
         start = m.end()
         unit = m.group("unit")
@@ -321,7 +243,7 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
         phrase = clean_name(_LEAD.sub("", _TASK_LEAD.sub("", before.strip())).strip())
         if len(phrase) > 20:
             continue  # a sentence, not the name of a deliverable
-        if unit in _PERSON_UNITS:
+        if unit in PERSON_UNITS:
             who = next(
                 (w for w in words(after)[:1] if len(w) >= 2 and w in BENEFICIARIES | content_words(w)), None
             )
@@ -338,7 +260,7 @@ def _quantities(clause: str, previous: str) -> list[Quantity]:
             phrase = previous
         if not phrase or not content_words(phrase):
             continue
-        measure = _MEASURE.get(unit, "数量")
+        measure = MEASURE.get(unit, "数量")
         name = phrase if _MEASURE_END.search(phrase) else phrase + measure
         out.append(Quantity(name, f"{op}{number}{unit}", clause))
     return out
@@ -351,7 +273,7 @@ def _object_after(after: str) -> str | None:
 
 def _task_after_count(clause: str) -> str | None:
     """``…12个住宅小区以及城中村完成天然气管道改造``: the task stated after the count."""
-    tail = clause[[m.end() for m in _QTY.finditer(clause)][-1] :]
+    tail = clause[[m.end() for m in QTY.finditer(clause)][-1] :]
     m = re.search(r"(?:完成|实施|开展|进行)(.{2,16})$", tail)
     task = _task_name(m.group(1)) if m else None
     return task if task and content_words(task) and not _DIGITS.search(task) else None
@@ -402,7 +324,7 @@ def _task_name(rest: str) -> str | None:
 
 def _effect_clause(clause: str) -> str:
     """The clause as an effect reads: without counts, numbering (目标1:, 1.) or a paired verb (保持和稳定)."""
-    c = _TASK_LEAD.sub("", _QTY.sub("", clause)).strip()
+    c = _TASK_LEAD.sub("", QTY.sub("", clause)).strip()
     return re.sub(r"^(?:通过[^，,]{0,20}?(?=提高|提升|改善)|保持和|巩固和|维护和)", "", c)
 
 
