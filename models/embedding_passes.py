@@ -7,16 +7,18 @@ mostly 10 to 20 tokens with a tail of 40 to 64, and equal passes of 16 wasted 15
 the tokens of the corpus rows (10 % of the suffixed bench rows). Each pass also has a
 fixed cost (the graph's launch, its small ops), so one text a pass is no answer either.
 The plan here minimises padded tokens plus a fixed cost per pass, exactly (a dynamic
-programme over the sorted lengths): 3-4 % padding, and on two quiet cores 1.11-1.14×
-the texts/s of the equal passes on corpus rows, 1.05-1.08× on the suffixed rows
+programme over the sorted lengths): about 3 % padding, and on two quiet cores 1.08-1.11×
+the texts/s of the equal passes on corpus rows, 1.02-1.07× on the suffixed rows
 (README, "Unseen rows, measured on real texts").
 """
 
 from __future__ import annotations
 
-#: A pass's fixed cost, in tokens. Measured on two quiet cores with the int8 encoder: 10 and
-#: 20 both beat equal passes, 20 by a little more; 40 gives back part of the padding saved.
-PASS_COST_TOKENS = 20
+#: A pass's fixed cost, in tokens. On two quiet cores with the int8 encoder 10 and 20 both
+#: beat equal passes (20 by a hair, within the noise) and 40 gave back part of the padding
+#: saved. 10: its grouped CV stayed within 0.01 of main's, the one run with 20 did not (int8
+#: vectors move with what they are batched with; README, "Unseen rows, measured on real texts").
+PASS_COST_TOKENS = 10
 
 
 def plan_batches(
