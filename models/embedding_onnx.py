@@ -32,10 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
+from jixiao.models.embedding_passes import plan_batches
 from jixiao.models.folders import swap_in
 from jixiao.settings import ENCODERS
 
-__all__ = ["ENCODERS", "OnnxEmbedder", "ensure_export"]
+__all__ = ["ENCODERS", "OnnxEmbedder", "ensure_export", "plan_batches"]
 
 log = logging.getLogger("jixiao.models.embedding_onnx")
 
@@ -45,8 +46,8 @@ FP32_FILE = "model.onnx"
 INT8_FILE = "model_int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 OPSET = 17
-#: Texts per forward pass; inputs are sorted by length first so padding stays small. Sixteen
-#: short texts keep a layer's activations in cache; 32 and 64 measured slower on this CPU.
+#: At most this many texts per forward pass (``embedding_passes.plan_batches`` cuts the passes
+#: by length). Sixteen short texts keep a layer's activations in cache; 32 and 64 measured slower.
 BATCH_SIZE = 16
 
 
@@ -348,30 +349,6 @@ class OnnxEmbedder:
             mask[r, :n] = 1
         (vecs,) = session.run(None, {"input_ids": ids, "attention_mask": mask})
         return vecs
-
-
-def plan_batches(lengths: list[int], batch_size: int, threads: int) -> list[list[int]]:
-    """Indices of the texts for each forward pass, longest pass first.
-
-    Texts are sorted by token count, so a pass pads little. The passes are as many as
-    ``batch_size`` asks for, rounded up to a multiple of ``threads``, and equal in size,
-    so the threads finish together: 70 texts on two threads made 16+16+16+16+6, one
-    thread running three passes while the other waited. The longest texts go first,
-    so the passes still queued at the end are the quick ones.
-    """
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    if not order:
-        return []
-    threads = max(1, threads)
-    count = -(-len(order) // max(1, batch_size))
-    count = min(len(order), -(-count // threads) * threads)
-    base, extra = divmod(len(order), count)
-    batches, start = [], 0
-    for k in range(count):
-        size = base + (1 if k < extra else 0)
-        batches.append(order[start : start + size])
-        start += size
-    return batches[::-1]
 
 
 def _session(path: str, threads: int):  # noqa: ANN202 - an InferenceSession
