@@ -56,9 +56,11 @@ class EnsembleClassifier(EmbeddingApproach):
         inner_folds: int = 3,
         linear_with_rules: bool = False,
         with_ngram: bool = False,
+        hierarchical: bool = False,
     ):
         super().__init__(embedder)
         self.with_ngram = with_ngram
+        self.hierarchical = hierarchical  # the linear expert: level 1, then level 2 within it
         self.approach = "ensemble+ngram" if with_ngram else "ensemble"
         self.inner_folds = inner_folds
         self.linear_with_rules = linear_with_rules
@@ -78,7 +80,12 @@ class EnsembleClassifier(EmbeddingApproach):
     def _components(self, calibrate: bool) -> tuple:
         parts = (
             RulesClassifier(),
-            LinearClassifier(self._embedder, calibrate=calibrate, with_rules=self.linear_with_rules),
+            LinearClassifier(
+                self._embedder,
+                calibrate=calibrate,
+                with_rules=self.linear_with_rules,
+                hierarchical=getattr(self, "hierarchical", False),
+            ),
             KnnClassifier(self._embedder),
         )
         return (*parts, NgramClassifier(project=True, calibrate=calibrate)) if self.with_ngram else parts

@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 from jixiao.models.classifier.calibration import fit_temperature, out_of_fold, retempered
 from jixiao.models.classifier.contract import ClassifyInput
 from jixiao.models.classifier.embedded import EmbeddingApproach
+from jixiao.models.classifier.hierarchical import HierarchicalHead
 from jixiao.models.classifier.labels import LABELS, training_labels
 from jixiao.models.classifier.rules import RULES, fired_rules, rule_features
 
@@ -34,6 +35,7 @@ class LinearClassifier(EmbeddingApproach):
         rule_weight: float = 0.5,
         calibrate: bool = True,
         standardize: bool = True,
+        hierarchical: bool = False,
     ):
         super().__init__(embedder)
         self.C = C
@@ -41,6 +43,7 @@ class LinearClassifier(EmbeddingApproach):
         self.rule_weight = rule_weight
         self.calibrate = calibrate
         self.standardize = standardize
+        self.hierarchical = hierarchical  # level 1, then level 2 within it (hierarchical.py)
         self.temperature_ = 1.0
         self.head_: Pipeline | None = None
 
@@ -49,12 +52,16 @@ class LinearClassifier(EmbeddingApproach):
             return emb
         return np.hstack([emb, self.rule_weight * rule_features(X)])
 
-    def _head(self, F: np.ndarray, y_idx: np.ndarray) -> Pipeline:
+    def _flat_head(self) -> Pipeline:
         head = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
-        steps = [StandardScaler(), head] if self.standardize else [head]
+        return make_pipeline(*([StandardScaler(), head] if self.standardize else [head]))
+
+    def _head(self, F: np.ndarray, y_idx: np.ndarray) -> Pipeline | HierarchicalHead:
         # A few hundred rows: one BLAS thread is as fast alone and far faster on a busy machine.
         with threadpool_limits(limits=1):
-            return make_pipeline(*steps).fit(F, y_idx)
+            if getattr(self, "hierarchical", False):  # models saved before the option: flat
+                return HierarchicalHead(self.classes, self._flat_head).fit(F, y_idx)
+            return self._flat_head().fit(F, y_idx)
 
     def fit(self, X: list[ClassifyInput], y: list[str]) -> LinearClassifier:
         return self.fit_emb(X, y, self.embed(X))

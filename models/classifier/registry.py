@@ -65,7 +65,7 @@ def _finetune(embedder: Any = None) -> TierClassifier:
 
 
 def _ensemble_ngram(embedder: Any = None) -> TierClassifier:
-    return EnsembleClassifier(embedder, with_ngram=True)
+    return EnsembleClassifier(embedder, with_ngram=True, hierarchical=True)
 
 
 APPROACHES: dict[str, Callable[..., TierClassifier]] = {
