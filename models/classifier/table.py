@@ -38,6 +38,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from jixiao.corpus.taxonomy import TIERS, Scheme, agrees
+from jixiao.fast_models import constructed
 from jixiao.models.classifier.calibration import (
     Decoded,
     fit_platt,
@@ -191,9 +192,13 @@ class TableDecoder:
         """Per row and tier, log of the factor a printed level 1 puts on that tier (0 or log ε)."""
         out = np.zeros((len(declared), len(self.classes)))
         penalty = np.log(OUTSIDE_DECLARED)
+        rows: dict[str, list[float]] = {}  # one row per printed level 1: a table repeats them
         for n, l1 in enumerate(declared):
             if l1:
-                out[n] = [0.0 if agrees(c, None, l1, scheme) else penalty for c in self.classes]
+                row = rows.get(l1)
+                if row is None:
+                    row = rows[l1] = [0.0 if agrees(c, None, l1, scheme) else penalty for c in self.classes]
+                out[n] = row
         return out
 
     def posteriors(
@@ -375,7 +380,7 @@ def decode_predictions(
             rules.append("逐行证据压倒表中所列一级指标：与申报的一级指标不一致，请核对")
         # Set on the fresh object (no second copy per row), marked as set as ``model_copy(update=…)`` did.
         pred.__dict__.update(
-            explanation=Explanation(neighbors=row.explanation.neighbors, rules=rules),
+            explanation=constructed(Explanation, neighbors=list(row.explanation.neighbors), rules=rules),
             row_code=row.code,
             outside_declared=outside,
         )
