@@ -81,10 +81,13 @@ class TierPrediction(BaseModel):
             target = codes.get(code, code)
             probs[target] = probs.get(target, 0.0) + p
         tier = tiers[self.code]
-        # the copies without pydantic's generic copy (``jixiao.fast_models``): this runs for
-        # every row of every scheme-B answer
+        # Copies without pydantic's generic copy (``jixiao.fast_models``), and only of the
+        # neighbours whose code moves (a required field: already marked as set, so a copy
+        # with its code unchanged would equal the neighbour itself). This runs for every row
+        # of every scheme-B answer.
         neighbors = [
-            replaced(n, {"code": codes[n.code]}) if n.code in codes else n for n in self.explanation.neighbors
+            replaced(n, {"code": codes[n.code]}) if codes.get(n.code, n.code) != n.code else n
+            for n in self.explanation.neighbors
         ]
         return replaced(
             self,
