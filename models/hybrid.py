@@ -76,8 +76,10 @@ def fuse(
                 fused[i] = fused.get(i, 0.0) + w * norm
     # Ties: the dense score, then the id, so the order is deterministic. Hits are made for
     # the kept ranks only: a suggest fuses hundreds, keeps fewer, and making a hit is what costs.
-    order = sorted(fused.items(), key=lambda kv: (-kv[1], -dense.get(kv[0], -1.0), kv[0]))
-    return [Hit(i, f, dense.get(i), sparse.get(i)) for i, f in order[:limit]]
+    # Plain tuples sort in C (ids are unique, so the order is total); negating a float is exact.
+    order = sorted([(-f, -dense.get(i, -1.0), i) for i, f in fused.items()])
+    make = Hit._make
+    return [make((i, -nf, dense.get(i), sparse.get(i))) for nf, _, i in order[:limit]]
 
 
 def _plain(values: Sequence) -> Sequence:
