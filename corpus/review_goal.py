@@ -10,6 +10,7 @@ but transparent: the message quotes the words that found no match.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import combinations
 
 from jixiao.corpus.normalize import normalize_text
@@ -85,14 +86,41 @@ _NUM_IN = re.compile(r"\d+(?:\.\d+)?")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
-def _bigrams(text: str) -> set[str]:
+#: Texts up to this long (indicator names, values, deliverable objects) are memoised:
+#: they recur across the rows and tables of every upload (满意度, ≥95%); a goal is longer.
+_SHORT_TEXT = 64
+
+
+def _bigrams(*parts: str) -> frozenset[str]:
+    """Character bigrams of the parts joined by spaces, without the stop words.
+
+    Computed part by part and united: neither a stop word nor a CJK run spans the space
+    between two parts, so the union equals the set of the joined text (tested), and a
+    short part, seen before, costs a lookup.
+    """
+    if len(parts) == 1:
+        return _part_bigrams(parts[0])
+    out: set[str] = set()
+    for part in parts:
+        out |= _part_bigrams(part)
+    return frozenset(out)
+
+
+def _part_bigrams(text: str) -> frozenset[str]:
+    return _short_bigrams(text) if len(text) <= _SHORT_TEXT else _text_bigrams(text)
+
+
+def _text_bigrams(text: str) -> frozenset[str]:
     t = text
     for w in _STOP:
         t = t.replace(w, " ")
     grams: set[str] = set()
     for run in _CJK.findall(t):
         grams.update(run[i : i + 2] for i in range(len(run) - 1))
-    return grams
+    return frozenset(grams)
+
+
+_short_bigrams = lru_cache(maxsize=4096)(_text_bigrams)
 
 
 def _numbers(text: str) -> set[float]:
@@ -135,9 +163,9 @@ def check_goal_coverage(table: GoalTable) -> list[Finding]:
     goal = goal_text(table)
     if not goal or not table.indicators:
         return []
-    ind_text = " ".join(f"{i.name} {i.period_value or ''} {i.annual_value or ''}" for i in table.indicators)
-    ind_numbers = _numbers(ind_text)
-    ind_grams = _bigrams(ind_text)
+    ind_parts = [p for i in table.indicators for p in (i.name, i.period_value or "", i.annual_value or "")]
+    ind_numbers = _numbers(" ".join(ind_parts))
+    ind_grams = _bigrams(*ind_parts)  # the bigrams of the parts joined by spaces
     out: list[Finding] = []
     reported: set[str] = set()
     for m in _NUMBER.finditer(goal):
@@ -201,7 +229,7 @@ def _sums_to(number: float, unit: str, table: GoalTable) -> bool:
 def check_indicator_relevance(table: GoalTable, codes: list[str | None]) -> list[Finding]:
     """Boilerplate indicators, and quantity indicators about something the goal never mentions."""
     goal = goal_text(table) if not check_goal(table) else ""  # a vague goal cannot rule an indicator out
-    context = _bigrams(f"{goal} {table.project or ''}")
+    context = _bigrams(goal, table.project or "")
     out: list[Finding] = []
     for i, ind in enumerate(table.indicators):
         name = normalize_text(ind.name)

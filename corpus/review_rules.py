@@ -154,16 +154,26 @@ class Finding(BaseModel):
     @model_validator(mode="after")
     def _labels(self) -> Finding:
         info = RULES[self.rule]
-        self.criterion = info.criterion
-        self.title = info.title
-        self.criterion_title = CRITERION_TITLES[info.criterion]
-        self.severity_title = SEVERITY_TITLES[self.severity]
         if self.indicator_index is None:
-            self.location = "整表"
+            location = "整表"
         else:
             name = f"“{self.indicator_name}”" if self.indicator_name else ""
-            self.location = f"第 {self.indicator_index + 1} 行{name}"
+            location = f"第 {self.indicator_index + 1} 行{name}"
+        # What assigning each field does (the value, and the field marked as set), without
+        # pydantic's ``__setattr__`` dispatch: every finding of every upload comes through here.
+        self.__dict__.update(
+            criterion=info.criterion,
+            title=info.title,
+            criterion_title=CRITERION_TITLES[info.criterion],
+            severity_title=SEVERITY_TITLES[self.severity],
+            location=location,
+        )
+        self.__pydantic_fields_set__.update(_LABELS)
         return self
+
+
+#: The fields ``Finding._labels`` derives.
+_LABELS = ("criterion", "title", "criterion_title", "severity_title", "location")
 
 
 def row_finding(

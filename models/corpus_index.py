@@ -391,7 +391,7 @@ class CorpusIndex:
         )
         d_scores, d_ids = dense.search(qvec, fusion.depth)
         s_ids, s_scores = bm25.search(qtokens, fusion.depth)
-        hits = fuse(d_ids[0], d_scores[0], s_ids, s_scores, fusion)[: limit or fusion.depth]
+        hits = fuse(d_ids[0], d_scores[0], s_ids, s_scores, fusion, limit or fusion.depth)
         missing = [h.id for h in hits if h.dense is None]
         if missing:
             sims = dict(zip(missing, dense.similarities(qvec, np.array(missing)).tolist(), strict=True))

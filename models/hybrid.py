@@ -51,8 +51,9 @@ def fuse(
     sparse_ids: Sequence[int],
     sparse_scores: Sequence[float],
     config: FusionConfig | None = None,
+    limit: int | None = None,
 ) -> list[Hit]:
-    """One ranking from two, best first. Inputs are each sorted best first."""
+    """One ranking from two, best first (the first ``limit``). Inputs are each sorted best first."""
     cfg = config or FusionConfig()
     dense = {int(i): float(s) for i, s in zip(_plain(dense_ids), _plain(dense_scores), strict=True)}
     sparse = {int(i): float(s) for i, s in zip(_plain(sparse_ids), _plain(sparse_scores), strict=True)}
@@ -73,10 +74,12 @@ def fuse(
             for i, s in side.items():
                 norm = (s - lo) / (hi - lo) if hi > lo else 1.0
                 fused[i] = fused.get(i, 0.0) + w * norm
-    hits = [Hit(i, f, dense.get(i), sparse.get(i)) for i, f in fused.items()]
-    # Ties: the dense score, then the id, so the order is deterministic.
-    hits.sort(key=lambda h: (-h.score, -(h.dense if h.dense is not None else -1.0), h.id))
-    return hits
+    # Ties: the dense score, then the id, so the order is deterministic. Hits are made for
+    # the kept ranks only: a suggest fuses hundreds, keeps fewer, and making a hit is what costs.
+    # Plain tuples sort in C (ids are unique, so the order is total); negating a float is exact.
+    order = sorted([(-f, -dense.get(i, -1.0), i) for i, f in fused.items()])
+    make = Hit._make
+    return [make((i, -nf, dense.get(i), sparse.get(i))) for nf, _, i in order[:limit]]
 
 
 def _plain(values: Sequence) -> Sequence:

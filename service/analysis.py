@@ -33,6 +33,7 @@ from jixiao.corpus.review import (
 from jixiao.corpus.review_table_only import TableOnlyFindings
 from jixiao.corpus.schema import GoalTable, Indicator
 from jixiao.corpus.taxonomy import LEVEL1_NAMES, TIERS, Scheme, agrees, level1_code, resolve
+from jixiao.fast_models import constructed
 from jixiao.models.classifier.contract import ClassifyInput, TierPrediction
 from jixiao.models.classifier.examples import inputs_from_table
 from jixiao.settings import Settings
@@ -143,7 +144,8 @@ def _compare(
     for i, (x, pred, (code, l1)) in enumerate(zip(inputs, preds, declared, strict=True)):
         p = pred.in_scheme(scheme)
         out.append(
-            RowClassification.model_construct(  # every field made here with its exact type: no re-validation
+            constructed(  # every field made here with its exact type: no re-validation
+                RowClassification,
                 index=i,
                 name=x.name,
                 prediction=p,

@@ -23,6 +23,7 @@ from fastapi_offline import FastAPIOffline
 from jixiao import __version__
 from jixiao.service.deps import Engine, LibraryEngine
 from jixiao.service.limits import MAX_JSON_BYTES, BodySizeLimit
+from jixiao.service.memory import tune_gc_for_serving
 from jixiao.service.openapi_security import install_security_scheme
 from jixiao.service.problems import CatchAll, install_problem_handlers
 from jixiao.service.routes import ROUTERS
@@ -63,6 +64,7 @@ def create_app(
         if app.state.engine is None:
             log.info("启动中：加载引擎（主目录 %s）", settings.home)
             app.state.engine = await anyio.to_thread.run_sync(factory, settings)
+            tune_gc_for_serving()
         yield
 
     app = FastAPIOffline(  # /docs and /redoc served from the package: offline sites have no CDN

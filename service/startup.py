@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI
 
 from jixiao.errors import JixiaoError
+from jixiao.service.memory import tune_gc_for_serving
 from jixiao.service.problems import ApiProblem
 from jixiao.settings import Settings
 
@@ -187,6 +188,7 @@ def start_in_background(
     def run() -> None:
         try:
             app.state.engine = factory(settings, reporter(progress))
+            tune_gc_for_serving()
             progress.ready()
             _warm_parsers()
         except Exception as e:  # noqa: BLE001 - reported, never raised into a dead thread

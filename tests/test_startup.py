@@ -52,6 +52,22 @@ def test_health_shows_the_step_and_model_routes_answer_503_until_ready(tmp_path)
     assert client.post("/v1/classify", json={"rows": [{"name": "服务对象满意度"}]}).status_code == 200
 
 
+def test_a_ready_engine_collects_young_garbage_less_often(tmp_path) -> None:
+    import gc
+
+    from jixiao.service.memory import SERVING_GC_THRESHOLD0
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *before[1:])
+        app = create_app(Settings(home=tmp_path))
+        start_in_background(app, app.state.settings, lambda settings, report: FakeEngine())
+        _wait_for(lambda: app.state.startup.status == "ready")
+        assert gc.get_threshold() == (SERVING_GC_THRESHOLD0, *before[1:])
+    finally:
+        gc.set_threshold(*before)
+
+
 def test_a_failed_start_is_reported_not_hidden(tmp_path) -> None:
     def factory(settings, report):  # noqa: ANN001, ANN202
         raise JixiaoError("the index is empty; run `jixiao index build`")

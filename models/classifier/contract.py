@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 from pydantic import BaseModel, Field
 
 from jixiao.corpus.taxonomy import TIERS, Scheme, to_scheme
+from jixiao.fast_models import constructed, replaced
 
 
 @dataclass
@@ -74,27 +75,31 @@ class TierPrediction(BaseModel):
         scheme = Scheme(scheme)
         if self._same_in(scheme):
             return self  # predictions are immutable values: nothing to re-express, nothing to copy
+        codes, tiers = _CODE_IN[scheme], _TIER_IN[scheme]
         probs: dict[str, float] = {}
         for code, p in self.probabilities.items():
-            target = to_scheme(TIERS[code], scheme).code if code in TIERS else code
+            target = codes.get(code, code)
             probs[target] = probs.get(target, 0.0) + p
-        tier = to_scheme(TIERS[self.code], scheme)
+        tier = tiers[self.code]
+        # Copies without pydantic's generic copy (``jixiao.fast_models``), and only of the
+        # neighbours whose code moves (a required field: already marked as set, so a copy
+        # with its code unchanged would equal the neighbour itself). This runs for every row
+        # of every scheme-B answer.
         neighbors = [
-            n.model_copy(update={"code": to_scheme(TIERS[n.code], scheme).code}) if n.code in TIERS else n
+            replaced(n, {"code": codes[n.code]}) if codes.get(n.code, n.code) != n.code else n
             for n in self.explanation.neighbors
         ]
-        return self.model_copy(
-            update={
+        return replaced(
+            self,
+            {
                 "code": tier.code,
                 "level1": tier.level1,
                 "level2": tier.level2,
                 "confidence": probs.get(tier.code, self.confidence),
                 "probabilities": probs,
-                "explanation": Explanation(neighbors=neighbors, rules=list(self.explanation.rules)),
-                "row_code": to_scheme(TIERS[self.row_code], scheme).code
-                if self.row_code in TIERS
-                else self.row_code,
-            }
+                "explanation": constructed(Explanation, neighbors=neighbors, rules=list(self.explanation.rules)),
+                "row_code": codes.get(self.row_code, self.row_code) if self.row_code is not None else None,
+            },
         )
 
     def _same_in(self, scheme: Scheme) -> bool:
@@ -113,6 +118,9 @@ class TierPrediction(BaseModel):
         )
 
 
+#: Per scheme, every tier code's tier and code in it.
+_TIER_IN = {s: {c: to_scheme(t, s) for c, t in TIERS.items()} for s in Scheme}
+_CODE_IN = {s: {c: t.code for c, t in tiers.items()} for s, tiers in _TIER_IN.items()}
 #: Per scheme, the tier codes that read differently in it (cost: 41-43 in A, 14 in B).
 _MOVED: dict[Scheme, frozenset[str]] = {
     s: frozenset(c for c, t in TIERS.items() if to_scheme(t, s).code != c) for s in Scheme

@@ -13,6 +13,7 @@ import numpy as np
 
 from jixiao.corpus.taxonomy import TIERS, merge_cost
 from jixiao.errors import JixiaoError
+from jixiao.fast_models import constructed
 from jixiao.models.classifier.contract import Explanation, TierPrediction
 
 #: Every label a classifier can predict, in code order (cost merged into 14).
@@ -75,13 +76,14 @@ def make_predictions(
         code = classes[b]
         tier = TIERS[code]
         out.append(
-            TierPrediction.model_construct(
+            constructed(  # ``TierPrediction.model_construct`` without its per-field alias walk
+                TierPrediction,
                 code=code,
                 level1=tier.level1,
                 level2=tier.level2,
                 confidence=row[b],
                 probabilities=dict(zip(classes, row, strict=True)),
-                explanation=explanations[r] if explanations is not None else Explanation(),
+                explanation=explanations[r] if explanations is not None else constructed(Explanation),
             )
         )
     return out

@@ -166,9 +166,13 @@ class TableDecoder:
         """Per row and tier, log of the factor a printed level 1 puts on that tier (0 or log ε)."""
         out = np.zeros((len(declared), len(self.classes)))
         penalty = np.log(OUTSIDE_DECLARED)
+        rows: dict[str, list[float]] = {}  # one row per printed level 1: a table repeats them
         for n, l1 in enumerate(declared):
             if l1:
-                out[n] = [0.0 if agrees(c, None, l1, scheme) else penalty for c in self.classes]
+                row = rows.get(l1)
+                if row is None:
+                    row = rows[l1] = [0.0 if agrees(c, None, l1, scheme) else penalty for c in self.classes]
+                out[n] = row
         return out
 
     def posteriors(

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from jixiao.corpus.taxonomy import TIERS, Scheme, agrees
+from jixiao.fast_models import constructed
 from jixiao.models.classifier.contract import ClassifyInput, Explanation, TierPrediction
 from jixiao.models.classifier.labels import make_predictions
 from jixiao.models.classifier.table import TableDecoder
@@ -51,7 +52,7 @@ def decode_predictions(
             rules.append("逐行证据压倒表中所列一级指标：与申报的一级指标不一致，请核对")
         # Set on the fresh object (no second copy per row), marked as set as ``model_copy(update=…)`` did.
         pred.__dict__.update(
-            explanation=Explanation(neighbors=row.explanation.neighbors, rules=rules),
+            explanation=constructed(Explanation, neighbors=list(row.explanation.neighbors), rules=rules),
             row_code=row.code,
             outside_declared=outside,
         )
