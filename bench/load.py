@@ -174,18 +174,25 @@ def start_server(args: argparse.Namespace, env: dict[str, str] | None = None) ->
     cmd = ["jixiao", "serve", "--port", str(port), "--log-level", "warning", "--workers", str(args.workers)]
     print(f"starting: {' '.join(cmd)} {env or ''}", file=sys.stderr)
     proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})})
-    deadline = time.monotonic() + args.startup_timeout
-    while time.monotonic() < deadline:
+    wait_ready(proc, args.url, args.startup_timeout)
+    return proc
+
+
+def wait_ready(proc: subprocess.Popen, url: str, timeout: float, name: str = "server") -> float:
+    """Seconds until ``url`` answers ``/v1/health`` with 200 (ready, not starting); exits the
+    bench when the server dies or is not ready in ``timeout``."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode} during startup")
+            raise SystemExit(f"{name} exited with {proc.returncode} during startup")
         try:
-            if httpx.get(f"{args.url}/v1/health", timeout=2).status_code == 200:
-                return proc
+            if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
+                return time.monotonic() - t0
         except httpx.HTTPError:
             pass
-        time.sleep(1)
+        time.sleep(0.5)
     proc.terminate()
-    raise SystemExit(f"server not ready after {args.startup_timeout} s")
+    raise SystemExit(f"{name} not ready after {timeout} s")
 
 
 async def run(args: argparse.Namespace) -> str:

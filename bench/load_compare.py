@@ -26,8 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-import httpx
+from types import ModuleType
 
 _LOAD = Path(__file__).with_name("load.py")
 
@@ -48,24 +47,16 @@ def parse_server(text: str) -> tuple[str, str]:
     return exe, home
 
 
-def start(exe: str, home: str, port: int, workers: int, startup_timeout: float) -> subprocess.Popen:
+def start(
+    load: ModuleType, exe: str, home: str, port: int, workers: int, startup_timeout: float
+) -> subprocess.Popen:
     cmd = [exe, "serve", "--port", str(port), "--log-level", "warning", "--workers", str(workers)]
     env = {**os.environ, "JIXIAO_HOME": home}
     print(f"starting: {' '.join(cmd)} (JIXIAO_HOME={home})", file=sys.stderr, flush=True)
     proc = subprocess.Popen(cmd, env=env, cwd="/")  # cwd "/": never import a checkout from the cwd
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < startup_timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"{exe} exited with {proc.returncode} during startup")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=2).status_code == 200:
-                print(f"ready in {time.monotonic() - t0:.1f} s", file=sys.stderr, flush=True)
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.terminate()
-    raise SystemExit(f"{exe} not ready after {startup_timeout} s")
+    seconds = load.wait_ready(proc, f"http://127.0.0.1:{port}", startup_timeout, name=exe)
+    print(f"ready in {seconds:.1f} s", file=sys.stderr, flush=True)
+    return proc
 
 
 def _cpu_s() -> float:
@@ -148,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         for n, (name, (exe, home)) in enumerate(servers.items()):
-            procs[name] = start(exe, home, args.port + n, args.workers, args.startup_timeout)
+            procs[name] = start(load, exe, home, args.port + n, args.workers, args.startup_timeout)
             urls[name] = f"http://127.0.0.1:{args.port + n}"
         for r in range(args.rounds):
             for name in servers:
