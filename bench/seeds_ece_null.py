@@ -65,7 +65,7 @@ def main() -> None:
     )
     clumps = clump_ids([(r.indicator.name, r.indicator.value) for r in rows])
     sizes = Counter(clumps.tolist())
-    first = np.array([list(clumps).index(c) for c in sorted(sizes)])
+    _, first = np.unique(clumps, return_index=True)  # the first row of each clump
     rng = np.random.default_rng(args.seed)
 
     print(f"{args.decoding}: {len(rows)} rows in {len(fixtures.tables)} tables; {len(sizes)} distinct rows")

@@ -166,11 +166,12 @@ def check_goal_coverage(table: GoalTable) -> list[Finding]:
     ind_parts = [p for i in table.indicators for p in (i.name, i.period_value or "", i.annual_value or "")]
     ind_numbers = _numbers(" ".join(ind_parts))
     ind_grams = _bigrams(*ind_parts)  # the bigrams of the parts joined by spaces
+    by_unit = _values_by_unit(table)
     out: list[Finding] = []
     reported: set[str] = set()
     for m in _NUMBER.finditer(goal):
         number = float(m.group("num"))
-        if number in ind_numbers or _sums_to(number, m.group("unit"), table):
+        if number in ind_numbers or _sums_to(number, by_unit.get(m.group("unit"), [])):
             continue
         phrase = _quote(goal, m)
         if phrase in reported:
@@ -210,15 +211,20 @@ def _quote(goal: str, m: re.Match[str]) -> str:
     return clause if head <= QUOTE_CHARS else "…" + clause[head - QUOTE_CHARS :]
 
 
-def _sums_to(number: float, unit: str, table: GoalTable) -> bool:
-    """Whether two or three rows' values in the goal's unit add up to its number."""
-    if unit == "%":
-        return False
-    parts: list[float] = []
+def _values_by_unit(table: GoalTable) -> dict[str, list[float]]:
+    """The numbers of the rows' values (annual, else period) per unit, the first ``MAX_PARTS``
+    of each; per cents are left out, since they never add up."""
+    out: dict[str, list[float]] = {}
     for ind in table.indicators:
-        value = ind.annual_value or ind.period_value or ""
-        parts.extend(float(m.group("num")) for m in _NUMBER.finditer(value) if m.group("unit") == unit)
-    parts = parts[:MAX_PARTS]
+        for m in _NUMBER.finditer(ind.annual_value or ind.period_value or ""):
+            parts = out.setdefault(m.group("unit"), [])
+            if m.group("unit") != "%" and len(parts) < MAX_PARTS:
+                parts.append(float(m.group("num")))
+    return out
+
+
+def _sums_to(number: float, parts: list[float]) -> bool:
+    """Whether two or three of ``parts`` (row values in the goal number's unit) add up to it."""
     return any(
         abs(sum(c) - number) < 1e-6 * max(1.0, number)
         for k in range(2, min(MAX_SUMMANDS, len(parts)) + 1)

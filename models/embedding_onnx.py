@@ -36,7 +36,7 @@ from jixiao.models.embedding_passes import plan_batches
 from jixiao.models.folders import swap_in
 from jixiao.settings import ENCODERS
 
-__all__ = ["ENCODERS", "OnnxEmbedder", "ensure_export", "plan_batches"]
+__all__ = ["ENCODERS", "OnnxEmbedder", "ensure_export"]
 
 log = logging.getLogger("jixiao.models.embedding_onnx")
 

@@ -122,9 +122,7 @@ class TierPrediction(BaseModel):
 _TIER_IN = {s: {c: to_scheme(t, s) for c, t in TIERS.items()} for s in Scheme}
 _CODE_IN = {s: {c: t.code for c, t in tiers.items()} for s, tiers in _TIER_IN.items()}
 #: Per scheme, the tier codes that read differently in it (cost: 41-43 in A, 14 in B).
-_MOVED: dict[Scheme, frozenset[str]] = {
-    s: frozenset(c for c, t in TIERS.items() if to_scheme(t, s).code != c) for s in Scheme
-}
+_MOVED: dict[Scheme, frozenset[str]] = {s: frozenset(c for c, t in codes.items() if t != c) for s, codes in _CODE_IN.items()}
 
 
 @runtime_checkable
