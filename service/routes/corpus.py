@@ -71,7 +71,7 @@ async def add_tables(
         )
     stored = await run_blocking(request, lambda: engine.add_tables(tables, who=who))
     # status() waits for the index lock, which another addition may hold for seconds: off the loop.
-    status = await run_blocking(request, engine.status)
+    status = await run_blocking(request, engine.status, compute=False)
     return AddTablesResponse(
         added=[t.id for t in stored], corpus_version=status.corpus_version, index_size=status.index_size
     )
@@ -137,7 +137,7 @@ async def correct_indicator(
         raise ApiProblem(422, "请至少提供一项更正：code、name、period_value 或 annual_value", kind="validation")
     store = get_store(request)
     try:
-        made = await run_blocking(request, store.correct, table_id, n, wanted, who)
+        made = await run_blocking(request, store.correct, table_id, n, wanted, who, compute=False)
     except CorrectionTargetMissing as e:
         raise ApiProblem(404, str(e), kind="not-found") from e
     except CorrectionError as e:
@@ -165,5 +165,7 @@ async def list_corrections(
     offset: int = Query(0, ge=0, le=2**62),
 ) -> CorrectionsList:
     store = get_store(request)
-    items = await run_blocking(request, lambda: store.corrections(table_id=table_id, limit=limit, offset=offset))
+    items = await run_blocking(
+        request, lambda: store.corrections(table_id=table_id, limit=limit, offset=offset), compute=False
+    )
     return CorrectionsList(corrections=[CorrectionOut(**vars(c)) for c in items])

@@ -54,7 +54,7 @@ async def health(request: Request) -> HealthResponse | StartupHealth | JSONRespo
         snap = StartupHealth(**startup.snapshot())
         return JSONResponse(snap.model_dump(), status_code=503, headers={"Retry-After": "2"})
     engine = get_engine(request)
-    s = await run_blocking(request, engine.status)
+    s = await run_blocking(request, engine.status, compute=False)
     return HealthResponse(
         status="ok",
         model=s.model,

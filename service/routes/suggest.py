@@ -27,7 +27,7 @@ async def suggest(
     if body.llm:
         from jixiao.models.llm.assist import polish_suggested
 
-        out.llm = await run_blocking(request, polish_suggested, table, settings, engine)
+        out.llm = await run_blocking(request, polish_suggested, table, settings, engine, compute=False)
         out.warnings = [*out.warnings, *out.llm.warnings]
     return out
 

@@ -147,7 +147,7 @@ async def upload(
     if llm and format == "json":
         from jixiao.service.llm_review import propose_for_results
 
-        await run_blocking(request, propose_for_results, results, settings, engine)
+        await run_blocking(request, propose_for_results, results, settings, engine, compute=False)
     if format == "xlsx":
         content = await run_blocking(request, annotated_workbook, results)
         return Response(
