@@ -87,7 +87,8 @@ async def run_blocking(
     order of arrival: 32 requests in 32 threads ran no faster than a few, and the GIL's
     hand-offs between them cost a fifth of the p95. Waiting for a place counts against the
     timeout, and work that never got one never starts. Calls that mostly wait on something
-    else (the database, an LLM server) pass ``compute=False`` so they never queue behind it.
+    else (the database, an LLM server) and long jobs (a batch review, an import) pass
+    ``compute=False``: they must never queue behind, or hold up, the interactive requests.
 
     The thread cannot be killed, so the work runs under the same deadline
     (``jixiao.service.cancellable``): classification stops between chunks, and upload

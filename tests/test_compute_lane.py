@@ -22,6 +22,11 @@ class CountingEngine(FakeEngine):
         super().__init__(delay_s=delay_s)
         self.active = self.most = self.started = 0
         self._count = threading.Lock()
+        self.classifying = threading.Event()
+
+    def classify(self, inputs):  # noqa: ANN001, ANN201
+        self.classifying.set()
+        return super().classify(inputs)
 
     def suggest(self, query, k):  # noqa: ANN001, ANN201
         with self._count:
@@ -77,3 +82,33 @@ def test_work_threads_must_be_a_positive_whole_number(monkeypatch, tmp_path):
         monkeypatch.setenv("JIXIAO_WORK_THREADS", bad)
         with pytest.raises(JixiaoError, match="JIXIAO_WORK_THREADS"):
             Settings(home=tmp_path)
+
+
+def test_a_long_batch_review_does_not_hold_up_suggest(tmp_path):
+    """A batch review runs for minutes in real use; with one place, a suggest that arrives
+    after it must still be answered first."""
+    from jixiao.corpus.data_paths import seed_files
+
+    files = [("files", (p.name, p.read_bytes())) for p in seed_files()[:3]]
+    engine = CountingEngine(delay_s=0.2)
+    app = create_app(Settings(home=tmp_path, work_threads=1), engine=engine)
+
+    async def run():  # noqa: ANN202
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60) as client:
+            done: list[str] = []
+
+            async def post(name: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+                r = await client.post(*args, **kwargs)
+                done.append(name)
+                return r
+
+            batch = asyncio.create_task(post("batch", "/v1/review/batch", files=files))
+            while not engine.classifying.is_set():  # the batch is at work (its first classify call)
+                await asyncio.sleep(0.01)
+            suggest = await post("suggest", "/v1/suggest", json={"name": "河道清淤"})
+            return done, suggest, await batch
+
+    done, suggest, batch = asyncio.run(run())
+    assert suggest.status_code == 200 and batch.status_code == 200, batch.text
+    assert done == ["suggest", "batch"]

@@ -69,7 +69,7 @@ async def add_tables(
             f"加入语料库的指标必须有可识别的一、二级类别：表 {tid} 的“{name}”等 {len(unknown)} 行缺少或无法识别",
             kind="missing-category",
         )
-    stored = await run_blocking(request, lambda: engine.add_tables(tables, who=who))
+    stored = await run_blocking(request, lambda: engine.add_tables(tables, who=who), compute=False)
     # status() waits for the index lock, which another addition may hold for seconds: off the loop.
     status = await run_blocking(request, engine.status, compute=False)
     return AddTablesResponse(
@@ -101,11 +101,11 @@ async def import_files(
     else:
         items = iter([ImportItem(filename, lambda: data)])
     report = await run_blocking(
-        request, lambda: import_items(items, store, source=source, who=who, dry_run=dry_run)
+        request, lambda: import_items(items, store, source=source, who=who, dry_run=dry_run), compute=False
     )
     engine = getattr(request.app.state, "engine", None)
     if report.tables and not dry_run and hasattr(engine, "sync"):
-        await run_blocking(request, engine.sync, True)
+        await run_blocking(request, engine.sync, True, compute=False)
     return ImportResponse(
         import_id=report.import_id,
         source=report.source,

@@ -112,11 +112,14 @@ async def review_batch(
 ):
     files = await _read_files(request)
     timeout = settings.batch_timeout_s
-    batch = await run_blocking(request, review_files, engine, files, threshold, norms, None, timeout=timeout)
+    # A batch runs for minutes: it must not hold one of the places interactive requests wait for.
+    batch = await run_blocking(
+        request, review_files, engine, files, threshold, norms, None, timeout=timeout, compute=False
+    )
     if format == "xlsx":
         from jixiao.service.summary import summary_workbook
 
-        content = await run_blocking(request, summary_workbook, batch, timeout=timeout)
+        content = await run_blocking(request, summary_workbook, batch, timeout=timeout, compute=False)
         return Response(
             content,
             media_type=XLSX_MEDIA_TYPE,
