@@ -191,6 +191,13 @@ def level1_code(name: str) -> str:
     raise UnknownCategoryError(name, "level1", list(LEVEL1_NAMES.values()))
 
 
+#: Parsers ask these of every cell of every upload (17,000 calls for the five seed files), and
+#: a miss built an exception with the list of accepted names: memoised, they stop being a
+#: fifth of an upload's parsing. The answers depend on the name alone.
+_NAME_MEMO = 8192
+
+
+@lru_cache(maxsize=_NAME_MEMO)
 def is_level1_name(name: str) -> bool:
     try:
         level1_code(name)
@@ -199,6 +206,7 @@ def is_level1_name(name: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=_NAME_MEMO)
 def is_level2_name(name: str) -> bool:
     try:
         resolve(None, name)
@@ -207,6 +215,7 @@ def is_level2_name(name: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=_NAME_MEMO)
 def split_combined(name: str) -> tuple[str, str] | None:
     """Split ``产出指标-数量指标`` / ``【产出指标-数量指标】`` into its two levels, if it is one."""
     s = name.strip().strip("【】[]")

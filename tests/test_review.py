@@ -198,6 +198,19 @@ def test_complete_table_resolves_printed_names():
     assert t.indicators[0].code is None  # the input is not modified
 
 
+def test_complete_table_in_place_gives_the_same_table():
+    """The parser's path (``copy=False``) fills the table it owns exactly as the copying path does."""
+    from jixiao.corpus.data_paths import seed_files
+    from jixiao.corpus.parsers import parse_bytes
+
+    path = seed_files()[1]
+    copied = [complete_table(t) for t in parse_bytes(path.read_bytes(), path.name).tables]
+    fresh = parse_bytes(path.read_bytes(), path.name).tables
+    in_place = [complete_table(t, copy=False) for t in fresh]
+    assert in_place == copied and all(a is b for a, b in zip(in_place, fresh, strict=True))
+    assert any(ind.parsed is not None for t in in_place for ind in t.indicators)
+
+
 def test_every_labeled_table_reviews_without_error():
     tables, _ = read_records(EXTERNAL_TABLES)
     for t in tables:

@@ -73,7 +73,7 @@ def parse_upload(data: bytes, filename: str) -> ParsedUpload:
     check_tables(parsed.tables)
     # Completed and partly reviewed here, in the worker process: this work (and the copy
     # ``complete_table`` makes) took the server's GIL on every upload.
-    parsed.tables = [complete_table(t) for t in parsed.tables]
+    parsed.tables = [complete_table(t, copy=False) for t in parsed.tables]  # fresh: completed in place
     return ParsedUpload.model_construct(result=parsed, table_only=[table_only_findings(t) for t in parsed.tables])
 
 
