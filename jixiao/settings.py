@@ -96,8 +96,8 @@ class Settings:
         default_factory=lambda: int(env_number("JIXIAO_MAX_CONCURRENCY", str(os.cpu_count() or 2), int))
     )
     #: Requests doing CPU work (suggest, classify, review, upload) in worker threads at once per
-    #: process; the rest wait their turn, in order, inside their timeout. More threads than this
-    #: only fight over the GIL: under 32 clients p95 rose by a fifth (README, Speed).
+    #: process; the rest wait their turn, in order, inside their timeout. More threads only take
+    #: turns at the GIL: with one per request, p95 under 32 clients was 1.2-1.6x as long (README).
     work_threads: int = field(
         default_factory=lambda: int(env_number("JIXIAO_WORK_THREADS", str(2 * (os.cpu_count() or 2)), int))
     )
@@ -108,9 +108,6 @@ class Settings:
     #: How often (seconds) a serving worker asks the database whether the corpus grew.
     corpus_poll_s: float = field(default_factory=lambda: env_number("JIXIAO_CORPUS_POLL_S", "1"))
 
-    @property
-    def named_keys(self) -> tuple[ApiKey, ...]:
-        return parse_api_keys(self.api_keys)
     #: Time limit of one batch review (a whole submission), in seconds.
     batch_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_BATCH_TIMEOUT", "300"))
     #: The LLM assistant (issue 9): an OpenAI-compatible base URL ending in /v1, or none.
@@ -124,14 +121,19 @@ class Settings:
     #: Seconds the whole assistant step may take (request, retry and repair together).
     llm_timeout_s: float = field(default_factory=lambda: env_number("JIXIAO_LLM_TIMEOUT", "60"))
 
-    def __post_init__(self) -> None:
-        # A home given as text (tests, scripts) behaves like one read from the environment.
-        object.__setattr__(self, "home", Path(self.home).expanduser())
     #: How the embedding model runs: onnx-int8 (default, fastest), onnx (fp32) or torch.
     encoder: str = field(default_factory=lambda: _encoder(os.environ.get("JIXIAO_ENCODER", DEFAULT_ENCODER)))
     #: Dynamic batching: how long (ms) concurrent encode requests are gathered; 0 (default) turns it
     #: off, because on a 2-core CPU with the int8 encoder it measured slower (README, bench/load.py).
     batch_wait_ms: float = field(default_factory=lambda: _non_negative("JIXIAO_BATCH_WAIT_MS", "0"))
+
+    def __post_init__(self) -> None:
+        # A home given as text (tests, scripts) behaves like one read from the environment.
+        object.__setattr__(self, "home", Path(self.home).expanduser())
+
+    @property
+    def named_keys(self) -> tuple[ApiKey, ...]:
+        return parse_api_keys(self.api_keys)
 
     @property
     def models_dir(self) -> Path:

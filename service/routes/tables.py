@@ -71,9 +71,9 @@ def parse_upload(data: bytes, filename: str) -> ParsedUpload:
 
     parsed = parse_bytes(data, filename)
     check_tables(parsed.tables)
-    # Completed and partly reviewed here, in the worker process: this work (and the copy
-    # ``complete_table`` makes) took the server's GIL on every upload.
-    parsed.tables = [complete_table(t, copy=False) for t in parsed.tables]  # fresh: completed in place
+    # Completed and partly reviewed here, in the worker process: this work took the server's
+    # GIL on every upload. The tables are this call's own, so they are completed in place.
+    parsed.tables = [complete_table(t, copy=False) for t in parsed.tables]
     return ParsedUpload.model_construct(result=parsed, table_only=[table_only_findings(t) for t in parsed.tables])
 
 
