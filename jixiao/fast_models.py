@@ -61,10 +61,17 @@ def constructed(cls: type[M], **values: Any) -> M:
             fields[name] = field.get_default()  # a copy of a mutable default, as pydantic makes
     new = cls.__new__(cls)
     _set(new, "__dict__", fields)
-    _set(new, "__pydantic_fields_set__", {name for name in values if name in cls.__pydantic_fields__})
+    _set(new, "__pydantic_fields_set__", values.keys() & _names(cls))
     _set(new, "__pydantic_extra__", None)
     _set(new, "__pydantic_private__", None)
     return new
+
+
+@cache
+def _names(cls: type[BaseModel]) -> frozenset[str]:
+    """The field names, once per class: ``cls.__pydantic_fields__`` is looked up through the
+    metaclass, which cost more than the set itself when asked once per name."""
+    return frozenset(cls.__pydantic_fields__)
 
 
 @cache
