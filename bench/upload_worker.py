@@ -4,8 +4,8 @@ The parser process does an upload's parsing, limits, completion and table-only r
 (``parse_upload``), then pickles the result for the server. Under 32 clients those
 processes took 0.44-0.48 of a core, so this is timed on its own: CPU time per seed file,
 the median of ``--repeats`` runs. With ``--baseline PYTHON`` (the interpreter of another
-install, e.g. a venv of the code before), the two installs run alternately, file set by
-file set, and the ratio is printed.
+install, e.g. a venv of the code before), the two installs run alternately, each run
+timing every seed file, and the ratio is printed.
 
     python bench/upload_worker.py --baseline OLD_VENV/bin/python --rounds 3
 """

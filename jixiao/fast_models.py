@@ -69,9 +69,9 @@ def constructed(cls: type[M], **values: Any) -> M:
 
 @cache
 def _names(cls: type[BaseModel]) -> frozenset[str]:
-    """The field names, once per class: ``cls.__pydantic_fields__`` is looked up through the
-    metaclass, which cost more than the set itself when asked once per name."""
-    return frozenset(cls.__pydantic_fields__)
+    """The field names of ``_fields``, as a set, once per class: ``cls.__pydantic_fields__`` is
+    looked up through the metaclass, which cost more than the set itself when asked per name."""
+    return frozenset(name for name, *_ in _fields(cls))
 
 
 @cache

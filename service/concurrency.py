@@ -5,6 +5,7 @@ request timeout, so one slow request cannot hold the event loop or a client fore
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -67,8 +68,6 @@ class ReadWriteLock:
 def compute_lane(app: FastAPI) -> anyio.CapacityLimiter:
     """The app's limiter for CPU work, made in the running event loop (a test client starts
     a new loop per client, and a limiter's waiters belong to the loop that made them)."""
-    import asyncio
-
     loop = asyncio.get_running_loop()
     state = app.state
     lane = getattr(state, "compute_lane", None)
