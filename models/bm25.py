@@ -168,10 +168,18 @@ class BM25Index:
         return cls(vocab, tf.tocsc(), k1, b)
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """Each document's score: its weights of the query's distinct terms, added term by term.
+
+        Read straight from the CSC arrays (a column's rows are distinct): scipy's column
+        slice and sum gave the same float32 sums at twice the cost, twice in every suggest.
+        """
         ids = sorted({self.vocab[w] for w in query_tokens if w in self.vocab})
-        if not ids or self.n_docs == 0:
-            return np.zeros(self.n_docs, dtype=np.float32)
-        return np.asarray(self.weights[:, ids].sum(axis=1)).ravel()
+        out = np.zeros(self.n_docs, dtype=np.float32)
+        w = self.weights
+        for i in ids:
+            start, end = w.indptr[i], w.indptr[i + 1]
+            out[w.indices[start:end]] += w.data[start:end]
+        return out
 
     def search(self, query_tokens: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (doc ids, scores), best first; documents scoring 0 are left out."""

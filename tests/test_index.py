@@ -124,6 +124,23 @@ def test_bm25_ranks_matching_documents_first():
     assert bm.search(["不存在"], 5)[0].size == 0
 
 
+def test_bm25_scores_are_the_sums_of_the_query_terms_columns():
+    """The direct read of the CSC arrays gives scipy's column-slice sums, float32 for float32."""
+    import random
+
+    rng = random.Random(3)
+    words = [f"词{i}" for i in range(40)]
+    docs = [rng.choices(words, k=rng.randint(1, 12)) for _ in range(200)]
+    bm = BM25Index.build(docs)
+    for _ in range(50):
+        query = rng.sample(words, 6) + ["不存在", words[0], words[0]]
+        ids = sorted({bm.vocab[w] for w in query if w in bm.vocab})
+        expected = np.asarray(bm.weights[:, ids].sum(axis=1)).ravel()
+        got = bm.scores(query)
+        assert got.dtype == np.float32 and np.array_equal(got, expected)
+    assert bm.scores(["不存在"]).tolist() == [0.0] * 200
+
+
 def test_rrf_fusion_order():
     hits = fuse([1, 2, 3], [0.9, 0.8, 0.7], [3, 1, 4], [9.0, 5.0, 1.0], FusionConfig(method="rrf", rrf_k=60))
     assert [h.id for h in hits] == [1, 3, 2, 4]

@@ -19,6 +19,7 @@ from jixiao.corpus.problem_text import zh_problem
 from jixiao.corpus.review import PeerNorms
 from jixiao.corpus.review_table_only import TableOnlyFindings
 from jixiao.corpus.schema import ParseResult
+from jixiao.fast_models import constructed
 from jixiao.models.deadline import check_deadline
 from jixiao.service.analysis import corpus_norms, review_tables, severity_counts
 from jixiao.service.annotate import XLSX_MEDIA_TYPE, annotated_workbook
@@ -84,7 +85,7 @@ def analyze_upload(
     check_deadline("review")
     parsed = upload.result
     reviews = review_tables(engine, parsed.tables, threshold, norms, completed=True, table_only=upload.table_only)
-    return parsed, [UploadedTable.model_construct(**dict(r)) for r in reviews]  # validated fields, as they are
+    return parsed, [constructed(UploadedTable, **r.__dict__) for r in reviews]  # validated fields, as they are
 
 
 def analyze_upload_for(
