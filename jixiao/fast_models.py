@@ -10,6 +10,7 @@ aliases, no ``model_post_init``. Any other model goes through pydantic's own met
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
@@ -52,19 +53,55 @@ def constructed(cls: type[M], **values: Any) -> M:
     if not _plain(cls):
         return cls.model_construct(**values)
     fields: dict[str, Any] = {}
-    for name, field, factory, takes_data in _fields(cls):
+    for name, kind, default in _plan(cls):
         if name in values:
             fields[name] = values[name]
-        elif factory is not None:
-            fields[name] = factory(fields) if takes_data else factory()
-        elif not field.is_required():
-            fields[name] = field.get_default()  # a copy of a mutable default, as pydantic makes
+        elif kind is _Default.VALUE:
+            fields[name] = default
+        elif kind is _Default.FACTORY:
+            fields[name] = default()
+        elif kind is _Default.FACTORY_OF_DATA:
+            fields[name] = default(fields)
+        elif kind is _Default.COPY:
+            fields[name] = default.get_default()  # a copy of a mutable default, as pydantic makes
     new = cls.__new__(cls)
     _set(new, "__dict__", fields)
     _set(new, "__pydantic_fields_set__", values.keys() & _names(cls))
     _set(new, "__pydantic_extra__", None)
     _set(new, "__pydantic_private__", None)
     return new
+
+
+class _Default(enum.Enum):
+    """How a missing field gets its value."""
+
+    NONE = "required: left out, as ``model_construct`` does"
+    VALUE = "an immutable default, used as it is"
+    COPY = "a mutable default, copied by pydantic"
+    FACTORY = "a default factory"
+    FACTORY_OF_DATA = "a default factory that takes the fields so far"
+
+
+#: Defaults pydantic hands out as they are (``smart_deepcopy`` copies nothing of these types).
+_IMMUTABLE = (type(None), bool, int, float, str, bytes)
+
+
+@cache
+def _plan(cls: type[BaseModel]) -> tuple[tuple[str, _Default, Any], ...]:
+    """Each field, in order, with how a missing value is made. Asked per call, pydantic's
+    ``get_default`` resolved every immutable default again: two thirds of the time of a
+    prediction built this way (7.8 µs against 2.5 µs), and an upload builds thousands."""
+    out = []
+    for name, field, factory, takes_data in _fields(cls):
+        if factory is not None:
+            out.append((name, _Default.FACTORY_OF_DATA if takes_data else _Default.FACTORY, factory))
+        elif field.is_required():
+            out.append((name, _Default.NONE, None))
+        elif type(field.default) in _IMMUTABLE:
+            out.append((name, _Default.VALUE, field.default))
+        else:
+            out.append((name, _Default.COPY, field))
+    return tuple(out)
 
 
 @cache

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 
+from pydantic import BaseModel, Field
+
 from jixiao.corpus.review_grade import CriterionScore, criterion_scores
 from jixiao.corpus.review_rules import CRITERION_TITLES, RULES, Criterion, Finding, Rule, Severity
 from jixiao.corpus.taxonomy import TIERS, Scheme, to_scheme
@@ -87,6 +89,26 @@ def test_replaced_and_constructed_equal_model_copy_and_model_construct():
     same(constructed(RowClassification, **row), RowClassification.model_construct(**row))
     score = {"criterion": Criterion.RELEVANCE, "title": "t", "score": 90, "errors": 0, "warnings": 1, "infos": 0}
     same(constructed(CriterionScore, **score), CriterionScore(**score))
+
+
+class _EveryDefault(BaseModel):
+    required: int
+    text: str = "默认"
+    nothing: None = None
+    ratio: float = 0.5
+    mutable: list[int] = [1, 2]  # pydantic copies it for every model
+    kind: Severity = Severity.WARNING
+    pair: tuple[int, ...] = (1,)
+    made: dict[str, int] = Field(default_factory=dict)
+    from_data: int = Field(default_factory=lambda data: data["required"] + 1)
+
+
+def test_constructed_fills_every_kind_of_default_as_model_construct_does():
+    for values in ({"required": 3}, {"required": 3, "text": "给定", "mutable": [9]}, {"required": 3, "from_data": 7}):
+        same(constructed(_EveryDefault, **values), _EveryDefault.model_construct(**values))
+    a, b = constructed(_EveryDefault, required=1), constructed(_EveryDefault, required=1)
+    assert a.mutable == [1, 2] and a.mutable is not b.mutable and a.made is not b.made
+    assert a.from_data == 2
 
 
 def test_in_scheme_equals_the_copy_it_replaced():
