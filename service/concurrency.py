@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -113,14 +113,17 @@ async def run_blocking(
     from jixiao.service.cancellable import run_with_deadline
 
     timeout = timeout or request.app.state.settings.request_timeout_s
+    end = time.monotonic() + timeout
+
+    def job() -> T:  # the work's deadline is the request's: time spent queued counts
+        return run_with_deadline(max(end - time.monotonic(), 0.0), fn, *args)
+
     try:
         if compute:
-            job = functools.partial(contextvars.copy_context().run, run_with_deadline, timeout, fn, *args)
             async with asyncio.timeout(timeout):
-                return await asyncio.get_running_loop().run_in_executor(compute_pool(request.app), job)
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(compute_pool(request.app), contextvars.copy_context().run, job)
         with anyio.fail_after(timeout):
-            return await anyio.to_thread.run_sync(
-                lambda: run_with_deadline(timeout, fn, *args), abandon_on_cancel=True
-            )
+            return await anyio.to_thread.run_sync(job, abandon_on_cancel=True)
     except (TimeoutError, DeadlineExceeded) as e:
         raise ApiProblem(504, f"处理时间超过 {timeout:g} 秒的上限，请缩小请求或稍后重试") from e

@@ -23,9 +23,11 @@ class CountingEngine(FakeEngine):
         self.active = self.most = self.started = 0
         self._count = threading.Lock()
         self.classifying = threading.Event()
+        self.classify_extra_s = 0.0
 
     def classify(self, inputs):  # noqa: ANN001, ANN201
         self.classifying.set()
+        time.sleep(self.classify_extra_s)
         return super().classify(inputs)
 
     def suggest(self, query, k):  # noqa: ANN001, ANN201
@@ -112,6 +114,9 @@ def test_a_long_batch_review_does_not_hold_up_suggest(tmp_path):
 
     files = [("files", (p.name, p.read_bytes())) for p in seed_files()[:3]]
     engine = CountingEngine(delay_s=0.2)
+    # The batch's rows are classified in one call: it must outlast the suggest (0.2 s) by far,
+    # or which answer comes first is a race, not the lane.
+    engine.classify_extra_s = 1.5
     app = create_app(Settings(home=tmp_path, work_threads=1), engine=engine)
 
     async def run():  # noqa: ANN202
