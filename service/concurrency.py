@@ -119,11 +119,10 @@ async def run_blocking(
         return run_with_deadline(max(end - time.monotonic(), 0.0), fn, *args)
 
     try:
-        if compute:
-            async with asyncio.timeout(timeout):
+        async with asyncio.timeout(timeout):
+            if compute:
                 loop = asyncio.get_running_loop()
                 return await loop.run_in_executor(compute_pool(request.app), contextvars.copy_context().run, job)
-        with anyio.fail_after(timeout):
             return await anyio.to_thread.run_sync(job, abandon_on_cancel=True)
     except (TimeoutError, DeadlineExceeded) as e:
         raise ApiProblem(504, f"处理时间超过 {timeout:g} 秒的上限，请缩小请求或稍后重试") from e
